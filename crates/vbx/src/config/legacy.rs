@@ -1,0 +1,1 @@
+//! Reads the old Python program's flow file (a literal subset, never executed) into TOML.

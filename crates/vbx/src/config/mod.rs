@@ -1,0 +1,252 @@
+//! Configuration: the TOML file (or an old Python flow file), environment and CLI overrides,
+//! and `validate()`, which turns the raw file into the typed [`Config`] or reports every
+//! problem at once with its key path and a fix.
+
+pub mod legacy;
+mod load;
+mod validate;
+
+// pub use load::{load, load_str, LoadError, Overrides, RawConfig};
+// pub use validate::{validate, Problem};
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use twilio::twiml::{RejectReason, Voice};
+use twilio::{AccountSid, ApiKeySid, ApplicationSid, PhoneNumber};
+
+/// A validated configuration. Only [`validate`] builds one.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub server: Server,
+    pub twilio: Twilio,
+    /// Device name → device.
+    pub devices: BTreeMap<String, Device>,
+    /// Alias → steps of the call flow.
+    pub calls: BTreeMap<Alias, Vec<Step>>,
+    /// Alias → steps of the message flow.
+    pub messages: BTreeMap<Alias, Vec<Step>>,
+    /// Number → name.
+    pub contacts: BTreeMap<PhoneNumber, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub listen: SocketAddr,
+    /// The URL Twilio uses to reach vbx, without a trailing slash; signatures are checked
+    /// against it.
+    pub public_url: url::Url,
+    pub data_dir: PathBuf,
+    /// Skip the `X-Twilio-Signature` check (logged loudly at every start).
+    pub insecure_skip_signature: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Twilio {
+    pub account_sid: AccountSid,
+    pub auth_token: Secret,
+    pub api_key: Option<ApiKeySid>,
+    pub api_secret: Option<Secret>,
+    pub app_sid: Option<ApplicationSid>,
+    pub number: PhoneNumber,
+    /// REST API base, `https://api.twilio.com` unless overridden (the simulator).
+    pub api_base: url::Url,
+}
+
+/// A secret that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// A flow name: letters, digits, `-` and `_` (it appears in webhook URLs).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Alias(String);
+
+impl Alias {
+    pub fn parse(value: &str) -> Option<Self> {
+        let ok = !value.is_empty()
+            && value.len() <= 64
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then(|| Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Alias {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Device {
+    /// The browser UI; rings `<Client>identity</Client>`.
+    Browser {
+        /// Client identity the browser registers as (default `vbx`).
+        identity: String,
+        /// Numbers hidden from the browser's history (kept from the old program).
+        ignored: Vec<PhoneNumber>,
+    },
+    /// A cell phone reached by SMS; texts from it are relayed.
+    Sms { number: PhoneNumber },
+    /// An XMPP account reached through an XEP-0114 component.
+    Xmpp(Xmpp),
+    /// An email inbox notified of texts.
+    Email(Email),
+}
+
+impl Device {
+    /// Whether a call flow can ring this device.
+    pub fn takes_calls(&self) -> bool {
+        matches!(self, Device::Browser { .. })
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Device::Browser { .. } => "browser",
+            Device::Sms { .. } => "sms",
+            Device::Xmpp(_) => "xmpp",
+            Device::Email(_) => "email",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Xmpp {
+    /// The component's JID, e.g. `sms.example.com`.
+    pub component: String,
+    pub secret: Secret,
+    pub server: String,
+    pub port: u16,
+    /// The bare JID of the person the texts go to.
+    pub target: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    None,
+    StartTls,
+    Tls,
+}
+
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub from: String,
+    pub to: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+}
+
+/// One step of a flow: what it does, and where to go when it does not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub action: Action,
+    pub next: Option<Alias>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Ring (calls) or deliver to (messages) the first usable device.
+    Device {
+        devices: Vec<String>,
+        /// Seconds a call rings the device before falling back (default 30).
+        timeout: u32,
+    },
+    /// Dial numbers, clients, a conference, a queue or SIP addresses (at least one).
+    Dial {
+        numbers: Vec<PhoneNumber>,
+        clients: Vec<String>,
+        conference: Option<String>,
+        queue: Option<String>,
+        sips: Vec<String>,
+        timeout: Option<u32>,
+    },
+    Hangup,
+    /// A text: a reply in a message flow, an SMS sent through the REST API in a call flow.
+    /// `to` defaults to the caller / sender.
+    Message {
+        text: String,
+        to: Option<PhoneNumber>,
+    },
+    Pause {
+        length: u32,
+    },
+    Play {
+        url: Option<String>,
+        digits: Option<String>,
+        loop_count: u32,
+    },
+    Record {
+        max_length: Option<u32>,
+        transcribe: bool,
+    },
+    /// Another alias (a relative URL) or an absolute URL.
+    Redirect {
+        url: String,
+    },
+    Reject {
+        reason: Option<RejectReason>,
+    },
+    Say {
+        text: String,
+        voice: Voice,
+        language: String,
+        loop_count: u32,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Device { .. } => "device",
+            Action::Dial { .. } => "dial",
+            Action::Hangup => "hangup",
+            Action::Message { .. } => "message",
+            Action::Pause { .. } => "pause",
+            Action::Play { .. } => "play",
+            Action::Record { .. } => "record",
+            Action::Redirect { .. } => "redirect",
+            Action::Reject { .. } => "reject",
+            Action::Say { .. } => "say",
+        }
+    }
+
+    /// Message flows can only deliver to devices, reply, or redirect.
+    pub fn runs_in_message_flow(&self) -> bool {
+        matches!(
+            self,
+            Action::Device { .. } | Action::Message { .. } | Action::Redirect { .. }
+        )
+    }
+}

@@ -1,0 +1,1 @@
+//! `validate()`: raw configuration → [`super::Config`], or every problem at once.
