@@ -1,0 +1,338 @@
+//! Call flows: runs the steps of `calls[alias]` into voice TwiML, recognises outgoing calls
+//! from the browser, and resumes a flow after a `<Dial>` or `<Record>` action.
+
+use twilio::twiml::{self, DialTarget, Verb, VoiceResponse};
+use twilio::PhoneNumber;
+
+use super::{pick_device, Effect, FlowError, Presence, Urls, VoiceOutcome};
+use crate::config::{Action, Alias, Config, Device, Step};
+
+/// An incoming call, as far as the engine cares.
+#[derive(Debug, Clone, Copy)]
+pub struct CallRequest<'a> {
+    pub alias: &'a Alias,
+    pub from: &'a str,
+    pub to: &'a str,
+}
+
+/// How a `<Dial>` placed by a device step ended (its action's `DialCallStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialOutcome {
+    Answered,
+    NotAnswered,
+}
+
+/// Answers a new call: an outgoing call from a browser is dialled; any other call runs the
+/// alias's call flow from its first step.
+pub fn run_call(
+    config: &Config,
+    presence: &dyn Presence,
+    req: &CallRequest<'_>,
+) -> Result<VoiceOutcome, FlowError> {
+    if let Some(outgoing) = outgoing_call(config, req) {
+        return Ok(outgoing);
+    }
+    run_steps(config, presence, req, 0)
+}
+
+/// Continues a call after a device step's `<Dial>` ended: an answered call is over; an
+/// unanswered one goes to the step's `next`, or else on with the following steps.
+pub fn resume_after_dial(
+    config: &Config,
+    presence: &dyn Presence,
+    req: &CallRequest<'_>,
+    step: usize,
+    outcome: DialOutcome,
+) -> Result<VoiceOutcome, FlowError> {
+    let current = step_at(config, req.alias, step)?;
+    if outcome == DialOutcome::Answered {
+        let mut twiml = VoiceResponse::new();
+        twiml.push(Verb::Hangup);
+        return Ok(VoiceOutcome {
+            twiml,
+            effects: Vec::new(),
+        });
+    }
+    match &current.next {
+        Some(next) => Ok(redirect_to(&Urls::new(config), next)),
+        None => run_steps(config, presence, req, step + 1),
+    }
+}
+
+/// Continues a call after a `<Record>` step finished: the steps after it run.
+pub fn resume_after_record(
+    config: &Config,
+    presence: &dyn Presence,
+    req: &CallRequest<'_>,
+    step: usize,
+) -> Result<VoiceOutcome, FlowError> {
+    step_at(config, req.alias, step)?;
+    run_steps(config, presence, req, step + 1)
+}
+
+fn flow<'c>(config: &'c Config, alias: &Alias) -> Result<&'c [Step], FlowError> {
+    config
+        .calls
+        .get(alias)
+        .map(Vec::as_slice)
+        .ok_or_else(|| FlowError::UnknownAlias {
+            kind: "call",
+            alias: alias.to_string(),
+        })
+}
+
+fn step_at<'c>(config: &'c Config, alias: &Alias, step: usize) -> Result<&'c Step, FlowError> {
+    flow(config, alias)?
+        .get(step)
+        .ok_or_else(|| FlowError::UnknownStep {
+            kind: "call",
+            alias: alias.to_string(),
+            step,
+        })
+}
+
+fn redirect_to(urls: &Urls, alias: &Alias) -> VoiceOutcome {
+    let mut twiml = VoiceResponse::new();
+    twiml.push(Verb::Redirect(twiml::Redirect {
+        url: urls.voice(alias),
+        method: None,
+    }));
+    VoiceOutcome {
+        twiml,
+        effects: Vec::new(),
+    }
+}
+
+/// A call placed from a browser (`From = client:<identity>` of a browser device) dials `To`
+/// once, with the vbx number as caller ID.
+fn outgoing_call(config: &Config, req: &CallRequest<'_>) -> Option<VoiceOutcome> {
+    let identity = req.from.strip_prefix("client:")?;
+    let is_browser = config
+        .devices
+        .values()
+        .any(|d| matches!(d, Device::Browser { identity: own, .. } if own == identity));
+    if !is_browser {
+        return None;
+    }
+    let mut twiml = VoiceResponse::new();
+    let to = req.to.trim();
+    if to.is_empty() {
+        twiml.push(Verb::Say(twiml::Say {
+            text: "There is no number to call.".into(),
+            ..Default::default()
+        }));
+        twiml.push(Verb::Hangup);
+    } else {
+        let target = match PhoneNumber::parse_lenient(to) {
+            Ok(number) => DialTarget::Number(twiml::Number {
+                number: number.to_string(),
+                ..Default::default()
+            }),
+            Err(_) => DialTarget::Client(twiml::Client {
+                identity: to.strip_prefix("client:").unwrap_or(to).to_owned(),
+                ..Default::default()
+            }),
+        };
+        twiml.push(Verb::Dial(twiml::Dial {
+            caller_id: Some(config.twilio.number.to_string()),
+            targets: vec![target],
+            ..Default::default()
+        }));
+    }
+    Some(VoiceOutcome {
+        twiml,
+        effects: Vec::new(),
+    })
+}
+
+/// What one step did to the document.
+enum Flowed {
+    /// The step completed; carry on with the next step.
+    Continue,
+    /// The step did not complete; go to `next` if it has one, else carry on.
+    Incomplete,
+    /// The step ended the document (hang up, reject, redirect, record, a dial with action).
+    Stop,
+}
+
+fn run_steps(
+    config: &Config,
+    presence: &dyn Presence,
+    req: &CallRequest<'_>,
+    start: usize,
+) -> Result<VoiceOutcome, FlowError> {
+    let steps = flow(config, req.alias)?;
+    let urls = Urls::new(config);
+    let mut out = VoiceOutcome::default();
+    for (index, step) in steps.iter().enumerate().skip(start) {
+        match run_step(config, presence, &urls, req, index, step, &mut out) {
+            Flowed::Continue => {}
+            Flowed::Stop => break,
+            Flowed::Incomplete => {
+                if let Some(next) = &step.next {
+                    out.twiml.push(Verb::Redirect(twiml::Redirect {
+                        url: urls.voice(next),
+                        method: None,
+                    }));
+                    break;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn run_step(
+    config: &Config,
+    presence: &dyn Presence,
+    urls: &Urls,
+    req: &CallRequest<'_>,
+    index: usize,
+    step: &Step,
+    out: &mut VoiceOutcome,
+) -> Flowed {
+    let twiml = &mut out.twiml;
+    match &step.action {
+        Action::Device { devices, timeout } => {
+            let Some((_, Device::Browser { identity, .. })) =
+                pick_device(config, presence, devices, Device::takes_calls)
+            else {
+                return Flowed::Incomplete;
+            };
+            twiml.push(Verb::Dial(twiml::Dial {
+                action: Some(urls.dial_action(req.alias, index)),
+                timeout: Some(*timeout),
+                targets: vec![DialTarget::Client(twiml::Client {
+                    identity: identity.clone(),
+                    ..Default::default()
+                })],
+                ..Default::default()
+            }));
+            Flowed::Stop
+        }
+        Action::Dial {
+            numbers,
+            clients,
+            conference,
+            queue,
+            sips,
+            timeout,
+        } => {
+            let mut targets: Vec<DialTarget> = numbers
+                .iter()
+                .map(|n| {
+                    DialTarget::Number(twiml::Number {
+                        number: n.to_string(),
+                        ..Default::default()
+                    })
+                })
+                .collect();
+            targets.extend(clients.iter().map(|c| {
+                DialTarget::Client(twiml::Client {
+                    identity: c.clone(),
+                    ..Default::default()
+                })
+            }));
+            targets.extend(conference.iter().map(|name| {
+                DialTarget::Conference(twiml::Conference {
+                    name: name.clone(),
+                    ..Default::default()
+                })
+            }));
+            targets.extend(queue.iter().map(|name| {
+                DialTarget::Queue(twiml::Queue {
+                    name: name.clone(),
+                    ..Default::default()
+                })
+            }));
+            targets.extend(sips.iter().map(|uri| {
+                DialTarget::Sip(twiml::Sip {
+                    uri: uri.clone(),
+                    ..Default::default()
+                })
+            }));
+            twiml.push(Verb::Dial(twiml::Dial {
+                timeout: *timeout,
+                targets,
+                ..Default::default()
+            }));
+            Flowed::Continue
+        }
+        Action::Hangup => {
+            twiml.push(Verb::Hangup);
+            Flowed::Stop
+        }
+        Action::Message { text, to } => {
+            // A withheld or non-phone caller cannot be texted back.
+            let to = match to {
+                Some(to) => to.clone(),
+                None => match PhoneNumber::parse(req.from) {
+                    Ok(from) => from,
+                    Err(_) => return Flowed::Incomplete,
+                },
+            };
+            out.effects.push(Effect::SendSms {
+                to: to.to_string(),
+                body: text.clone(),
+            });
+            Flowed::Continue
+        }
+        Action::Pause { length } => {
+            twiml.push(Verb::Pause(twiml::Pause {
+                length: Some(*length),
+            }));
+            Flowed::Continue
+        }
+        Action::Play {
+            url,
+            digits,
+            loop_count,
+        } => {
+            twiml.push(Verb::Play(twiml::Play {
+                url: url.clone().unwrap_or_default(),
+                loop_count: Some(*loop_count),
+                digits: digits.clone(),
+            }));
+            Flowed::Continue
+        }
+        Action::Record {
+            max_length,
+            transcribe,
+        } => {
+            twiml.push(Verb::Record(twiml::Record {
+                action: Some(urls.record_action(req.alias, index)),
+                max_length: *max_length,
+                recording_status_callback: Some(urls.recording_status()),
+                transcribe: transcribe.then_some(true),
+                transcribe_callback: transcribe.then(|| urls.transcription_status()),
+                ..Default::default()
+            }));
+            Flowed::Stop
+        }
+        Action::Redirect { url } => {
+            twiml.push(Verb::Redirect(twiml::Redirect {
+                url: urls.redirect(url, |a| urls.voice(a)),
+                method: None,
+            }));
+            Flowed::Stop
+        }
+        Action::Reject { reason } => {
+            twiml.push(Verb::Reject(twiml::Reject { reason: *reason }));
+            Flowed::Stop
+        }
+        Action::Say {
+            text,
+            voice,
+            language,
+            loop_count,
+        } => {
+            twiml.push(Verb::Say(twiml::Say {
+                text: text.clone(),
+                voice: Some(voice.clone()),
+                language: Some(language.clone()),
+                loop_count: Some(*loop_count),
+            }));
+            Flowed::Continue
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Message flows: runs the steps of `messages[alias]` into messaging TwiML, and relays a text
+//! from a forwarding (SMS device) number to the last outside sender.
+
+use twilio::twiml::{self, MessagingVerb};
+
+use super::{
+    contact_name, pick_device, Effect, FlowError, Forwarded, MessageOutcome, Presence, Urls,
+};
+use crate::config::{Action, Alias, Config, Device};
+
+/// An incoming text, as far as the engine cares.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageRequest<'a> {
+    pub alias: &'a Alias,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub body: &'a str,
+    pub media: &'a [String],
+}
+
+/// Runs the alias's message flow for a text from an outside number.
+pub fn run_message(
+    config: &Config,
+    presence: &dyn Presence,
+    req: &MessageRequest<'_>,
+) -> Result<MessageOutcome, FlowError> {
+    let steps = config
+        .messages
+        .get(req.alias)
+        .ok_or_else(|| FlowError::UnknownAlias {
+            kind: "message",
+            alias: req.alias.to_string(),
+        })?;
+    let urls = Urls::new(config);
+    let mut out = MessageOutcome::default();
+    for step in steps {
+        let completed = match &step.action {
+            Action::Device { devices, .. } => deliver(config, presence, req, devices, &mut out),
+            Action::Message { text, to } => {
+                out.twiml.push(MessagingVerb::Message(twiml::Message {
+                    body: Some(text.clone()),
+                    to: to.as_ref().map(ToString::to_string),
+                    ..Default::default()
+                }));
+                true
+            }
+            Action::Redirect { url } => {
+                out.twiml.push(MessagingVerb::Redirect(twiml::Redirect {
+                    url: urls.redirect(url, |a| urls.message(a)),
+                    method: None,
+                }));
+                break;
+            }
+            // Validation keeps voice-only steps out of message flows; should one get here
+            // anyway it does nothing rather than answer Twilio with voice TwiML.
+            _ => false,
+        };
+        if !completed {
+            if let Some(next) = &step.next {
+                out.twiml.push(MessagingVerb::Redirect(twiml::Redirect {
+                    url: urls.message(next),
+                    method: None,
+                }));
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A text from a forwarding device's own number goes to that device's last outside sender.
+/// Without one there is nobody to relay to, and the owner gets a short help reply instead of
+/// the text being forwarded back to themselves.
+pub fn relay_from_device(req: &MessageRequest<'_>, target: Option<&str>) -> MessageOutcome {
+    let mut out = MessageOutcome::default();
+    let message = match target {
+        Some(target) => twiml::Message {
+            body: Some(req.body.to_owned()),
+            media: req.media.to_vec(),
+            to: Some(target.to_owned()),
+            ..Default::default()
+        },
+        None => twiml::Message {
+            body: Some(
+                "vbx: nobody to reply to yet. Texts sent to this number are forwarded here; \
+                 your reply goes to whoever texted last."
+                    .to_owned(),
+            ),
+            ..Default::default()
+        },
+    };
+    out.twiml.push(MessagingVerb::Message(message));
+    out
+}
+
+/// Delivers a text to the first usable device of a step. Returns whether one took it.
+fn deliver(
+    config: &Config,
+    presence: &dyn Presence,
+    req: &MessageRequest<'_>,
+    devices: &[String],
+    out: &mut MessageOutcome,
+) -> bool {
+    let Some((name, device)) = pick_device(config, presence, devices, |_| true) else {
+        return false;
+    };
+    let from_name = contact_name(config, req.from);
+    let forwarded = || Forwarded {
+        from: req.from.to_owned(),
+        from_name: from_name.clone(),
+        body: req.body.to_owned(),
+        media: req.media.to_vec(),
+    };
+    match device {
+        // The UI shows every stored text; an online browser has it already.
+        Device::Browser { .. } => {}
+        Device::Sms { number } => {
+            let sender = from_name.as_deref().unwrap_or(req.from);
+            out.twiml.push(MessagingVerb::Message(twiml::Message {
+                body: Some(format!("From: {sender}\n{}", req.body)),
+                media: req.media.to_vec(),
+                to: Some(number.to_string()),
+                ..Default::default()
+            }));
+            out.effects.push(Effect::SetRelayTarget {
+                device: name.to_owned(),
+                number: req.from.to_owned(),
+            });
+        }
+        Device::Xmpp(_) => out.effects.push(Effect::Xmpp {
+            device: name.to_owned(),
+            text: forwarded(),
+        }),
+        Device::Email(_) => out.effects.push(Effect::Email {
+            device: name.to_owned(),
+            text: forwarded(),
+        }),
+    }
+    true
+}
