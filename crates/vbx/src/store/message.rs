@@ -1,0 +1,579 @@
+//! Messages (SMS/MMS) and their media, recorded from webhooks and REST sends and moved along by
+//! status callbacks, whose statuses only ever move forward.
+
+use sqlx::{Acquire, Sqlite, SqliteExecutor};
+
+use super::{sql_limit, Context, Result};
+
+/// The forward order of message statuses as a SQL expression over `$col`: a status callback is
+/// applied only if its rank is above the stored one. Unknown statuses rank lowest, so a
+/// status Twilio adds later is stored but never overrides a known one.
+macro_rules! status_rank {
+    ($col:literal) => {
+        concat!(
+            "(CASE ",
+            $col,
+            " WHEN 'accepted' THEN 0 WHEN 'scheduled' THEN 0 \
+              WHEN 'queued' THEN 1 WHEN 'receiving' THEN 1 \
+              WHEN 'sending' THEN 2 \
+              WHEN 'sent' THEN 3 WHEN 'received' THEN 3 \
+              WHEN 'delivered' THEN 4 WHEN 'undelivered' THEN 4 WHEN 'failed' THEN 4 \
+              WHEN 'canceled' THEN 4 WHEN 'partially_delivered' THEN 4 \
+              WHEN 'read' THEN 5 \
+              ELSE -1 END)"
+        )
+    };
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MessageRow {
+    pub sid: String,
+    pub account_sid: String,
+    pub from_number: String,
+    pub to_number: String,
+    pub body: String,
+    /// `inbound`, `outbound-api`, `outbound-reply`, …
+    pub direction: String,
+    pub status: String,
+    pub num_media: i64,
+    pub error_code: Option<i64>,
+    pub error_message: Option<String>,
+    /// Only a status callback has been seen for this SID so far: addresses and body are empty
+    /// until the message itself is recorded.
+    pub stub: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub read_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MediaRow {
+    pub message_sid: String,
+    pub idx: i64,
+    pub url: String,
+    pub content_type: String,
+    /// Where vbx keeps its own copy, once downloaded.
+    pub local_path: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub sid: String,
+    pub account_sid: String,
+    pub from: String,
+    pub to: String,
+    pub body: String,
+    pub direction: String,
+    pub status: String,
+    pub created_at_ms: i64,
+    /// In order (`MediaUrl0`, `MediaUrl1`, …).
+    pub media: Vec<NewMedia>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMedia {
+    pub url: String,
+    pub content_type: String,
+}
+
+/// Stores a message and all its media in one transaction. A repeated SID changes nothing and
+/// returns `false`. If only a status callback had been seen for the SID, the row is filled in
+/// (keeping whichever status is further along) and this returns `true`.
+///
+/// Takes a pool, a connection or a transaction (nested as a savepoint).
+pub async fn record_message<'a, A>(conn: A, message: &NewMessage) -> Result<bool>
+where
+    A: Acquire<'a, Database = Sqlite>,
+{
+    let op = "record_message";
+    let mut tx = conn.begin().await.op(op)?;
+    let num_media = i64::try_from(message.media.len()).unwrap_or(i64::MAX);
+    // Writing first takes the write lock at once, so a concurrent writer makes this wait
+    // (busy_timeout) instead of failing a read-to-write upgrade.
+    let done = sqlx::query(concat!(
+        "INSERT INTO messages (sid, account_sid, from_number, to_number, body, direction, \
+             status, num_media, stub, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9) \
+         ON CONFLICT (sid) DO UPDATE SET \
+             account_sid = excluded.account_sid, \
+             from_number = excluded.from_number, \
+             to_number = excluded.to_number, \
+             body = excluded.body, \
+             direction = excluded.direction, \
+             status = CASE WHEN ",
+        status_rank!("excluded.status"),
+        " > ",
+        status_rank!("messages.status"),
+        " THEN excluded.status ELSE messages.status END, \
+             num_media = excluded.num_media, \
+             stub = 0, \
+             created_at = excluded.created_at, \
+             updated_at = CASE WHEN excluded.updated_at > messages.updated_at \
+                 THEN excluded.updated_at ELSE messages.updated_at END \
+         WHERE messages.stub = 1"
+    ))
+    .bind(&message.sid)
+    .bind(&message.account_sid)
+    .bind(&message.from)
+    .bind(&message.to)
+    .bind(&message.body)
+    .bind(&message.direction)
+    .bind(&message.status)
+    .bind(num_media)
+    .bind(message.created_at_ms)
+    .execute(&mut *tx)
+    .await
+    .op(op)?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    for (idx, media) in message.media.iter().enumerate() {
+        let idx = i64::try_from(idx).unwrap_or(i64::MAX);
+        sqlx::query(
+            "INSERT INTO media (message_sid, idx, url, content_type) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&message.sid)
+        .bind(idx)
+        .bind(&media.url)
+        .bind(&media.content_type)
+        .execute(&mut *tx)
+        .await
+        .op(op)?;
+    }
+    tx.commit().await.op(op)?;
+    Ok(true)
+}
+
+/// Applies a message status callback. Statuses only move forward (see `status_rank!`); an
+/// equal or earlier status is ignored and returns `false`. A callback for a SID not yet
+/// recorded creates a stub row that [`record_message`] fills in later.
+pub async fn apply_message_status(
+    exec: impl SqliteExecutor<'_>,
+    sid: &str,
+    status: &str,
+    error_code: Option<i64>,
+    error_message: Option<&str>,
+    now_ms: i64,
+) -> Result<bool> {
+    let done = sqlx::query(concat!(
+        "INSERT INTO messages (sid, account_sid, from_number, to_number, body, direction, \
+             status, num_media, error_code, error_message, stub, created_at, updated_at) \
+         VALUES ($1, '', '', '', '', '', $2, 0, $3, $4, 1, $5, $5) \
+         ON CONFLICT (sid) DO UPDATE SET \
+             status = excluded.status, \
+             error_code = COALESCE(excluded.error_code, messages.error_code), \
+             error_message = COALESCE(excluded.error_message, messages.error_message), \
+             updated_at = excluded.updated_at \
+         WHERE ",
+        status_rank!("excluded.status"),
+        " > ",
+        status_rank!("messages.status")
+    ))
+    .bind(sid)
+    .bind(status)
+    .bind(error_code)
+    .bind(error_message)
+    .bind(now_ms)
+    .execute(exec)
+    .await
+    .op("apply_message_status")?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get_message(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Option<MessageRow>> {
+    sqlx::query_as::<_, MessageRow>("SELECT * FROM messages WHERE sid = $1")
+        .bind(sid)
+        .fetch_optional(exec)
+        .await
+        .op("get_message")
+}
+
+/// The media of a message, in order.
+pub async fn media_of(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Vec<MediaRow>> {
+    sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE message_sid = $1 ORDER BY idx")
+        .bind(sid)
+        .fetch_all(exec)
+        .await
+        .op("media_of")
+}
+
+/// Records where vbx saved its copy of a media item.
+pub async fn set_media_local_path(
+    exec: impl SqliteExecutor<'_>,
+    sid: &str,
+    idx: i64,
+    local_path: &str,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE media SET local_path = $3 WHERE message_sid = $1 AND idx = $2")
+        .bind(sid)
+        .bind(idx)
+        .bind(local_path)
+        .execute(exec)
+        .await
+        .op("set_media_local_path")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The conversation with `number` (messages from or to it), newest first; `before_ms` pages
+/// backwards (strictly earlier messages).
+pub async fn list_thread(
+    exec: impl SqliteExecutor<'_>,
+    number: &str,
+    before_ms: Option<i64>,
+    limit: u32,
+) -> Result<Vec<MessageRow>> {
+    sqlx::query_as::<_, MessageRow>(
+        "SELECT * FROM messages \
+         WHERE (from_number = $1 OR to_number = $1) \
+           AND ($2 IS NULL OR created_at < $2) \
+         ORDER BY created_at DESC, sid DESC \
+         LIMIT $3",
+    )
+    .bind(number)
+    .bind(before_ms)
+    .bind(sql_limit(limit))
+    .fetch_all(exec)
+    .await
+    .op("list_thread")
+}
+
+/// Marks every unread message from `number` as read; returns how many changed.
+pub async fn mark_thread_read(
+    exec: impl SqliteExecutor<'_>,
+    number: &str,
+    now_ms: i64,
+) -> Result<u64> {
+    let done =
+        sqlx::query("UPDATE messages SET read_at = $2 WHERE from_number = $1 AND read_at IS NULL")
+            .bind(number)
+            .bind(now_ms)
+            .execute(exec)
+            .await
+            .op("mark_thread_read")?;
+    Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::store;
+
+    const SID: &str = "MM00000000000000000000000000000001";
+
+    fn new_message(sid: &str, from: &str, to: &str, created_at_ms: i64) -> NewMessage {
+        NewMessage {
+            sid: sid.into(),
+            account_sid: "AC00000000000000000000000000000000".into(),
+            from: from.into(),
+            to: to.into(),
+            body: "hello".into(),
+            direction: "inbound".into(),
+            status: "received".into(),
+            created_at_ms,
+            media: Vec::new(),
+        }
+    }
+
+    fn outbound(status: &str) -> NewMessage {
+        let mut m = new_message(SID, "+18001234567", "+15550001111", 1_000);
+        m.direction = "outbound-api".into();
+        m.status = status.into();
+        m
+    }
+
+    async fn status_of(store: &crate::store::Store) -> String {
+        get_message(store.pool(), SID)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+    }
+
+    #[tokio::test]
+    async fn a_repeated_message_sid_is_recorded_once() {
+        let (_dir, store) = store().await;
+        let mut first = new_message(SID, "+15550001111", "+18001234567", 1_000);
+        first.media.push(NewMedia {
+            url: "https://example.com/a".into(),
+            content_type: "image/png".into(),
+        });
+        assert!(record_message(store.pool(), &first).await.unwrap());
+        let mut again = first.clone();
+        again.body = "changed".into();
+        assert!(!record_message(store.pool(), &again).await.unwrap());
+
+        let row = get_message(store.pool(), SID).await.unwrap().unwrap();
+        assert_eq!(row.body, "hello");
+        assert_eq!(row.num_media, 1);
+        assert!(!row.stub);
+        assert_eq!(media_of(store.pool(), SID).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn three_media_are_stored_in_order() {
+        let (_dir, store) = store().await;
+        let mut m = new_message(SID, "+15550001111", "+18001234567", 1_000);
+        for (url, ct) in [
+            ("u0", "image/jpeg"),
+            ("u1", "image/png"),
+            ("u2", "video/mp4"),
+        ] {
+            m.media.push(NewMedia {
+                url: url.into(),
+                content_type: ct.into(),
+            });
+        }
+        record_message(store.pool(), &m).await.unwrap();
+
+        let media = media_of(store.pool(), SID).await.unwrap();
+        let got: Vec<(i64, &str, &str)> = media
+            .iter()
+            .map(|r| (r.idx, r.url.as_str(), r.content_type.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, "u0", "image/jpeg"),
+                (1, "u1", "image/png"),
+                (2, "u2", "video/mp4")
+            ]
+        );
+        assert_eq!(
+            get_message(store.pool(), SID)
+                .await
+                .unwrap()
+                .unwrap()
+                .num_media,
+            3
+        );
+        assert!(set_media_local_path(store.pool(), SID, 1, "media/u1.png")
+            .await
+            .unwrap());
+        let media = media_of(store.pool(), SID).await.unwrap();
+        assert_eq!(media[1].local_path.as_deref(), Some("media/u1.png"));
+        assert_eq!(media[0].local_path, None);
+    }
+
+    #[tokio::test]
+    async fn a_message_rolled_back_with_its_callers_transaction_leaves_nothing() {
+        let (_dir, store) = store().await;
+        let mut m = new_message(SID, "+15550001111", "+18001234567", 1_000);
+        m.media.push(NewMedia {
+            url: "u0".into(),
+            content_type: "image/jpeg".into(),
+        });
+        let mut tx = store.pool().begin().await.unwrap();
+        assert!(record_message(&mut tx, &m).await.unwrap());
+        tx.rollback().await.unwrap();
+
+        assert_eq!(get_message(store.pool(), SID).await.unwrap(), None);
+        assert!(media_of(store.pool(), SID).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn message_status_never_regresses() {
+        let (_dir, store) = store().await;
+        record_message(store.pool(), &outbound("queued"))
+            .await
+            .unwrap();
+
+        assert!(
+            apply_message_status(store.pool(), SID, "delivered", None, None, 3_000)
+                .await
+                .unwrap()
+        );
+        for late in ["sent", "sending", "queued", "delivered", "failed"] {
+            assert!(
+                !apply_message_status(store.pool(), SID, late, None, None, 4_000)
+                    .await
+                    .unwrap(),
+                "{late} was applied after delivered"
+            );
+        }
+        assert_eq!(status_of(&store).await, "delivered");
+        assert!(
+            apply_message_status(store.pool(), SID, "read", None, None, 5_000)
+                .await
+                .unwrap()
+        );
+        assert_eq!(status_of(&store).await, "read");
+        let row = get_message(store.pool(), SID).await.unwrap().unwrap();
+        assert_eq!(row.updated_at, 5_000);
+    }
+
+    #[tokio::test]
+    async fn a_failure_records_its_error() {
+        let (_dir, store) = store().await;
+        record_message(store.pool(), &outbound("queued"))
+            .await
+            .unwrap();
+        assert!(apply_message_status(
+            store.pool(),
+            SID,
+            "undelivered",
+            Some(30003),
+            Some("Unreachable destination handset"),
+            2_000
+        )
+        .await
+        .unwrap());
+        let row = get_message(store.pool(), SID).await.unwrap().unwrap();
+        assert_eq!(row.status, "undelivered");
+        assert_eq!(row.error_code, Some(30003));
+        assert_eq!(
+            row.error_message.as_deref(),
+            Some("Unreachable destination handset")
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_status_is_stored_but_never_overrides_a_known_one() {
+        let (_dir, store) = store().await;
+        record_message(store.pool(), &outbound("queued"))
+            .await
+            .unwrap();
+        assert!(
+            !apply_message_status(store.pool(), SID, "teleported", None, None, 2_000)
+                .await
+                .unwrap()
+        );
+        assert_eq!(status_of(&store).await, "queued");
+    }
+
+    #[tokio::test]
+    async fn a_status_before_the_message_leaves_a_stub_that_recording_fills_in() {
+        let (_dir, store) = store().await;
+        assert!(
+            apply_message_status(store.pool(), SID, "sent", None, None, 2_000)
+                .await
+                .unwrap()
+        );
+        let stub = get_message(store.pool(), SID).await.unwrap().unwrap();
+        assert!(stub.stub);
+        assert_eq!(stub.status, "sent");
+
+        let mut m = outbound("queued");
+        m.media.push(NewMedia {
+            url: "u0".into(),
+            content_type: "image/jpeg".into(),
+        });
+        assert!(record_message(store.pool(), &m).await.unwrap());
+        let row = get_message(store.pool(), SID).await.unwrap().unwrap();
+        assert!(!row.stub);
+        assert_eq!(row.status, "sent", "the later status is kept");
+        assert_eq!(row.body, "hello");
+        assert_eq!(row.to_number, "+15550001111");
+        assert_eq!(row.created_at, 1_000);
+        assert_eq!(row.updated_at, 2_000);
+        assert_eq!(media_of(store.pool(), SID).await.unwrap().len(), 1);
+
+        assert!(!record_message(store.pool(), &m).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_thread_holds_both_directions_newest_first_and_pages() {
+        let (_dir, store) = store().await;
+        let me = "+18001234567";
+        let them = "+15550001111";
+        for i in 0..4i64 {
+            let sid = format!("SM{:032}", i);
+            let (from, to) = if i % 2 == 0 { (them, me) } else { (me, them) };
+            record_message(store.pool(), &new_message(&sid, from, to, 1_000 + i))
+                .await
+                .unwrap();
+        }
+        record_message(
+            store.pool(),
+            &new_message(
+                "SM99999999999999999999999999999999",
+                "+15552222222",
+                me,
+                5_000,
+            ),
+        )
+        .await
+        .unwrap();
+
+        let thread = list_thread(store.pool(), them, None, 10).await.unwrap();
+        let times: Vec<i64> = thread.iter().map(|m| m.created_at).collect();
+        assert_eq!(times, [1_003, 1_002, 1_001, 1_000]);
+
+        let page = list_thread(store.pool(), them, Some(1_002), 1)
+            .await
+            .unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].created_at, 1_001);
+    }
+
+    #[tokio::test]
+    async fn reading_a_thread_marks_only_its_incoming_messages() {
+        let (_dir, store) = store().await;
+        let them = "+15550001111";
+        record_message(
+            store.pool(),
+            &new_message(
+                "SM00000000000000000000000000000001",
+                them,
+                "+18001234567",
+                1,
+            ),
+        )
+        .await
+        .unwrap();
+        record_message(
+            store.pool(),
+            &new_message(
+                "SM00000000000000000000000000000002",
+                "+15552222222",
+                "+18001234567",
+                2,
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(mark_thread_read(store.pool(), them, 9).await.unwrap(), 1);
+        assert_eq!(mark_thread_read(store.pool(), them, 10).await.unwrap(), 0);
+        let row = get_message(store.pool(), "SM00000000000000000000000000000001")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.read_at, Some(9));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_duplicate_deliveries_store_each_message_once() {
+        let (_dir, store) = store().await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..200u32 {
+            let pool = store.pool().clone();
+            let mut m = new_message(
+                &format!("SM{:032}", i % 100),
+                "+15550001111",
+                "+18001234567",
+                i64::from(i % 100),
+            );
+            m.media.push(NewMedia {
+                url: format!("u{i}"),
+                content_type: "image/png".into(),
+            });
+            tasks.spawn(async move { record_message(&pool, &m).await });
+        }
+        let mut inserted = 0;
+        while let Some(joined) = tasks.join_next().await {
+            if joined.unwrap().unwrap() {
+                inserted += 1;
+            }
+        }
+        assert_eq!(inserted, 100);
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        let media: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM media")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(rows, 100);
+        assert_eq!(media, 100);
+    }
+}

@@ -1,0 +1,217 @@
+//! The store: one SQLite file in the data directory, reached through sqlx so PostgreSQL can be
+//! added later. One repository file per aggregate; every function takes an executor (or
+//! something it can begin a transaction on) so callers choose a pool or their own transaction.
+
+pub mod call;
+pub mod message;
+pub mod outbox;
+pub mod recording;
+pub mod relay;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "vbx.db";
+
+/// How long a connection waits for another writer before SQLite reports `SQLITE_BUSY`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "cannot create the data directory {}: {source} (check `server.data_dir` in the \
+         configuration and that vbx may write there)",
+        path.display()
+    )]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot open the database {}: {source} (check the file's permissions and that the \
+         disk is not full)",
+        path.display()
+    )]
+    Open { path: PathBuf, source: sqlx::Error },
+    #[error(
+        "cannot migrate the database {}: {source} (if a newer vbx wrote this file, run that \
+         version or restore a backup)",
+        path.display()
+    )]
+    Migrate {
+        path: PathBuf,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database operation `{op}` failed: {source}")]
+    Query {
+        op: &'static str,
+        source: sqlx::Error,
+    },
+}
+
+/// Attaches the name of the repository function to a sqlx error.
+pub(crate) trait Context<T> {
+    fn op(self, op: &'static str) -> Result<T>;
+}
+
+impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
+    fn op(self, op: &'static str) -> Result<T> {
+        self.map_err(|source| StoreError::Query { op, source })
+    }
+}
+
+/// A handle on the database; cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) `<data_dir>/vbx.db` and brings its schema up to date.
+    pub async fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE);
+        // sqlx runs these pragmas on every new connection, not just the first.
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Normal);
+        let pool = SqlitePoolOptions::new()
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source,
+            })?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate { path, source })?;
+        Ok(Store { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Waits for connections in use to be returned, then closes them (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The current time as unix milliseconds (UTC).
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// SQL `LIMIT` values are signed; a `u32` always fits.
+fn sql_limit(n: u32) -> i64 {
+    i64::from(n)
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::Store;
+    use tempfile::TempDir;
+
+    /// A store in a fresh temporary directory; keep the `TempDir` alive for the test.
+    pub async fn store() -> (TempDir, Store) {
+        let dir = TempDir::new().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        (dir, store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relay::{relay_target, set_relay_target};
+    use super::*;
+    use tempfile::TempDir;
+
+    #[tokio::test]
+    async fn reopening_runs_migrations_once_and_keeps_the_data() {
+        let dir = TempDir::new().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        set_relay_target(store.pool(), "cell", "+15550001111", 1_000)
+            .await
+            .unwrap();
+        store.close().await;
+
+        let store = Store::open(dir.path()).await.unwrap();
+        assert_eq!(
+            relay_target(store.pool(), "cell").await.unwrap().as_deref(),
+            Some("+15550001111")
+        );
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(applied, 1);
+    }
+
+    #[tokio::test]
+    async fn open_creates_a_missing_data_directory() {
+        let dir = TempDir::new().unwrap();
+        let data_dir = dir.path().join("nested").join("data");
+        let store = Store::open(&data_dir).await.unwrap();
+        store.close().await;
+        assert!(data_dir.join(DB_FILE).is_file());
+    }
+
+    #[tokio::test]
+    async fn every_connection_gets_the_pragmas() {
+        let (_dir, store) = test_support::store().await;
+        // Hold several connections at once so the pool must open more than one.
+        let mut conns = Vec::new();
+        for _ in 0..3 {
+            conns.push(store.pool().acquire().await.unwrap());
+        }
+        for conn in &mut conns {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(mode, "wal");
+            assert_eq!(fk, 1);
+            assert_eq!(busy, 5000);
+            assert_eq!(sync, 1, "1 is NORMAL");
+        }
+    }
+
+    #[tokio::test]
+    async fn open_fails_with_the_path_when_the_data_dir_is_a_file() {
+        let dir = TempDir::new().unwrap();
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, b"x").unwrap();
+        let err = Store::open(&file).await.unwrap_err();
+        assert!(matches!(err, StoreError::CreateDir { .. }), "{err:?}");
+        assert!(err.to_string().contains("not-a-dir"), "{err}");
+    }
+}

@@ -1,0 +1,432 @@
+//! The outbox: a durable queue of outbound work (SMS via REST, email, XMPP) so that sends and
+//! their retries survive restarts. Workers claim due rows, then mark them sent, retry or failed.
+
+use serde::de::DeserializeOwned;
+use sqlx::{QueryBuilder, Sqlite, SqliteExecutor};
+
+use super::{now_ms, sql_limit, Context, Result};
+
+/// A row left `sending` this long is taken to belong to a worker that died, and is claimed
+/// again.
+pub const SENDING_LEASE_MS: i64 = 60_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+pub enum OutboxStatus {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sending => "sending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub kind: String,
+    /// JSON; see [`OutboxItem::payload_as`].
+    pub payload: String,
+    pub idempotency_key: Option<String>,
+    pub status: OutboxStatus,
+    /// Failed attempts so far (including attempts lost to a crash).
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    /// What the send produced, e.g. the Twilio message SID.
+    pub result: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl OutboxItem {
+    pub fn payload_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.payload)
+    }
+}
+
+/// Queues work due at once. With an idempotency key already in the outbox (whatever its
+/// status), nothing is queued and this returns `None`.
+pub async fn enqueue(
+    exec: impl SqliteExecutor<'_>,
+    kind: &str,
+    payload: &serde_json::Value,
+    idempotency_key: Option<&str>,
+    now_ms: i64,
+) -> Result<Option<i64>> {
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO outbox (kind, payload, idempotency_key, status, attempts, next_attempt_at, \
+             created_at, updated_at) \
+         VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4) \
+         ON CONFLICT (idempotency_key) DO NOTHING \
+         RETURNING id",
+    )
+    .bind(kind)
+    .bind(payload.to_string())
+    .bind(idempotency_key)
+    .bind(now_ms)
+    .fetch_optional(exec)
+    .await
+    .op("enqueue")
+}
+
+/// Atomically marks up to `limit` due rows of the given kinds as `sending` and returns them,
+/// oldest due first. Due: `pending` with `next_attempt_at <= now_ms`, or `sending` for longer
+/// than [`SENDING_LEASE_MS`] (its worker crashed; the lost attempt is counted).
+pub async fn claim_due(
+    exec: impl SqliteExecutor<'_>,
+    kinds: &[&str],
+    now_ms: i64,
+    limit: u32,
+) -> Result<Vec<OutboxItem>> {
+    if kinds.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    // One UPDATE … RETURNING: two workers can never claim the same row.
+    let mut sql = QueryBuilder::<Sqlite>::new(
+        "UPDATE outbox SET \
+             attempts = attempts + CASE WHEN status = 'sending' THEN 1 ELSE 0 END, \
+             status = 'sending', updated_at = ",
+    );
+    sql.push_bind(now_ms)
+        .push(" WHERE id IN (SELECT id FROM outbox WHERE kind IN (");
+    let mut kinds_list = sql.separated(", ");
+    for kind in kinds {
+        kinds_list.push_bind(*kind);
+    }
+    sql.push(") AND ((status = 'pending' AND next_attempt_at <= ")
+        .push_bind(now_ms)
+        .push(") OR (status = 'sending' AND updated_at <= ")
+        .push_bind(now_ms.saturating_sub(SENDING_LEASE_MS))
+        .push(")) ORDER BY next_attempt_at, id LIMIT ")
+        .push_bind(sql_limit(limit))
+        .push(") RETURNING *");
+    let mut items = sql
+        .build_query_as::<OutboxItem>()
+        .fetch_all(exec)
+        .await
+        .op("claim_due")?;
+    // RETURNING has no defined order.
+    items.sort_by_key(|item| (item.next_attempt_at, item.id));
+    Ok(items)
+}
+
+/// The work is done; `result` is what it produced (e.g. the Twilio SID).
+pub async fn mark_sent(
+    exec: impl SqliteExecutor<'_>,
+    id: i64,
+    result: Option<&str>,
+    now_ms: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'sent', result = $2, last_error = NULL, updated_at = $3 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(result)
+    .bind(now_ms)
+    .execute(exec)
+    .await
+    .op("mark_sent")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The attempt failed but may succeed later: back to `pending` until `next_attempt_at`.
+pub async fn mark_retry(
+    exec: impl SqliteExecutor<'_>,
+    id: i64,
+    error: &str,
+    next_attempt_at: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'pending', attempts = attempts + 1, last_error = $2, \
+             next_attempt_at = $3, updated_at = $4 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(next_attempt_at)
+    .bind(now_ms())
+    .execute(exec)
+    .await
+    .op("mark_retry")?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The work cannot succeed (or has been retried enough): it stays in the outbox as `failed`.
+pub async fn mark_failed(
+    exec: impl SqliteExecutor<'_>,
+    id: i64,
+    error: &str,
+    now_ms: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, \
+             updated_at = $3 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(now_ms)
+    .execute(exec)
+    .await
+    .op("mark_failed")?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get(exec: impl SqliteExecutor<'_>, id: i64) -> Result<Option<OutboxItem>> {
+    sqlx::query_as::<_, OutboxItem>("SELECT * FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_optional(exec)
+        .await
+        .op("outbox get")
+}
+
+/// Rows with `status` (all when `None`), newest first.
+pub async fn list(
+    exec: impl SqliteExecutor<'_>,
+    status: Option<OutboxStatus>,
+    limit: u32,
+) -> Result<Vec<OutboxItem>> {
+    sqlx::query_as::<_, OutboxItem>(
+        "SELECT * FROM outbox WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
+    )
+    .bind(status)
+    .bind(sql_limit(limit))
+    .fetch_all(exec)
+    .await
+    .op("outbox list")
+}
+
+/// Rows not finished yet: `pending` or `sending`.
+pub async fn pending_count(exec: impl SqliteExecutor<'_>) -> Result<i64> {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
+    )
+    .fetch_one(exec)
+    .await
+    .op("pending_count")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::store;
+    use serde_json::json;
+
+    const T0: i64 = 1_700_000_000_000;
+
+    fn ids(items: &[OutboxItem]) -> Vec<i64> {
+        items.iter().map(|i| i.id).collect()
+    }
+
+    #[tokio::test]
+    async fn an_item_is_claimed_retried_and_sent() {
+        let (_dir, store) = store().await;
+        let pool = store.pool();
+        let payload = json!({"to": "+15550001111", "body": "hi"});
+        let id = enqueue(pool, "sms", &payload, None, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(pending_count(pool).await.unwrap(), 1);
+
+        let claimed = claim_due(pool, &["sms"], T0, 10).await.unwrap();
+        assert_eq!(ids(&claimed), [id]);
+        assert_eq!(claimed[0].status, OutboxStatus::Sending);
+        assert_eq!(
+            claimed[0].payload_as::<serde_json::Value>().unwrap(),
+            payload
+        );
+        // Claimed rows are not handed out twice.
+        assert!(claim_due(pool, &["sms"], T0, 10).await.unwrap().is_empty());
+
+        assert!(mark_retry(pool, id, "503 from Twilio", T0 + 5_000)
+            .await
+            .unwrap());
+        assert!(claim_due(pool, &["sms"], T0 + 4_999, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let again = claim_due(pool, &["sms"], T0 + 5_000, 10).await.unwrap();
+        assert_eq!(ids(&again), [id]);
+        assert_eq!(again[0].attempts, 1);
+        assert_eq!(again[0].last_error.as_deref(), Some("503 from Twilio"));
+
+        assert!(mark_sent(pool, id, Some("SM123"), T0 + 6_000)
+            .await
+            .unwrap());
+        let done = get(pool, id).await.unwrap().unwrap();
+        assert_eq!(done.status, OutboxStatus::Sent);
+        assert_eq!(done.result.as_deref(), Some("SM123"));
+        assert_eq!(done.last_error, None);
+        assert_eq!(pending_count(pool).await.unwrap(), 0);
+        assert!(claim_due(pool, &["sms"], T0 + 999_999, 10)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_idempotency_key_is_not_enqueued_twice() {
+        let (_dir, store) = store().await;
+        let pool = store.pool();
+        let first = enqueue(pool, "sms", &json!({"n": 1}), Some("relay:SM1"), T0)
+            .await
+            .unwrap();
+        assert!(first.is_some());
+        let second = enqueue(pool, "sms", &json!({"n": 2}), Some("relay:SM1"), T0 + 1)
+            .await
+            .unwrap();
+        assert_eq!(second, None);
+        // Items without a key never collide.
+        assert!(enqueue(pool, "sms", &json!({}), None, T0)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(enqueue(pool, "sms", &json!({}), None, T0)
+            .await
+            .unwrap()
+            .is_some());
+        assert_eq!(pending_count(pool).await.unwrap(), 3);
+        let keyed = get(pool, first.unwrap()).await.unwrap().unwrap();
+        assert_eq!(
+            keyed.payload_as::<serde_json::Value>().unwrap(),
+            json!({"n": 1})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_row_left_sending_by_a_crash_is_reclaimed_after_the_lease() {
+        let (_dir, store) = store().await;
+        let pool = store.pool();
+        let id = enqueue(pool, "email", &json!({}), None, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            ids(&claim_due(pool, &["email"], T0, 1).await.unwrap()),
+            [id]
+        );
+
+        let within = T0 + SENDING_LEASE_MS - 1;
+        assert!(claim_due(pool, &["email"], within, 1)
+            .await
+            .unwrap()
+            .is_empty());
+        let reclaimed = claim_due(pool, &["email"], T0 + SENDING_LEASE_MS, 1)
+            .await
+            .unwrap();
+        assert_eq!(ids(&reclaimed), [id]);
+        assert_eq!(reclaimed[0].attempts, 1, "the lost attempt is counted");
+        assert_eq!(reclaimed[0].updated_at, T0 + SENDING_LEASE_MS);
+    }
+
+    #[tokio::test]
+    async fn claims_respect_kinds_limit_and_due_order() {
+        let (_dir, store) = store().await;
+        let pool = store.pool();
+        let late = enqueue(pool, "sms", &json!({}), None, T0 + 2)
+            .await
+            .unwrap()
+            .unwrap();
+        let early = enqueue(pool, "sms", &json!({}), None, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        let xmpp = enqueue(pool, "xmpp", &json!({}), None, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        let future = enqueue(pool, "sms", &json!({}), None, T0 + 100)
+            .await
+            .unwrap()
+            .unwrap();
+
+        let first = claim_due(pool, &["sms"], T0 + 10, 1).await.unwrap();
+        assert_eq!(ids(&first), [early]);
+        let rest = claim_due(pool, &["sms", "email"], T0 + 10, 10)
+            .await
+            .unwrap();
+        assert_eq!(ids(&rest), [late]);
+        assert_eq!(
+            ids(&claim_due(pool, &["xmpp"], T0 + 10, 10).await.unwrap()),
+            [xmpp]
+        );
+        assert!(claim_due(pool, &[], T0 + 1_000, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            ids(&claim_due(pool, &["sms"], T0 + 100, 10).await.unwrap()),
+            [future]
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_claims_never_hand_out_a_row_twice() {
+        let (_dir, store) = store().await;
+        let pool = store.pool();
+        for _ in 0..60 {
+            enqueue(pool, "sms", &json!({}), None, T0).await.unwrap();
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..6 {
+            let pool = pool.clone();
+            tasks.spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let batch = claim_due(&pool, &["sms"], T0, 4).await.unwrap();
+                    if batch.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(batch.into_iter().map(|i| i.id));
+                }
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            all.extend(joined.unwrap());
+        }
+        all.sort_unstable();
+        let before = all.len();
+        all.dedup();
+        assert_eq!(before, 60);
+        assert_eq!(all.len(), 60);
+    }
+
+    #[tokio::test]
+    async fn failed_items_are_listed_with_their_error_and_no_longer_pending() {
+        let (_dir, store) = store().await;
+        let pool = store.pool();
+        let bad = enqueue(pool, "sms", &json!({}), None, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        let ok = enqueue(pool, "sms", &json!({}), None, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        claim_due(pool, &["sms"], T0, 10).await.unwrap();
+        assert!(mark_failed(pool, bad, "21211 invalid To", T0 + 1)
+            .await
+            .unwrap());
+
+        let failed = list(pool, Some(OutboxStatus::Failed), 10).await.unwrap();
+        assert_eq!(ids(&failed), [bad]);
+        assert_eq!(failed[0].last_error.as_deref(), Some("21211 invalid To"));
+        assert_eq!(failed[0].attempts, 1);
+        assert_eq!(ids(&list(pool, None, 10).await.unwrap()), [ok, bad]);
+        assert_eq!(pending_count(pool).await.unwrap(), 1);
+        assert!(!mark_sent(pool, 9_999, None, T0).await.unwrap());
+    }
+}

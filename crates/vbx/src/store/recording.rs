@@ -1,0 +1,196 @@
+//! Recordings (voicemail and recorded calls) and their transcriptions, from recording and
+//! transcription callbacks, which may repeat.
+
+use sqlx::SqliteExecutor;
+
+use super::{Context, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecordingRow {
+    pub sid: String,
+    pub call_sid: String,
+    pub url: String,
+    pub duration_s: Option<i64>,
+    pub status: String,
+    pub transcription_text: Option<String>,
+    pub transcription_status: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What a recording callback (or the `<Record>` action request) says.
+#[derive(Debug, Clone)]
+pub struct RecordingUpdate {
+    pub sid: String,
+    pub call_sid: String,
+    pub url: String,
+    pub duration_s: Option<i64>,
+    pub status: String,
+    pub now_ms: i64,
+}
+
+/// Creates or updates a recording; the latest callback wins, but a callback without a
+/// duration keeps the known one.
+pub async fn upsert_recording(
+    exec: impl SqliteExecutor<'_>,
+    update: &RecordingUpdate,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO recordings (sid, call_sid, url, duration_s, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) \
+         ON CONFLICT (sid) DO UPDATE SET \
+             call_sid = excluded.call_sid, \
+             url = excluded.url, \
+             duration_s = COALESCE(excluded.duration_s, recordings.duration_s), \
+             status = excluded.status, \
+             updated_at = excluded.updated_at",
+    )
+    .bind(&update.sid)
+    .bind(&update.call_sid)
+    .bind(&update.url)
+    .bind(update.duration_s)
+    .bind(&update.status)
+    .bind(update.now_ms)
+    .execute(exec)
+    .await
+    .op("upsert_recording")?;
+    Ok(())
+}
+
+/// Stores a transcription; `false` if the recording is unknown.
+pub async fn set_transcription(
+    exec: impl SqliteExecutor<'_>,
+    recording_sid: &str,
+    text: Option<&str>,
+    status: &str,
+    now_ms: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE recordings SET transcription_text = COALESCE($2, transcription_text), \
+             transcription_status = $3, updated_at = $4 \
+         WHERE sid = $1",
+    )
+    .bind(recording_sid)
+    .bind(text)
+    .bind(status)
+    .bind(now_ms)
+    .execute(exec)
+    .await
+    .op("set_transcription")?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get_recording(
+    exec: impl SqliteExecutor<'_>,
+    sid: &str,
+) -> Result<Option<RecordingRow>> {
+    sqlx::query_as::<_, RecordingRow>("SELECT * FROM recordings WHERE sid = $1")
+        .bind(sid)
+        .fetch_optional(exec)
+        .await
+        .op("get_recording")
+}
+
+/// The recordings of one call, oldest first.
+pub async fn recordings_of_call(
+    exec: impl SqliteExecutor<'_>,
+    call_sid: &str,
+) -> Result<Vec<RecordingRow>> {
+    sqlx::query_as::<_, RecordingRow>(
+        "SELECT * FROM recordings WHERE call_sid = $1 ORDER BY created_at, sid",
+    )
+    .bind(call_sid)
+    .fetch_all(exec)
+    .await
+    .op("recordings_of_call")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::store;
+
+    const CALL: &str = "CA00000000000000000000000000000001";
+    const REC: &str = "RE00000000000000000000000000000001";
+
+    fn update(status: &str, duration_s: Option<i64>, now_ms: i64) -> RecordingUpdate {
+        RecordingUpdate {
+            sid: REC.into(),
+            call_sid: CALL.into(),
+            url: format!("https://api.twilio.com/Recordings/{REC}"),
+            duration_s,
+            status: status.into(),
+            now_ms,
+        }
+    }
+
+    #[tokio::test]
+    async fn repeated_recording_callbacks_keep_one_row_with_the_latest_info() {
+        let (_dir, store) = store().await;
+        upsert_recording(store.pool(), &update("in-progress", None, 1_000))
+            .await
+            .unwrap();
+        upsert_recording(store.pool(), &update("completed", Some(17), 2_000))
+            .await
+            .unwrap();
+        upsert_recording(store.pool(), &update("completed", None, 3_000))
+            .await
+            .unwrap();
+
+        let rows = recordings_of_call(store.pool(), CALL).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].status, "completed");
+        assert_eq!(rows[0].duration_s, Some(17));
+        assert_eq!(rows[0].created_at, 1_000);
+        assert_eq!(rows[0].updated_at, 3_000);
+    }
+
+    #[tokio::test]
+    async fn a_transcription_attaches_to_its_recording() {
+        let (_dir, store) = store().await;
+        upsert_recording(store.pool(), &update("completed", Some(5), 1_000))
+            .await
+            .unwrap();
+        assert!(
+            set_transcription(store.pool(), REC, Some("call me back"), "completed", 2_000)
+                .await
+                .unwrap()
+        );
+        // A later recording callback does not wipe the transcription.
+        upsert_recording(store.pool(), &update("completed", Some(5), 3_000))
+            .await
+            .unwrap();
+        let row = get_recording(store.pool(), REC).await.unwrap().unwrap();
+        assert_eq!(row.transcription_text.as_deref(), Some("call me back"));
+        assert_eq!(row.transcription_status.as_deref(), Some("completed"));
+    }
+
+    #[tokio::test]
+    async fn a_transcription_for_an_unknown_recording_is_reported() {
+        let (_dir, store) = store().await;
+        assert!(
+            !set_transcription(store.pool(), REC, Some("hi"), "completed", 1)
+                .await
+                .unwrap()
+        );
+        assert_eq!(get_recording(store.pool(), REC).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn recordings_of_call_lists_only_that_call_oldest_first() {
+        let (_dir, store) = store().await;
+        for (i, call) in [CALL, CALL, "CA00000000000000000000000000000009"]
+            .into_iter()
+            .enumerate()
+        {
+            let i = i64::try_from(i).unwrap();
+            let mut u = update("completed", Some(i), 10 - i);
+            u.sid = format!("RE{:032}", i);
+            u.call_sid = call.into();
+            upsert_recording(store.pool(), &u).await.unwrap();
+        }
+        let rows = recordings_of_call(store.pool(), CALL).await.unwrap();
+        let sids: Vec<&str> = rows.iter().map(|r| r.sid.as_str()).collect();
+        assert_eq!(sids, [format!("RE{:032}", 1), format!("RE{:032}", 0)]);
+    }
+}
