@@ -1,10 +1,13 @@
 //! TwiML documents as types: voice and messaging responses, written to XML and read back.
 //!
 //! `write.rs` renders a document (escaped, UTF-8, with the XML declaration); `read.rs` parses
-//! one back into the same types, so `read(write(doc)) == doc` for any document whose text has
-//! no characters XML cannot carry (see [`sanitize_text`]).
+//! one back into the same types, so `read(write(doc)) == doc` for any document TwiML allows whose
+//! text has no characters XML cannot carry (see [`sanitize_text`]). "TwiML allows" matters for
+//! `Dial` (one bare number, or nouns only) and `Play` inside `Gather` (no `digits`).
 
 mod read;
+#[cfg(test)]
+mod tests;
 mod write;
 
 pub use read::{read_messaging, read_voice, ReadError};
@@ -143,7 +146,8 @@ pub struct Dial {
     pub targets: Vec<DialTarget>,
 }
 
-/// What a `<Dial>` rings. `Text` is a bare number written as the Dial's own text.
+/// What a `<Dial>` rings. `Text` is a bare number written as the Dial's own text; a Dial holds
+/// either one `Text` or nouns only (the reader refuses a mix).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DialTarget {
     Text(String),
