@@ -6,8 +6,12 @@ pub mod legacy;
 mod load;
 mod validate;
 
-// pub use load::{load, load_str, LoadError, Overrides, RawConfig};
-// pub use validate::{validate, Problem};
+pub use load::{load, load_str, LoadError, Overrides, RawConfig, RawServer, RawTwilio};
+pub use validate::{summary, validate, Problem};
+
+/// The commented example configuration (`vbx check` / docs point at it); a test proves it
+/// loads and validates.
+pub const EXAMPLE: &str = include_str!("example.toml");
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -41,6 +45,14 @@ pub struct Server {
     pub data_dir: PathBuf,
     /// Skip the `X-Twilio-Signature` check (logged loudly at every start).
     pub insecure_skip_signature: bool,
+}
+
+impl Server {
+    /// The public URL of a path on vbx, e.g. `url_for("/flow/voice/default")`: the URL Twilio
+    /// requests and signs.
+    pub fn url_for(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.as_str().trim_end_matches('/'))
+    }
 }
 
 #[derive(Debug, Clone)]
