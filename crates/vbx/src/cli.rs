@@ -1,5 +1,203 @@
-//! The command line: `vbx serve`, `vbx check`, `vbx import-flows`.
+//! The command line: `vbx serve`, `vbx check`, `vbx import-flows`. Kept apart from `main.rs`
+//! so tests can run each command and read what it prints.
 
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, LoadError, Overrides};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vbx",
+    version,
+    about = "A self-hosted phone for one Twilio number"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run vbx: the webhooks Twilio calls, and the app.
+    Serve(Serve),
+    /// Check a configuration file and print every problem, or a summary of its flows.
+    Check {
+        /// The configuration (TOML, or an old Python flow file).
+        config: PathBuf,
+    },
+    /// Convert an old Python flow file to TOML (printed on standard output).
+    ImportFlows {
+        /// The old program's flow file.
+        file: PathBuf,
+    },
+    /// Print a commented example configuration.
+    ExampleConfig,
+}
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// The configuration file (TOML, or an old Python flow file).
+    #[arg(long, short)]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct OverrideArgs {
+    /// Address to listen on, overriding `server.listen`.
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The URL Twilio uses to reach vbx, overriding `server.public_url`.
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Where vbx keeps its data, overriding `server.data_dir`.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl OverrideArgs {
+    pub fn to_overrides(&self) -> Overrides {
+        Overrides {
+            listen: self.listen,
+            public_url: self.public_url.clone(),
+            data_dir: self.data_dir.clone(),
+        }
+    }
+}
+
+fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = &mut std::io::stdout().lock();
+    let stderr = &mut std::io::stderr().lock();
+    match cli.command {
+        Command::Serve(serve) => run_serve(&serve),
+        Command::Check { config } => check(&config, &process_env, stdout, stderr),
+        Command::ImportFlows { file } => import_flows(&file, stdout, stderr),
+        Command::ExampleConfig => {
+            let _ = stdout.write_all(config::EXAMPLE.as_bytes());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `vbx check`: exit 0 with a summary, or 1 with every problem.
+pub fn check(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    match config::load(path, &Overrides::default(), env) {
+        Ok(config) => {
+            let _ = writeln!(out, "{} is valid.\n", path.display());
+            let _ = write!(out, "{}", config::summary(&config));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{}: {}", path.display(), describe(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn describe(e: &LoadError) -> String {
+    match e {
+        LoadError::Invalid(problems) => {
+            let mut text = format!("{} problem(s):\n", problems.len());
+            for p in problems {
+                text.push_str(&format!("  {p}\n"));
+            }
+            text
+        }
+        other => format!("{other}\n"),
+    }
+}
+
+/// `vbx import-flows`: the TOML on stdout, or the error with its line and column.
+pub fn import_flows(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let source = match std::fs::read_to_string(path) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(err, "{}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    match config::legacy::convert(&source) {
+        Ok(toml) => {
+            let _ = out.write_all(toml.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{}:{e}", path.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("VBX_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+fn run_serve(serve: &Serve) -> ExitCode {
+    init_tracing();
+    let config = match config::load(&serve.config, &serve.overrides.to_overrides(), &process_env) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}: {}", serve.config.display(), describe(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let app = crate::App::build(config).await?;
+        app.run_until(shutdown_signal()).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("vbx: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
 }

@@ -283,35 +283,39 @@ fn same_origin(a: &Url, b: &Url) -> bool {
 }
 
 /// Form bodies and query strings, with repeated keys for arrays (`MediaUrl=a&MediaUrl=b`),
-/// which is how Twilio's own libraries send them.
-struct Params(form_urlencoded::Serializer<'static, String>);
+/// which is how Twilio's own libraries send them. Kept as pairs (not a serializer) so the
+/// client's futures stay `Send`.
+#[derive(Default)]
+struct Params(Vec<(String, String)>);
 
 impl Params {
     fn new() -> Params {
-        Params(form_urlencoded::Serializer::new(String::new()))
+        Params::default()
     }
 
     fn set(&mut self, key: &str, value: &str) -> &mut Params {
-        self.0.append_pair(key, value);
+        self.0.push((key.to_owned(), value.to_owned()));
         self
     }
 
     fn opt(&mut self, key: &str, value: Option<impl AsRef<str>>) -> &mut Params {
         if let Some(value) = value {
-            self.0.append_pair(key, value.as_ref());
+            self.set(key, value.as_ref());
         }
         self
     }
 
     fn each(&mut self, key: &str, values: &[String]) -> &mut Params {
         for value in values {
-            self.0.append_pair(key, value);
+            self.set(key, value);
         }
         self
     }
 
-    fn finish(mut self) -> String {
-        self.0.finish()
+    fn finish(self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&self.0)
+            .finish()
     }
 
     /// Puts the parameters in the URL's query string (nothing when empty).

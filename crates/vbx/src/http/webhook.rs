@@ -1,0 +1,279 @@
+//! `/flow/*`: the routes Twilio calls. Each stores its event (and the work the flow asked
+//! for) before answering, and answers with TwiML — a fallback document when something fails
+//! inside the flow, never a 5xx.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+use twilio::twiml::{self, MessagingResponse, Verb, VoiceResponse};
+use twilio::webhook::{
+    CallStatusCallback, DialAction, DialCallStatus, IncomingCall, IncomingMessage,
+    MessageStatusCallback, RecordAction, RecordingStatusCallback, TranscriptionCallback,
+};
+
+use super::error::WebhookError;
+use super::signed::{SignedForm, MAX_BODY};
+use super::AppState;
+use crate::config::{Alias, Device};
+use crate::flow::{self, CallRequest, DialOutcome, MessageOutcome, MessageRequest, VoiceOutcome};
+use crate::record;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/flow/voice/{alias}", post(voice))
+        .route("/flow/voice/{alias}/dial", post(dial_action))
+        .route("/flow/voice/{alias}/record", post(record_action))
+        .route("/flow/msg/{alias}", post(message))
+        .route("/flow/status/call", post(call_status))
+        .route("/flow/status/message", post(message_status))
+        .route("/flow/status/recording", post(recording_status))
+        .route("/flow/status/transcription", post(transcription_status))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+}
+
+#[derive(Deserialize)]
+struct StepQuery {
+    step: usize,
+}
+
+fn call_alias(state: &AppState, alias: &str) -> Result<Alias, WebhookError> {
+    Alias::parse(alias)
+        .filter(|a| state.config.calls.contains_key(a))
+        .ok_or_else(|| WebhookError::UnknownAlias {
+            kind: "call",
+            alias: alias.to_owned(),
+        })
+}
+
+fn message_alias(state: &AppState, alias: &str) -> Result<Alias, WebhookError> {
+    Alias::parse(alias)
+        .filter(|a| state.config.messages.contains_key(a))
+        .ok_or_else(|| WebhookError::UnknownAlias {
+            kind: "message",
+            alias: alias.to_owned(),
+        })
+}
+
+fn step_query(
+    query: Result<Query<StepQuery>, impl std::fmt::Display>,
+) -> Result<usize, WebhookError> {
+    query
+        .map(|Query(q)| q.step)
+        .map_err(|e| WebhookError::BadRequest(format!("the `step` query parameter: {e}")))
+}
+
+async fn voice(
+    State(state): State<AppState>,
+    Path(alias): Path<String>,
+    SignedForm(params): SignedForm,
+) -> Result<Response, WebhookError> {
+    let alias = call_alias(&state, &alias)?;
+    let call = IncomingCall::from_params(&params)?;
+    let req = CallRequest {
+        alias: &alias,
+        from: &call.from,
+        to: &call.to,
+    };
+    let outcome = flow::run_call(&state.config, state.presence.as_ref(), &req);
+    let stored = match &outcome {
+        Ok(outcome) => record::incoming_call(&state, &alias, &call, outcome).await,
+        Err(_) => Ok(()),
+    };
+    Ok(voice_answer(
+        outcome
+            .map_err(anyhow::Error::from)
+            .and_then(|o| stored.map(|()| o)),
+    ))
+}
+
+async fn dial_action(
+    State(state): State<AppState>,
+    Path(alias): Path<String>,
+    query: Result<Query<StepQuery>, axum::extract::rejection::QueryRejection>,
+    SignedForm(params): SignedForm,
+) -> Result<Response, WebhookError> {
+    let alias = call_alias(&state, &alias)?;
+    let step = step_query(query)?;
+    let action = DialAction::from_params(&params)?;
+    let answered = matches!(
+        action.dial_call_status,
+        DialCallStatus::Completed | DialCallStatus::Answered
+    );
+    let from = params.get("From").unwrap_or_default();
+    let to = params.get("To").unwrap_or_default();
+    let req = CallRequest {
+        alias: &alias,
+        from,
+        to,
+    };
+    let outcome = if answered {
+        DialOutcome::Answered
+    } else {
+        DialOutcome::NotAnswered
+    };
+    let answer =
+        flow::resume_after_dial(&state.config, state.presence.as_ref(), &req, step, outcome);
+    let stored = match &answer {
+        Ok(o) => {
+            record::effects(
+                &state,
+                &format!("dial:{}:{alias}:{step}", action.call_sid),
+                o.effects.as_slice(),
+            )
+            .await
+        }
+        Err(_) => Ok(()),
+    };
+    Ok(voice_answer(
+        answer
+            .map_err(anyhow::Error::from)
+            .and_then(|o| stored.map(|()| o)),
+    ))
+}
+
+async fn record_action(
+    State(state): State<AppState>,
+    Path(alias): Path<String>,
+    query: Result<Query<StepQuery>, axum::extract::rejection::QueryRejection>,
+    SignedForm(params): SignedForm,
+) -> Result<Response, WebhookError> {
+    let alias = call_alias(&state, &alias)?;
+    let step = step_query(query)?;
+    let action = RecordAction::from_params(&params)?;
+    let from = params.get("From").unwrap_or_default();
+    let to = params.get("To").unwrap_or_default();
+    let req = CallRequest {
+        alias: &alias,
+        from,
+        to,
+    };
+    let answer = flow::resume_after_record(&state.config, state.presence.as_ref(), &req, step);
+    let stored = match &answer {
+        Ok(o) => record::record_action(&state, &alias, step, &action, o).await,
+        Err(_) => Ok(()),
+    };
+    Ok(voice_answer(
+        answer
+            .map_err(anyhow::Error::from)
+            .and_then(|o| stored.map(|()| o)),
+    ))
+}
+
+async fn message(
+    State(state): State<AppState>,
+    Path(alias): Path<String>,
+    SignedForm(params): SignedForm,
+) -> Result<Response, WebhookError> {
+    let alias = message_alias(&state, &alias)?;
+    let text = IncomingMessage::from_params(&params)?;
+    let media: Vec<String> = text.media.iter().map(|m| m.url.clone()).collect();
+    let req = MessageRequest {
+        alias: &alias,
+        from: &text.from,
+        to: &text.to,
+        body: &text.body,
+        media: &media,
+    };
+    let answer = run_message(&state, &req, &text).await;
+    Ok(message_answer(answer))
+}
+
+/// Runs the flow (or the relay, for a text from a forwarding device) and stores the text and
+/// the flow's work in one transaction.
+async fn run_message(
+    state: &AppState,
+    req: &MessageRequest<'_>,
+    text: &IncomingMessage,
+) -> anyhow::Result<MessageOutcome> {
+    let relay_device = state.config.devices.iter().find_map(|(name, device)| {
+        matches!(device, Device::Sms { number } if number.as_str() == req.from).then_some(name)
+    });
+    let outcome = match relay_device {
+        Some(device) => {
+            let target = record::relay_target(state, device).await?;
+            flow::relay_from_device(req, target.as_deref())
+        }
+        None => flow::run_message(&state.config, state.presence.as_ref(), req)?,
+    };
+    record::incoming_message(state, text, &outcome).await?;
+    Ok(outcome)
+}
+
+async fn call_status(
+    State(state): State<AppState>,
+    SignedForm(params): SignedForm,
+) -> Result<StatusCode, WebhookError> {
+    let update = CallStatusCallback::from_params(&params)?;
+    record::call_status(&state, &update).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn message_status(
+    State(state): State<AppState>,
+    SignedForm(params): SignedForm,
+) -> Result<StatusCode, WebhookError> {
+    let update = MessageStatusCallback::from_params(&params)?;
+    record::message_status(&state, &update).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn recording_status(
+    State(state): State<AppState>,
+    SignedForm(params): SignedForm,
+) -> Result<StatusCode, WebhookError> {
+    let update = RecordingStatusCallback::from_params(&params)?;
+    record::recording_status(&state, &update).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn transcription_status(
+    State(state): State<AppState>,
+    SignedForm(params): SignedForm,
+) -> Result<StatusCode, WebhookError> {
+    let update = TranscriptionCallback::from_params(&params)?;
+    record::transcription(&state, &update).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn xml(body: String) -> Response {
+    ([(CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// The one place a voice answer is rendered: the flow's TwiML, or an apology and a hang-up.
+fn voice_answer(outcome: anyhow::Result<VoiceOutcome>) -> Response {
+    match outcome {
+        Ok(outcome) => xml(outcome.twiml.to_xml()),
+        Err(error) => {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "call flow failed; answering with an apology"
+            );
+            let mut twiml = VoiceResponse::new();
+            twiml.push(Verb::Say(twiml::Say {
+                text: "Sorry, this call cannot be connected right now. Please try again later."
+                    .into(),
+                ..Default::default()
+            }));
+            twiml.push(Verb::Hangup);
+            xml(twiml.to_xml())
+        }
+    }
+}
+
+/// The one place a messaging answer is rendered: the flow's TwiML, or an empty response.
+fn message_answer(outcome: anyhow::Result<MessageOutcome>) -> Response {
+    match outcome {
+        Ok(outcome) => xml(outcome.twiml.to_xml()),
+        Err(error) => {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "message flow failed; answering with an empty response"
+            );
+            xml(MessagingResponse::new().to_xml())
+        }
+    }
+}
