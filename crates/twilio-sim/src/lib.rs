@@ -1,0 +1,39 @@
+//! A stateful fake of the parts of Twilio that vbx uses: the REST API 2010-04-01 subset
+//! (Messages, Media, Calls, IncomingPhoneNumbers, Applications, Keys, Recordings) with
+//! Twilio's JSON and error codes, plus a `/_sim/` control API for tests and the demo mode.
+//!
+//! Choices where Twilio's behaviour is not documented or not simulated (see also the README):
+//! - An authenticated request whose path names another account answers 404 (20404).
+//! - Standard API keys cannot manage keys: `Keys` answers 401 (20003) to them.
+//! - Media and recording content require HTTP basic auth (Twilio's "enforce auth on media").
+//! - Recording audio is a generated WAV (`audio/x-wav`, at most 30 s); `.mp3` answers 404.
+//! - Unset URLs and application SIDs are `null` (Twilio mixes `null` and `""`).
+//! - `DateSent` filters compare `date_sent`, or `date_created` for unsent messages; bare dates
+//!   cover the whole UTC day on either side of `<`/`>`.
+//! - `Status=completed` on a call that was never answered ends it as `canceled`.
+
+mod auth;
+mod config;
+mod control;
+mod error;
+mod fault;
+mod form;
+mod page;
+mod phone;
+mod resource;
+mod segment;
+mod server;
+mod sid;
+mod sim;
+mod time;
+mod wav;
+
+pub use config::SimConfig;
+pub use error::{ApiError, SimError};
+pub use fault::DeliveryError;
+pub use resource::{
+    ApiKey, Application, Call, CallDirection, CallStatus, IncomingNumber, Media, Message,
+    MessageDirection, MessageStatus, Recording, RecordingSource,
+};
+pub use server::{SimHandle, SimServer};
+pub use sim::Sim;

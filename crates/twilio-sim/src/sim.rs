@@ -1,0 +1,301 @@
+//! The simulator's state and the cloneable [`Sim`] handle that the HTTP handlers, the control
+//! API and tests share. One mutex guards everything; it is never held across an `.await`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+use twilio::{AccountSid, CallSid, MessageSid, PhoneNumber};
+
+use crate::config::SimConfig;
+use crate::error::SimError;
+use crate::fault::{DeliveryError, Faults};
+use crate::resource::{
+    ApiKey, Application, Call, IncomingNumber, Media, Message, Recording, RecordingSource,
+};
+use crate::time::Clock;
+
+/// Everything the simulated Twilio account holds. Lists are in creation order.
+#[derive(Debug, Clone)]
+pub(crate) struct SimState {
+    pub account_sid: AccountSid,
+    pub auth_token: String,
+    pub clock: Clock,
+    /// `http://127.0.0.1:port` once a server is bound; used for absolute URLs such as
+    /// a recording's `media_url`.
+    pub base_url: Option<String>,
+    pub messages: Vec<Message>,
+    pub media: Vec<Media>,
+    pub calls: Vec<Call>,
+    pub numbers: Vec<IncomingNumber>,
+    pub applications: Vec<Application>,
+    pub keys: Vec<ApiKey>,
+    pub recordings: Vec<Recording>,
+    pub faults: Faults,
+    /// Destination → the failure its messages will end in once delivery is simulated.
+    pub failing_destinations: HashMap<String, DeliveryError>,
+}
+
+impl SimState {
+    fn new(config: &SimConfig) -> Self {
+        let mut state = Self {
+            account_sid: config.account_sid.clone(),
+            auth_token: config.auth_token.clone(),
+            clock: Clock::default(),
+            base_url: None,
+            messages: Vec::new(),
+            media: Vec::new(),
+            calls: Vec::new(),
+            numbers: Vec::new(),
+            applications: Vec::new(),
+            keys: Vec::new(),
+            recordings: Vec::new(),
+            faults: Faults::default(),
+            failing_destinations: HashMap::new(),
+        };
+        for number in &config.numbers {
+            // A number listed twice in the configuration is simply owned once.
+            let _ = state.add_number(number.clone(), None);
+        }
+        for (sid, secret) in &config.api_keys {
+            let now = state.now();
+            state.keys.push(ApiKey {
+                sid: sid.clone(),
+                friendly_name: Some("twilio-sim".to_owned()),
+                secret: secret.clone(),
+                date_created: now,
+                date_updated: now,
+            });
+        }
+        state
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// `/2010-04-01/Accounts/AC…`, the prefix of every resource URI.
+    pub fn account_uri(&self) -> String {
+        format!("/2010-04-01/Accounts/{}", self.account_sid)
+    }
+
+    pub fn add_number(
+        &mut self,
+        number: PhoneNumber,
+        friendly_name: Option<String>,
+    ) -> Result<IncomingNumber, SimError> {
+        if self.number_by_value(number.as_str()).is_some() {
+            return Err(SimError::AlreadyExists(format!("phone number {number}")));
+        }
+        let record = IncomingNumber::new(number, friendly_name, self.now());
+        self.numbers.push(record.clone());
+        Ok(record)
+    }
+
+    /// The account's incoming number with this E.164 value.
+    pub fn number_by_value(&self, number: &str) -> Option<&IncomingNumber> {
+        self.numbers
+            .iter()
+            .find(|n| n.phone_number.as_str() == number)
+    }
+}
+
+struct Inner {
+    state: Mutex<SimState>,
+    /// What [`Sim::reset`] returns to.
+    initial: SimState,
+    http: Option<reqwest::Client>,
+    closing: watch::Sender<bool>,
+}
+
+/// A simulated Twilio account. Clones share the same state.
+#[derive(Clone)]
+pub struct Sim {
+    inner: Arc<Inner>,
+}
+
+impl Sim {
+    pub fn new(config: SimConfig) -> Self {
+        let initial = SimState::new(&config);
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .ok();
+        Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(initial.clone()),
+                initial,
+                http,
+                closing: watch::channel(false).0,
+            }),
+        }
+    }
+
+    /// The REST API (`/2010-04-01/...`) and the control API (`/_sim/...`) in one router.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .nest("/_sim", crate::control::router(self.clone()))
+            .merge(crate::resource::router(self.clone()))
+    }
+
+    pub(crate) fn with_state<T>(&self, f: impl FnOnce(&mut SimState) -> T) -> T {
+        let mut guard = self
+            .inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        f(&mut guard)
+    }
+
+    pub(crate) fn http(&self) -> Option<&reqwest::Client> {
+        self.inner.http.as_ref()
+    }
+
+    /// Waits `delay`; true if the server started shutting down meanwhile.
+    pub(crate) async fn closing_or_after(&self, delay: Duration) -> bool {
+        let mut closing = self.inner.closing.subscribe();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => false,
+            _ = closing.wait_for(|c| *c) => true,
+        }
+    }
+
+    /// Releases requests held by a delay fault, so that shutdown does not wait for them.
+    pub(crate) fn close(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    pub fn account_sid(&self) -> AccountSid {
+        self.with_state(|s| s.account_sid.clone())
+    }
+
+    pub fn auth_token(&self) -> String {
+        self.with_state(|s| s.auth_token.clone())
+    }
+
+    /// The base URL of the server serving this simulator, once one is bound.
+    pub fn base_url(&self) -> Option<String> {
+        self.with_state(|s| s.base_url.clone())
+    }
+
+    /// Tells the simulator where it is reachable (done by [`crate::SimServer`]).
+    pub fn set_base_url(&self, url: impl Into<String>) {
+        let url = url.into();
+        self.with_state(|s| s.base_url = Some(url));
+    }
+
+    /// Adds an incoming phone number to the account.
+    pub fn add_number(&self, number: PhoneNumber) -> Result<IncomingNumber, SimError> {
+        self.with_state(|s| s.add_number(number, None))
+    }
+
+    pub fn numbers(&self) -> Vec<IncomingNumber> {
+        self.with_state(|s| s.numbers.clone())
+    }
+
+    /// Every message the account holds, oldest first.
+    pub fn messages(&self) -> Vec<Message> {
+        self.with_state(|s| s.messages.clone())
+    }
+
+    pub fn message(&self, sid: &MessageSid) -> Option<Message> {
+        self.with_state(|s| s.messages.iter().find(|m| &m.sid == sid).cloned())
+    }
+
+    /// The media items stored for a message, in `MediaUrl` order.
+    pub fn media_of(&self, sid: &MessageSid) -> Vec<Media> {
+        self.with_state(|s| {
+            s.media
+                .iter()
+                .filter(|m| &m.parent_sid == sid)
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Every call the account holds, oldest first.
+    pub fn calls(&self) -> Vec<Call> {
+        self.with_state(|s| s.calls.clone())
+    }
+
+    pub fn call(&self, sid: &CallSid) -> Option<Call> {
+        self.with_state(|s| s.calls.iter().find(|c| &c.sid == sid).cloned())
+    }
+
+    pub fn applications(&self) -> Vec<Application> {
+        self.with_state(|s| s.applications.clone())
+    }
+
+    pub fn recordings(&self) -> Vec<Recording> {
+        self.with_state(|s| s.recordings.clone())
+    }
+
+    /// Stores a completed recording of `call` lasting `duration_secs`, as `<Record>` would.
+    pub fn add_recording(&self, call: &CallSid, duration_secs: u32) -> Result<Recording, SimError> {
+        self.with_state(|s| {
+            if !s.calls.iter().any(|c| &c.sid == call) {
+                return Err(SimError::NotFound(format!("call {call}")));
+            }
+            let recording = Recording::new(
+                call.clone(),
+                duration_secs,
+                RecordingSource::RecordVerb,
+                s.now(),
+            );
+            s.recordings.push(recording.clone());
+            Ok(recording)
+        })
+    }
+
+    /// The next `n` REST requests answer 500 with Twilio error 20500.
+    pub fn fail_next_requests(&self, n: u32) {
+        self.with_state(|s| s.faults.fail_next(n));
+    }
+
+    /// REST requests answer 500 with Twilio error 20500 for `window`.
+    pub fn fail_requests_for(&self, window: Duration) {
+        self.with_state(|s| s.faults.fail_for(window));
+    }
+
+    /// REST requests arriving within `window` are held for `delay` before being answered.
+    pub fn delay_requests_for(&self, delay: Duration, window: Duration) {
+        self.with_state(|s| s.faults.delay_for(delay, window));
+    }
+
+    /// Disarms every fault: REST failures and delays, and per-destination delivery failures.
+    pub fn clear_faults(&self) {
+        self.with_state(|s| {
+            s.faults = Faults::default();
+            s.failing_destinations.clear();
+        });
+    }
+
+    /// Messages created from now on to `to` will fail with `error` when delivered.
+    pub fn fail_messages_to(&self, to: &str, error: DeliveryError) {
+        let to = to.to_owned();
+        self.with_state(|s| s.failing_destinations.insert(to, error));
+    }
+
+    /// The failure scenario armed for messages to `to`, if any.
+    pub fn delivery_failure_for(&self, to: &str) -> Option<DeliveryError> {
+        self.with_state(|s| s.failing_destinations.get(to).copied())
+    }
+
+    /// Moves the simulator's clock forward, so that tests see time pass without sleeping.
+    pub fn advance_clock(&self, by: Duration) {
+        self.with_state(|s| s.clock.advance(by));
+    }
+
+    /// Back to the configured account: numbers and keys as configured, nothing sent, no faults.
+    pub fn reset(&self) {
+        let initial = self.inner.initial.clone();
+        self.with_state(|s| {
+            let base_url = s.base_url.take();
+            *s = initial;
+            s.base_url = base_url;
+        });
+    }
+}
