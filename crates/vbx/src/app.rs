@@ -85,6 +85,14 @@ impl App {
         tracing::info!(%addr, public_url = %self.state.config.server.public_url, "vbx listening");
         let (stop_workers, workers_stop) = watch::channel(false);
         let mut workers = JoinSet::new();
+        crate::device::xmpp::spawn_all(
+            &self.state.config,
+            &self.state.store,
+            &self.presence,
+            &self.state.events,
+            &mut workers,
+            &workers_stop,
+        );
         let sender = SmsSender {
             client: twilio_client(&self.state.config)?,
             store: self.state.store.clone(),
