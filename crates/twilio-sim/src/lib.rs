@@ -15,6 +15,7 @@
 //! - `Status=completed` on a call that was never answered ends it as `canceled`.
 
 mod auth;
+mod browser;
 mod config;
 mod control;
 mod error;
@@ -33,6 +34,7 @@ mod sid;
 mod sim;
 mod time;
 mod trace;
+mod voice;
 mod wav;
 
 pub use config::SimConfig;
@@ -48,3 +50,4 @@ pub use server::{SimHandle, SimServer};
 pub use settings::{Party, Settings};
 pub use sim::Sim;
 pub use trace::Trace;
+pub use voice::InboundCall;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use twilio::{AccountSid, CallSid, MessageSid, PhoneNumber};
 
+use crate::browser::Registry;
 use crate::config::SimConfig;
 use crate::error::SimError;
 use crate::fault::{DeliveryError, Faults};
@@ -21,6 +22,7 @@ use crate::resource::{
 use crate::settings::{Party, Settings};
 use crate::time::Clock;
 use crate::trace::Trace;
+use crate::voice::Control;
 
 /// Everything the simulated Twilio account holds. Lists are in creation order.
 #[derive(Debug, Clone)]
@@ -51,6 +53,10 @@ pub(crate) struct SimState {
     pub traces: HashMap<String, Trace>,
     /// Bumped by a reset, so that tasks still running for the old state stop writing.
     pub epoch: u64,
+    /// Live call (or dial leg) SID → the channel of the task running it.
+    pub controls: HashMap<String, Control>,
+    /// Connected simulated browsers (kept across a reset).
+    pub browsers: Registry,
 }
 
 impl SimState {
@@ -75,6 +81,8 @@ impl SimState {
             next_webhook_id: 0,
             traces: HashMap::new(),
             epoch: 0,
+            controls: HashMap::new(),
+            browsers: Registry::default(),
         };
         for number in &config.numbers {
             // A number listed twice in the configuration is simply owned once.
@@ -203,6 +211,10 @@ impl Sim {
     /// The REST API (`/2010-04-01/...`) and the control API (`/_sim/...`) in one router.
     pub fn router(&self) -> Router {
         Router::new()
+            .route(
+                "/_sim/client",
+                crate::browser::route().with_state(self.clone()),
+            )
             .nest("/_sim", crate::control::router(self.clone()))
             .merge(crate::resource::router(self.clone()))
     }
@@ -283,6 +295,12 @@ impl Sim {
             _ = tokio::time::sleep(delay) => false,
             _ = closing.wait_for(|c| *c) => true,
         }
+    }
+
+    /// Resolves once the server starts shutting down.
+    pub(crate) async fn closed(&self) {
+        let mut closing = self.inner.closing.subscribe();
+        let _ = closing.wait_for(|c| *c).await;
     }
 
     /// Releases requests held by a delay fault, so that shutdown does not wait for them.
@@ -418,10 +436,12 @@ impl Sim {
         self.with_state(|s| {
             let base_url = s.base_url.take();
             let settings = s.settings.clone();
+            let browsers = std::mem::take(&mut s.browsers);
             let epoch = s.epoch + 1;
             *s = initial;
             s.base_url = base_url;
             s.settings = settings;
+            s.browsers = browsers;
             s.epoch = epoch;
         });
     }

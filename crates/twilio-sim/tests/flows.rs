@@ -7,5 +7,7 @@ mod app;
 #[path = "flows/support.rs"]
 mod support;
 
+#[path = "flows/calls.rs"]
+mod calls;
 #[path = "flows/messages.rs"]
 mod messages;

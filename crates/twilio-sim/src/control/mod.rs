@@ -2,6 +2,7 @@
 //! to add numbers and recordings, inspect what was sent, arm faults, move the clock, reset,
 //! and (in [`scenario`]) to drive incoming traffic and tune the simulation.
 
+mod calls;
 mod scenario;
 
 use std::net::SocketAddr;
@@ -63,6 +64,7 @@ pub(crate) fn router(sim: Sim) -> Router {
         .route("/clock", post(advance_clock))
         .route("/reset", post(reset))
         .merge(scenario::routes())
+        .merge(calls::routes())
         .layer(from_fn(loopback_only))
         .with_state(sim)
 }
