@@ -16,6 +16,7 @@
 
 mod auth;
 mod browser;
+pub mod client;
 mod config;
 mod control;
 mod error;

@@ -13,6 +13,23 @@ use crate::trace::Trace;
 use crate::Sim;
 
 impl Sim {
+    /// The simulator's clock (wall time moved by [`Sim::advance_clock`]); tokens are checked
+    /// against it.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.read_state(|s| s.now())
+    }
+
+    /// `ws://…/_sim/client`, where simulated browsers connect, once a server is bound.
+    pub fn client_url(&self) -> Option<String> {
+        self.base_url().map(|base| {
+            let ws = match base.strip_prefix("https://") {
+                Some(rest) => format!("wss://{rest}"),
+                None => base.replacen("http://", "ws://", 1),
+            };
+            format!("{ws}/_sim/client")
+        })
+    }
+
     pub fn settings(&self) -> Settings {
         self.read_state(|s| s.settings.clone())
     }

@@ -7,6 +7,8 @@ mod app;
 #[path = "flows/support.rs"]
 mod support;
 
+#[path = "flows/browser.rs"]
+mod browser;
 #[path = "flows/calls.rs"]
 mod calls;
 #[path = "flows/messages.rs"]

@@ -104,3 +104,35 @@ impl World {
         (status, json)
     }
 }
+
+/// An access token for `identity` signed with the account's API key, valid from the
+/// simulator's now for an hour.
+pub fn token(world: &World, identity: &str, incoming: bool, app: Option<&str>) -> String {
+    token_with(world, identity, incoming, app, KEY, SECRET, ACCOUNT)
+}
+
+pub fn token_with(
+    world: &World,
+    identity: &str,
+    incoming: bool,
+    app: Option<&str>,
+    key: &str,
+    secret: &str,
+    account: &str,
+) -> String {
+    twilio::token::AccessToken {
+        account_sid: account.into(),
+        api_key_sid: key.into(),
+        api_secret: secret.into(),
+        identity: identity.into(),
+        ttl: Duration::from_secs(3600),
+        region: None,
+        voice: Some(twilio::token::VoiceGrant {
+            incoming_allow: incoming,
+            outgoing_application_sid: app.map(str::to_owned),
+            outgoing_params: [("agent".to_owned(), "7".to_owned())].into(),
+            ..Default::default()
+        }),
+    }
+    .to_jwt(world.sim().now().timestamp())
+}
