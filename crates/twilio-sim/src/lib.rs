@@ -13,6 +13,11 @@
 //! - `DateSent` filters compare `date_sent`, or `date_created` for unsent messages; bare dates
 //!   cover the whole UTC day on either side of `<`/`>`.
 //! - `Status=completed` on a call that was never answered ends it as `canceled`.
+//! - Time in calls is simulated ([`Settings::time_scale`]); durations count simulated seconds.
+//!   A `<Say>` takes about 150 words a minute, a `<Play>` one second, `loop="0"` plays once.
+//! - `<Dial>` answers the caller first (no `answerOnBridge`), noun `url`s are not run,
+//!   `<Conference>`/`<Queue>` last `talk_seconds`, `<Enqueue>` leaves the queue at once.
+//! - A call fetching more than `max_call_documents` documents ends with 11215.
 
 mod auth;
 mod browser;

@@ -70,7 +70,9 @@ impl Settings {
 
     /// Real time for `seconds` simulated seconds.
     pub fn real(&self, seconds: f64) -> Duration {
-        self.time_scale.mul_f64(seconds.max(0.0))
+        // Saturates instead of panicking on absurd values (the scale comes from outside).
+        Duration::try_from_secs_f64(self.time_scale.as_secs_f64() * seconds.max(0.0))
+            .unwrap_or(Duration::MAX)
     }
 
     /// Simulated seconds that `real` time stands for.
@@ -129,6 +131,11 @@ mod tests {
         assert_eq!(fast.real(30.0), Duration::from_millis(300));
         assert!((fast.simulated(Duration::from_millis(50)) - 5.0).abs() < 1e-9);
         assert_eq!(Settings::realtime().real(2.0), Duration::from_secs(2));
+        let absurd = Settings {
+            time_scale: Duration::from_millis(u64::MAX),
+            ..Settings::fast()
+        };
+        assert_eq!(absurd.real(f64::from(u32::MAX)), Duration::MAX);
     }
 
     #[test]

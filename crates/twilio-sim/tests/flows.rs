@@ -11,5 +11,7 @@ mod support;
 mod browser;
 #[path = "flows/calls.rs"]
 mod calls;
+#[path = "flows/control.rs"]
+mod control;
 #[path = "flows/messages.rs"]
 mod messages;

@@ -257,24 +257,22 @@ impl Run {
             s.calls.push(call);
             (sid, params)
         });
-        let mut leg = Leg {
-            sid,
-            target,
-            status: CallStatus::Ringing,
-            callbacks: Callbacks::new(None, "POST", Vec::new()),
-            params,
-            ringing: Vec::new(),
-        };
         for (event, status) in [
             ("initiated", "initiated"),
             ("ringing", CallStatus::Ringing.as_str()),
         ] {
-            let mut params = leg.params.clone();
+            let mut params = params.clone();
             params.push(("CallStatus".to_owned(), status.to_owned()));
-            callbacks.fire(&self.sim, &leg.sid, event, params);
+            callbacks.fire(&self.sim, &sid, event, params);
         }
-        leg.callbacks = callbacks;
-        leg
+        Leg {
+            sid,
+            target,
+            status: CallStatus::Ringing,
+            callbacks,
+            params,
+            ringing: Vec::new(),
+        }
     }
 
     /// Rings every leg until one answers, all give up, the Dial times out or the caller

@@ -394,6 +394,8 @@ impl Run {
     /// What an interrupted verb leads to.
     pub fn interrupted(&self, interrupt: Interrupt) -> Flow {
         match interrupt {
+            // A caller who hangs up before being answered cancels the call.
+            Interrupt::HungUp if !self.answered => Flow::End(End::Status(CallStatus::Canceled)),
             Interrupt::HungUp => Flow::End(End::Status(CallStatus::Completed)),
             Interrupt::Redirect(source) => Flow::Fetch(source),
             Interrupt::Closed => Flow::End(End::Closed),
