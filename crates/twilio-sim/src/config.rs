@@ -4,6 +4,7 @@ use std::fmt;
 
 use twilio::{AccountSid, ApiKeySid, PhoneNumber};
 
+use crate::settings::Settings;
 use crate::sid;
 
 /// The account the simulator pretends to be Twilio for.
@@ -15,6 +16,8 @@ pub struct SimConfig {
     pub numbers: Vec<PhoneNumber>,
     /// API keys (`SK…`, secret) that authenticate like the auth token does.
     pub api_keys: Vec<(ApiKeySid, String)>,
+    /// How fast simulated time runs and how webhooks behave; changeable while running.
+    pub settings: Settings,
 }
 
 impl SimConfig {
@@ -27,6 +30,7 @@ impl SimConfig {
             auth_token: sid::secret(),
             numbers: PhoneNumber::parse(&number).into_iter().collect(),
             api_keys: vec![(sid::api_key(), sid::secret())],
+            settings: Settings::default(),
         }
     }
 }
@@ -43,6 +47,7 @@ impl fmt::Debug for SimConfig {
             .field("auth_token", &"***")
             .field("numbers", &self.numbers)
             .field("api_keys", &keys)
+            .field("settings", &self.settings)
             .finish()
     }
 }

@@ -95,6 +95,8 @@ pub enum SimError {
     AlreadyExists(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ use crate::Sim;
 /// Delivery outcomes a scenario can force on messages to a number (Twilio's 300xx codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeliveryError {
+    /// 30001: Twilio's queue for the sender overflowed; the message is never sent (`failed`).
+    QueueOverflow,
     /// 30003: the handset is off or out of coverage.
     Unreachable,
     /// 30004: the recipient blocked the message.
@@ -25,13 +27,14 @@ pub enum DeliveryError {
     Filtered,
     /// 30008: the carrier reported no reason.
     Unknown,
-    /// 11200: Twilio could not fetch a `MediaUrl`.
+    /// 11200: Twilio could not fetch a `MediaUrl`; the message is never sent (`failed`).
     MediaRetrieval,
 }
 
 impl DeliveryError {
     pub fn code(self) -> u32 {
         match self {
+            Self::QueueOverflow => 30001,
             Self::Unreachable => 30003,
             Self::Blocked => 30004,
             Self::UnknownDestination => 30005,
@@ -44,6 +47,7 @@ impl DeliveryError {
 
     pub fn message(self) -> &'static str {
         match self {
+            Self::QueueOverflow => "Queue overflow",
             Self::Unreachable => "Unreachable destination handset",
             Self::Blocked => "Message blocked",
             Self::UnknownDestination => "Unknown destination handset",
@@ -56,6 +60,7 @@ impl DeliveryError {
 
     pub fn from_code(code: u32) -> Option<Self> {
         [
+            Self::QueueOverflow,
             Self::Unreachable,
             Self::Blocked,
             Self::UnknownDestination,
@@ -66,6 +71,12 @@ impl DeliveryError {
         ]
         .into_iter()
         .find(|e| e.code() == code)
+    }
+
+    /// Whether the message fails before leaving Twilio (`queued` → `failed`) rather than
+    /// being reported by the carrier (`queued` → `sent` → `undelivered`).
+    pub fn fails_before_sending(self) -> bool {
+        matches!(self, Self::QueueOverflow | Self::MediaRetrieval)
     }
 }
 
@@ -164,7 +175,7 @@ mod tests {
 
     #[test]
     fn delivery_errors_round_trip_through_their_codes() {
-        for code in [30003, 30004, 30005, 30006, 30007, 30008, 11200] {
+        for code in [30001, 30003, 30004, 30005, 30006, 30007, 30008, 11200] {
             assert_eq!(
                 DeliveryError::from_code(code).map(DeliveryError::code),
                 Some(code)

@@ -52,6 +52,10 @@ async fn main() -> std::io::Result<()> {
         config.account_sid
     );
     println!("  control API: {base}/_sim/");
+    println!(
+        "  browsers:    {}/_sim/client (WebSocket)",
+        base.replacen("http://", "ws://", 1)
+    );
     println!();
     println!("[twilio]");
     println!("account_sid = \"{}\"", config.account_sid);

@@ -2,7 +2,7 @@
 
 use twilio::{
     AccountSid, ApiKeySid, ApplicationSid, CallSid, MediaSid, MessageSid, PhoneNumberSid,
-    RecordingSid,
+    RecordingSid, TranscriptionSid,
 };
 
 fn hex32() -> String {
@@ -37,6 +37,7 @@ generator!(sms, MessageSid, "SM");
 generator!(mms, MessageSid, "MM");
 generator!(phone_number, PhoneNumberSid, "PN");
 generator!(recording, RecordingSid, "RE");
+generator!(transcription, TranscriptionSid, "TR");
 
 #[cfg(test)]
 mod tests {

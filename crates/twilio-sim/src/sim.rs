@@ -10,13 +10,19 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use twilio::{AccountSid, CallSid, MessageSid, PhoneNumber};
 
+use crate::browser::Registry;
 use crate::config::SimConfig;
 use crate::error::SimError;
 use crate::fault::{DeliveryError, Faults};
+use crate::hook::Webhook;
 use crate::resource::{
-    ApiKey, Application, Call, IncomingNumber, Media, Message, Recording, RecordingSource,
+    ApiKey, Application, Call, IncomingNumber, Media, Message, MessageStatus, Recording,
+    RecordingSource,
 };
+use crate::settings::{Party, Settings};
 use crate::time::Clock;
+use crate::trace::Trace;
+use crate::voice::Control;
 
 /// Everything the simulated Twilio account holds. Lists are in creation order.
 #[derive(Debug, Clone)]
@@ -37,6 +43,20 @@ pub(crate) struct SimState {
     pub faults: Faults,
     /// Destination → the failure its messages will end in once delivery is simulated.
     pub failing_destinations: HashMap<String, DeliveryError>,
+    pub settings: Settings,
+    /// PSTN number or SIP URI → what the person there does when rung.
+    pub parties: HashMap<String, Party>,
+    /// Every webhook attempt, oldest first.
+    pub webhooks: Vec<Webhook>,
+    pub next_webhook_id: u64,
+    /// Call or message SID → what happened to it.
+    pub traces: HashMap<String, Trace>,
+    /// Bumped by a reset, so that tasks still running for the old state stop writing.
+    pub epoch: u64,
+    /// Live call (or dial leg) SID → the channel of the task running it.
+    pub controls: HashMap<String, Control>,
+    /// Connected simulated browsers (kept across a reset).
+    pub browsers: Registry,
 }
 
 impl SimState {
@@ -55,6 +75,14 @@ impl SimState {
             recordings: Vec::new(),
             faults: Faults::default(),
             failing_destinations: HashMap::new(),
+            settings: config.settings.clone(),
+            parties: HashMap::new(),
+            webhooks: Vec::new(),
+            next_webhook_id: 0,
+            traces: HashMap::new(),
+            epoch: 0,
+            controls: HashMap::new(),
+            browsers: Registry::default(),
         };
         for number in &config.numbers {
             // A number listed twice in the configuration is simply owned once.
@@ -101,6 +129,41 @@ impl SimState {
             .iter()
             .find(|n| n.phone_number.as_str() == number)
     }
+
+    /// The trace of a call or message, created on first use.
+    pub fn trace(&mut self, sid: &str) -> &mut Trace {
+        self.traces.entry(sid.to_owned()).or_default()
+    }
+
+    /// Stores a new message and starts its status history.
+    pub fn push_message(&mut self, message: Message) {
+        self.trace(message.sid.as_str())
+            .statuses
+            .push(message.status.as_str().to_owned());
+        self.messages.push(message);
+    }
+
+    /// Moves a message to `status`, recording it in its history; `None` if it is gone.
+    pub fn set_message_status(
+        &mut self,
+        sid: &MessageSid,
+        status: MessageStatus,
+    ) -> Option<&mut Message> {
+        let now = self.now();
+        let index = self.messages.iter().position(|m| &m.sid == sid)?;
+        self.trace(sid.as_str())
+            .statuses
+            .push(status.as_str().to_owned());
+        let message = &mut self.messages[index];
+        message.status = status;
+        message.date_updated = now;
+        Some(message)
+    }
+
+    /// An absolute URL on this simulator for `path` (`/2010-04-01/…`).
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.as_deref().unwrap_or_default())
+    }
 }
 
 struct Inner {
@@ -108,7 +171,11 @@ struct Inner {
     /// What [`Sim::reset`] returns to.
     initial: SimState,
     http: Option<reqwest::Client>,
+    /// For webhooks: no overall timeout here (the settings' budget applies), 10 redirects.
+    hooks: Option<reqwest::Client>,
     closing: watch::Sender<bool>,
+    /// Bumped after every change of the state, so that waits wake up instead of polling.
+    changed: watch::Sender<u64>,
 }
 
 /// A simulated Twilio account. Clones share the same state.
@@ -124,12 +191,19 @@ impl Sim {
             .timeout(Duration::from_secs(10))
             .build()
             .ok();
+        let hooks = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::limited(10))
+            .build()
+            .ok();
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(initial.clone()),
                 initial,
                 http,
+                hooks,
                 closing: watch::channel(false).0,
+                changed: watch::channel(0).0,
             }),
         }
     }
@@ -137,21 +211,81 @@ impl Sim {
     /// The REST API (`/2010-04-01/...`) and the control API (`/_sim/...`) in one router.
     pub fn router(&self) -> Router {
         Router::new()
+            .route(
+                "/_sim/client",
+                crate::browser::route().with_state(self.clone()),
+            )
             .nest("/_sim", crate::control::router(self.clone()))
             .merge(crate::resource::router(self.clone()))
     }
 
+    /// Runs `f` on the state and wakes everyone waiting for a change.
     pub(crate) fn with_state<T>(&self, f: impl FnOnce(&mut SimState) -> T) -> T {
-        let mut guard = self
+        let result = {
+            let mut guard = self
+                .inner
+                .state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            f(&mut guard)
+        };
+        self.inner.changed.send_modify(|n| *n = n.wrapping_add(1));
+        result
+    }
+
+    /// Reads the state without waking waiters (what waits themselves use).
+    pub(crate) fn read_state<T>(&self, f: impl FnOnce(&SimState) -> T) -> T {
+        let guard = self
             .inner
             .state
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        f(&mut guard)
+        f(&guard)
+    }
+
+    /// Waits until `check` finds what it looks for in the state (re-checked after every
+    /// change), or `timeout` passes.
+    pub(crate) fn subscribe_changes(&self) -> watch::Receiver<u64> {
+        self.inner.changed.subscribe()
+    }
+
+    pub(crate) async fn wait_state<T>(
+        &self,
+        timeout: Duration,
+        mut check: impl FnMut(&SimState) -> Option<T>,
+    ) -> Option<T> {
+        let mut changed = self.inner.changed.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            changed.borrow_and_update();
+            if let Some(found) = self.read_state(&mut check) {
+                return Some(found);
+            }
+            match tokio::time::timeout_at(deadline, changed.changed()).await {
+                Ok(Ok(())) => {}
+                _ => return None,
+            }
+        }
+    }
+
+    /// Waits until `check` finds what it looks for; `None` if the server shuts down first.
+    pub(crate) async fn wait_state_until_closed<T>(
+        &self,
+        check: impl FnMut(&SimState) -> Option<T>,
+    ) -> Option<T> {
+        let mut closing = self.inner.closing.subscribe();
+        tokio::select! {
+            found = self.wait_state(Duration::from_secs(365 * 86_400), check) => found,
+            _ = closing.wait_for(|c| *c) => None,
+        }
     }
 
     pub(crate) fn http(&self) -> Option<&reqwest::Client> {
         self.inner.http.as_ref()
+    }
+
+    pub(crate) fn hook_client(&self) -> Option<&reqwest::Client> {
+        self.inner.hooks.as_ref()
     }
 
     /// Waits `delay`; true if the server started shutting down meanwhile.
@@ -163,22 +297,28 @@ impl Sim {
         }
     }
 
+    /// Resolves once the server starts shutting down.
+    pub(crate) async fn closed(&self) {
+        let mut closing = self.inner.closing.subscribe();
+        let _ = closing.wait_for(|c| *c).await;
+    }
+
     /// Releases requests held by a delay fault, so that shutdown does not wait for them.
     pub(crate) fn close(&self) {
         self.inner.closing.send_replace(true);
     }
 
     pub fn account_sid(&self) -> AccountSid {
-        self.with_state(|s| s.account_sid.clone())
+        self.read_state(|s| s.account_sid.clone())
     }
 
     pub fn auth_token(&self) -> String {
-        self.with_state(|s| s.auth_token.clone())
+        self.read_state(|s| s.auth_token.clone())
     }
 
     /// The base URL of the server serving this simulator, once one is bound.
     pub fn base_url(&self) -> Option<String> {
-        self.with_state(|s| s.base_url.clone())
+        self.read_state(|s| s.base_url.clone())
     }
 
     /// Tells the simulator where it is reachable (done by [`crate::SimServer`]).
@@ -193,21 +333,21 @@ impl Sim {
     }
 
     pub fn numbers(&self) -> Vec<IncomingNumber> {
-        self.with_state(|s| s.numbers.clone())
+        self.read_state(|s| s.numbers.clone())
     }
 
     /// Every message the account holds, oldest first.
     pub fn messages(&self) -> Vec<Message> {
-        self.with_state(|s| s.messages.clone())
+        self.read_state(|s| s.messages.clone())
     }
 
     pub fn message(&self, sid: &MessageSid) -> Option<Message> {
-        self.with_state(|s| s.messages.iter().find(|m| &m.sid == sid).cloned())
+        self.read_state(|s| s.messages.iter().find(|m| &m.sid == sid).cloned())
     }
 
     /// The media items stored for a message, in `MediaUrl` order.
     pub fn media_of(&self, sid: &MessageSid) -> Vec<Media> {
-        self.with_state(|s| {
+        self.read_state(|s| {
             s.media
                 .iter()
                 .filter(|m| &m.parent_sid == sid)
@@ -218,19 +358,19 @@ impl Sim {
 
     /// Every call the account holds, oldest first.
     pub fn calls(&self) -> Vec<Call> {
-        self.with_state(|s| s.calls.clone())
+        self.read_state(|s| s.calls.clone())
     }
 
     pub fn call(&self, sid: &CallSid) -> Option<Call> {
-        self.with_state(|s| s.calls.iter().find(|c| &c.sid == sid).cloned())
+        self.read_state(|s| s.calls.iter().find(|c| &c.sid == sid).cloned())
     }
 
     pub fn applications(&self) -> Vec<Application> {
-        self.with_state(|s| s.applications.clone())
+        self.read_state(|s| s.applications.clone())
     }
 
     pub fn recordings(&self) -> Vec<Recording> {
-        self.with_state(|s| s.recordings.clone())
+        self.read_state(|s| s.recordings.clone())
     }
 
     /// Stores a completed recording of `call` lasting `duration_secs`, as `<Record>` would.
@@ -281,7 +421,7 @@ impl Sim {
 
     /// The failure scenario armed for messages to `to`, if any.
     pub fn delivery_failure_for(&self, to: &str) -> Option<DeliveryError> {
-        self.with_state(|s| s.failing_destinations.get(to).copied())
+        self.read_state(|s| s.failing_destinations.get(to).copied())
     }
 
     /// Moves the simulator's clock forward, so that tests see time pass without sleeping.
@@ -289,13 +429,20 @@ impl Sim {
         self.with_state(|s| s.clock.advance(by));
     }
 
-    /// Back to the configured account: numbers and keys as configured, nothing sent, no faults.
+    /// Back to the configured account: numbers and keys as configured, nothing sent, no faults,
+    /// no scenario. The settings stay as they are; calls and messages in progress stop.
     pub fn reset(&self) {
         let initial = self.inner.initial.clone();
         self.with_state(|s| {
             let base_url = s.base_url.take();
+            let settings = s.settings.clone();
+            let browsers = std::mem::take(&mut s.browsers);
+            let epoch = s.epoch + 1;
             *s = initial;
             s.base_url = base_url;
+            s.settings = settings;
+            s.browsers = browsers;
+            s.epoch = epoch;
         });
     }
 }

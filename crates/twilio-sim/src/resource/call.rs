@@ -16,6 +16,7 @@ use crate::form::{FormParams, Params, QueryParams};
 use crate::page::PageRequest;
 use crate::sim::SimState;
 use crate::time::rfc2822;
+use crate::voice::{Command, Source};
 use crate::{phone, sid, Sim};
 
 const MAX_TWIML_CHARS: usize = 4000;
@@ -281,12 +282,18 @@ async fn create(
     State(sim): State<Sim>,
     FormParams(p): FormParams,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    sim.with_state(|s| {
+    let (json, sid) = sim.with_state(|s| {
         let call = validate(s, &p)?;
         let json = call.to_json(s);
+        let sid = call.sid.clone();
+        s.trace(sid.as_str())
+            .statuses
+            .push(call.status.as_str().to_owned());
         s.calls.push(call);
-        Ok((StatusCode::CREATED, Json(json)))
-    })
+        Ok::<_, ApiError>((json, sid))
+    })?;
+    crate::voice::start_outbound(&sim, sid);
+    Ok((StatusCode::CREATED, Json(json)))
 }
 
 async fn list(
@@ -433,9 +440,38 @@ async fn update(
         let index = json_sid(&segment)
             .and_then(|sid| position(s, sid))
             .ok_or_else(|| ApiError::not_found(uri.path()))?;
+        let before = s.calls[index].clone();
         apply_update(&mut s.calls[index], &p, now)?;
+        let call = &s.calls[index];
+        // A running call learns of the change: hang up, or run the new TwiML at once.
+        if let Some(control) = s.controls.get(call.sid.as_str()) {
+            let command = if call.status.is_final() {
+                Some(Command::Hangup { by: None })
+            } else if call.url != before.url || call.twiml != before.twiml || p.get("Url").is_some()
+            {
+                redirect_source(call).map(Command::Redirect)
+            } else {
+                None
+            };
+            if let Some(command) = command {
+                let _ = control.send((call.sid.clone(), command));
+            }
+        }
         Ok(Json(s.calls[index].to_json(s)))
     })
+}
+
+/// What a redirected call runs next.
+fn redirect_source(call: &Call) -> Option<Source> {
+    if let Some(url) = &call.url {
+        return Some(Source::Url {
+            url: url.clone(),
+            method: crate::messaging::method_of(&call.method),
+            purpose: "redirect",
+            extra: Vec::new(),
+        });
+    }
+    call.twiml.clone().map(Source::Twiml)
 }
 
 async fn remove(

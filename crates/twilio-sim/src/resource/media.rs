@@ -57,14 +57,14 @@ impl Media {
 }
 
 /// What a successful media fetch brought back.
-pub(super) struct Fetched {
+pub(crate) struct Fetched {
     pub url: String,
     pub content_type: String,
     pub content: Vec<u8>,
 }
 
 /// Downloads a `MediaUrl` as Twilio would before sending an MMS.
-pub(super) async fn fetch(sim: &Sim, url: &str) -> Result<Fetched, String> {
+pub(crate) async fn fetch(sim: &Sim, url: &str) -> Result<Fetched, String> {
     let client = sim
         .http()
         .ok_or_else(|| "the simulator has no HTTP client".to_owned())?;

@@ -9,15 +9,16 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use twilio::{AccountSid, ApplicationSid, MessageSid};
 
-use super::media::{self, Fetched};
+use super::media;
 use super::{json_sid, opt_date, string_enum, ACCOUNT, API_VERSION};
 use crate::error::ApiError;
 use crate::fault::DeliveryError;
 use crate::form::{is_http_url, FormParams, Params, QueryParams};
+use crate::messaging::{store_outbound, Draft};
 use crate::page::PageRequest;
 use crate::sim::SimState;
 use crate::time::{rfc2822, DateFilter};
-use crate::{phone, segment, sid, Sim};
+use crate::{phone, Sim};
 
 const MAX_BODY_CHARS: usize = 1600;
 const MAX_MEDIA: usize = 10;
@@ -69,6 +70,8 @@ pub struct Message {
     pub error_code: Option<u32>,
     pub error_message: Option<String>,
     pub status_callback: Option<String>,
+    /// `GET` or `POST` (only `<Message method>` makes it `GET`).
+    pub status_callback_method: String,
     pub application_sid: Option<ApplicationSid>,
     /// How delivery will end once it is simulated: armed by
     /// [`Sim::fail_messages_to`](crate::Sim::fail_messages_to) or by a media URL that could
@@ -221,57 +224,24 @@ async fn create(
     for url in &new.media_urls {
         fetched.push(media::fetch(&sim, url).await);
     }
-    let json = sim.with_state(|s| {
-        let now = s.now();
-        let sid = if new.media_urls.is_empty() {
-            sid::sms()
-        } else {
-            sid::mms()
-        };
-        let media_failed = fetched.iter().any(Result::is_err);
-        for item in fetched.into_iter().flatten() {
-            let Fetched {
-                url,
-                content_type,
-                content,
-            } = item;
-            s.media.push(super::Media {
-                sid: sid::media(),
-                parent_sid: sid.clone(),
-                content_type,
-                content,
-                source_url: url,
-                date_created: now,
-            });
-        }
-        let pending_failure = s
-            .failing_destinations
-            .get(&new.to)
-            .copied()
-            .or(media_failed.then_some(DeliveryError::MediaRetrieval));
-        let message = Message {
-            sid,
-            num_segments: segment::count(&new.body),
-            from: new.from,
-            to: new.to,
-            body: new.body,
-            status: MessageStatus::Queued,
-            direction: MessageDirection::OutboundApi,
-            media_urls: new.media_urls,
-            date_created: now,
-            date_updated: now,
-            date_sent: None,
-            error_code: None,
-            error_message: None,
-            status_callback: new.status_callback,
-            application_sid: new.application_sid,
-            pending_failure,
-        };
-        let json = message.to_json(s);
-        s.messages.push(message);
-        json
+    let draft = Draft {
+        from: new.from,
+        to: new.to,
+        body: new.body,
+        media_urls: new.media_urls,
+        fetched,
+        direction: MessageDirection::OutboundApi,
+        status_callback: new.status_callback,
+        status_callback_method: "POST",
+        application_sid: new.application_sid,
+    };
+    let (json, sid) = sim.with_state(|s| {
+        let sid = store_outbound(s, draft);
+        let json = find(s, sid.as_str()).map(|m| m.to_json(s));
+        (json, sid)
     });
-    Ok((StatusCode::CREATED, Json(json)))
+    crate::messaging::deliver(&sim, sid);
+    Ok((StatusCode::CREATED, Json(json.unwrap_or_default())))
 }
 
 fn filters(p: &Params) -> Result<(Vec<DateFilter>, Option<MessageStatus>), ApiError> {
@@ -314,7 +284,7 @@ async fn list(
     })))
 }
 
-pub(super) fn find<'a>(s: &'a SimState, segment: &str) -> Option<&'a Message> {
+pub(crate) fn find<'a>(s: &'a SimState, segment: &str) -> Option<&'a Message> {
     s.messages.iter().find(|m| m.sid.as_str() == segment)
 }
 

@@ -4,7 +4,7 @@
 mod application;
 mod call;
 mod key;
-mod media;
+pub(crate) mod media;
 mod message;
 mod number;
 mod recording;

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use twilio::{AccountSid, ApiKeySid, PhoneNumber};
-use twilio_sim::{Sim, SimConfig, SimHandle, SimServer};
+use twilio_sim::{Settings, Sim, SimConfig, SimHandle, SimServer};
 
 use crate::schema;
 
@@ -49,6 +49,11 @@ pub fn config() -> SimConfig {
             ApiKeySid::parse("SK0123456789abcdef0123456789abcdef").unwrap(),
             "key-secret-0123456789".into(),
         )],
+        // These tests look at records as the REST API created them: nothing moves on its own.
+        settings: Settings {
+            hold: true,
+            ..Settings::fast()
+        },
     }
 }
 

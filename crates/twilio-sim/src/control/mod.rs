@@ -1,5 +1,9 @@
 //! The control API under `/_sim/` (JSON, loopback only, no auth): what tests and the demo use
-//! to add numbers and recordings, inspect what was sent, arm faults, move the clock, reset.
+//! to add numbers and recordings, inspect what was sent, arm faults, move the clock, reset,
+//! and (in [`scenario`]) to drive incoming traffic and tune the simulation.
+
+mod calls;
+mod scenario;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -36,6 +40,7 @@ impl From<SimError> for ControlError {
             SimError::NotFound(_) => StatusCode::NOT_FOUND,
             SimError::AlreadyExists(_) => StatusCode::CONFLICT,
             SimError::Invalid(_) => StatusCode::BAD_REQUEST,
+            SimError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
         };
         Self(status, e.to_string())
     }
@@ -58,6 +63,8 @@ pub(crate) fn router(sim: Sim) -> Router {
         .route("/faults/destinations", post(fail_destination))
         .route("/clock", post(advance_clock))
         .route("/reset", post(reset))
+        .merge(scenario::routes())
+        .merge(calls::routes())
         .layer(from_fn(loopback_only))
         .with_state(sim)
 }
@@ -194,7 +201,7 @@ async fn fail_destination(State(sim): State<Sim>, body: Bytes) -> Result<StatusC
         ControlError(
             StatusCode::BAD_REQUEST,
             format!(
-                "error_code {} is not a simulated delivery failure (30003-30008, 11200)",
+                "error_code {} is not a simulated delivery failure (30001, 30003-30008, 11200)",
                 req.error_code
             ),
         )

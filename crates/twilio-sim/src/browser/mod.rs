@@ -1,0 +1,107 @@
+//! Simulated browser clients (Voice SDK devices): the registry of connected browsers by
+//! identity, and how calls ring them and tell them what happens. The WebSocket endpoint that
+//! browsers connect to lives in [`socket`].
+
+pub(crate) mod protocol;
+mod socket;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use tokio::sync::mpsc;
+use twilio::CallSid;
+
+pub(crate) use socket::route;
+
+use crate::Sim;
+use protocol::ServerEvent;
+
+/// One registered browser connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Browser {
+    pub identity: String,
+    pub incoming: bool,
+    /// When its token expires (unix seconds on the simulator's clock).
+    pub expires: i64,
+    pub outgoing_application: Option<String>,
+    pub outgoing_params: BTreeMap<String, String>,
+    pub tx: mpsc::UnboundedSender<ServerEvent>,
+    /// Calls this browser is ringing for or connected to.
+    pub calls: HashSet<String>,
+}
+
+/// Every registered browser connection by id. It survives a reset: connections are transport,
+/// not account state.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Registry {
+    pub next_id: u64,
+    pub browsers: HashMap<u64, Browser>,
+}
+
+/// Rings every browser registered for `identity` that accepts incoming calls and whose token
+/// is still valid; returns the connections rung.
+pub(crate) fn ring(
+    sim: &Sim,
+    identity: &str,
+    call_sid: &CallSid,
+    from: &str,
+    params: &[(String, String)],
+) -> Vec<u64> {
+    sim.with_state(|s| {
+        let now = s.now().timestamp();
+        let mut rung = Vec::new();
+        for (id, browser) in &mut s.browsers.browsers {
+            if browser.identity != identity || !browser.incoming || browser.expires <= now {
+                continue;
+            }
+            let event = ServerEvent::Incoming {
+                call_sid: call_sid.to_string(),
+                from: from.to_owned(),
+                to: format!("client:{identity}"),
+                params: params.iter().cloned().collect(),
+            };
+            if browser.tx.send(event).is_ok() {
+                browser.calls.insert(call_sid.to_string());
+                rung.push(*id);
+            }
+        }
+        rung.sort_unstable();
+        rung
+    })
+}
+
+fn tell(sim: &Sim, conn: u64, call_sid: &CallSid, event: ServerEvent, still_involved: bool) {
+    sim.with_state(|s| {
+        if let Some(browser) = s.browsers.browsers.get_mut(&conn) {
+            let _ = browser.tx.send(event);
+            if still_involved {
+                browser.calls.insert(call_sid.to_string());
+            } else {
+                browser.calls.remove(call_sid.as_str());
+            }
+        }
+    });
+}
+
+/// The call stopped ringing at `conns`.
+pub(crate) fn canceled(sim: &Sim, conns: &[u64], call_sid: &CallSid) {
+    for conn in conns {
+        let event = ServerEvent::Canceled {
+            call_sid: call_sid.to_string(),
+        };
+        tell(sim, *conn, call_sid, event, false);
+    }
+}
+
+pub(crate) fn connected(sim: &Sim, conn: u64, call_sid: &CallSid) {
+    let event = ServerEvent::Connected {
+        call_sid: call_sid.to_string(),
+    };
+    tell(sim, conn, call_sid, event, true);
+}
+
+pub(crate) fn disconnected(sim: &Sim, conn: u64, call_sid: &CallSid) {
+    let event = ServerEvent::Disconnected {
+        call_sid: call_sid.to_string(),
+    };
+    tell(sim, conn, call_sid, event, false);
+}

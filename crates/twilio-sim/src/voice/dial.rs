@@ -1,0 +1,489 @@
+//! `<Dial>`: one child leg per `<Number>`/`<Client>`/`<Sip>` rings in parallel (PSTN parties
+//! per scenario, clients at the simulated browsers), the first to answer is bridged with the
+//! caller until one side hangs up, the others are canceled, and the `action` URL gets
+//! `DialCallStatus`, `DialCallSid`, `DialCallDuration`. `<Conference>`/`<Queue>` are joined
+//! at once and last the settings' `talk_seconds`.
+
+use twilio::twiml::{Dial, DialRecord, DialTarget, Method, NounCallbacks};
+use twilio::CallSid;
+
+use super::callback::{self, Callbacks};
+use super::run::{End, Flow, Interrupt, Run, Source};
+use super::{base_params, new_call, set_status, Command};
+use crate::hook;
+use crate::resource::{CallDirection, CallStatus, Recording, RecordingSource};
+use crate::settings::Party;
+
+/// Simulated seconds a scripted PSTN party takes to pick up (or answer busy).
+const RING_SECONDS: f64 = 1.0;
+
+enum Target {
+    Pstn {
+        party: Party,
+    },
+    Client {
+        identity: String,
+        parameters: Vec<(String, String)>,
+    },
+}
+
+struct Leg {
+    sid: CallSid,
+    target: Target,
+    status: CallStatus,
+    callbacks: Callbacks,
+    params: Vec<(String, String)>,
+    /// Browser connections this leg rings.
+    ringing: Vec<u64>,
+}
+
+impl Leg {
+    /// When (seconds into ringing) a scripted party acts, and what it does.
+    fn due(&self) -> Option<(f64, CallStatus)> {
+        match self.target {
+            Target::Pstn {
+                party: Party::Answer { .. },
+            } => Some((RING_SECONDS, CallStatus::InProgress)),
+            Target::Pstn { party: Party::Busy } => Some((RING_SECONDS, CallStatus::Busy)),
+            Target::Pstn {
+                party: Party::Failed,
+            } => Some((0.0, CallStatus::Failed)),
+            _ => None,
+        }
+    }
+
+    fn status_params(&self, status: CallStatus) -> Vec<(String, String)> {
+        let mut params = self.params.clone();
+        params.push(("CallStatus".to_owned(), status.as_str().to_owned()));
+        params
+    }
+}
+
+/// How the ringing ended.
+enum Rung {
+    Answered { leg: usize, by: Option<u64> },
+    Unanswered(CallStatus),
+}
+
+impl Run {
+    pub(super) async fn dial(&mut self, dial: &Dial) -> Flow {
+        // Twilio answers the caller when the Dial starts (answerOnBridge is not simulated).
+        if !self.answer().await {
+            return Flow::End(End::Closed);
+        }
+        let room = dial.targets.iter().find_map(|t| match t {
+            DialTarget::Conference(c) => Some(format!("conference {}", c.name)),
+            DialTarget::Queue(q) => Some(format!("queue {}", q.name)),
+            _ => None,
+        });
+        if let Some(room) = room {
+            return self.join_room(dial, room).await;
+        }
+        let timeout = f64::from(dial.timeout.unwrap_or(30).clamp(5, 600));
+        let mut legs = self.place_legs(dial);
+        let rung = match self.ring(&mut legs, timeout).await {
+            Ok(rung) => rung,
+            Err(flow) => {
+                self.end_legs(&mut legs, CallStatus::Canceled);
+                return flow;
+            }
+        };
+        let mut extra = Vec::new();
+        match rung {
+            Rung::Answered { leg, by } => {
+                let talk = match self.bridge(&mut legs[leg], by, dial).await {
+                    Ok(talk) => talk,
+                    Err(flow) => return flow,
+                };
+                extra.push(("DialCallStatus".to_owned(), "completed".to_owned()));
+                extra.push(("DialCallSid".to_owned(), legs[leg].sid.to_string()));
+                extra.push(("DialCallDuration".to_owned(), talk.round().to_string()));
+                extra.push(("DialBridged".to_owned(), "true".to_owned()));
+                if let Some(url) = self.dial_recording(dial, &legs[leg].sid, talk) {
+                    extra.push(("RecordingUrl".to_owned(), url));
+                }
+            }
+            Rung::Unanswered(status) => {
+                self.event(format!("dial ended {status}"));
+                extra.push(("DialCallStatus".to_owned(), status.as_str().to_owned()));
+                if let Some(leg) = legs.last() {
+                    extra.push(("DialCallSid".to_owned(), leg.sid.to_string()));
+                }
+                extra.push(("DialCallDuration".to_owned(), "0".to_owned()));
+                extra.push(("DialBridged".to_owned(), "false".to_owned()));
+            }
+        }
+        self.after_dial(dial, extra).await
+    }
+
+    /// Continues after the Dial: its `action` (Twilio has no default here) or the next verb.
+    async fn after_dial(&mut self, dial: &Dial, extra: Vec<(String, String)>) -> Flow {
+        let method = dial.method.unwrap_or(Method::Post);
+        let url = match dial.action.as_deref().map(|a| self.action_url(Some(a))) {
+            None => None,
+            Some(Ok(url)) => url,
+            Some(Err(f)) => return Flow::End(self.app_error(None, f.code, &f.message).await),
+        };
+        match url {
+            Some(url) if self.caller_gone => {
+                self.report(url, method, "dial-action", &extra).await;
+                Flow::End(End::Status(CallStatus::Completed))
+            }
+            Some(url) => Flow::Fetch(Source::Url {
+                url,
+                method,
+                purpose: "dial-action",
+                extra,
+            }),
+            None if self.caller_gone => Flow::End(End::Status(CallStatus::Completed)),
+            None => Flow::Next,
+        }
+    }
+
+    async fn join_room(&mut self, dial: &Dial, room: String) -> Flow {
+        self.event(format!("joined {room}"));
+        let talk = f64::from(self.sim.read_state(|s| s.settings.talk_seconds));
+        let before = self.elapsed;
+        match self.wait(talk, false).await {
+            None | Some(Interrupt::HungUp) => {}
+            Some(other) => return self.interrupted(other),
+        }
+        let spent = self.elapsed - before;
+        let extra = vec![
+            ("DialCallStatus".to_owned(), "answered".to_owned()),
+            ("DialCallDuration".to_owned(), spent.round().to_string()),
+            ("DialBridged".to_owned(), "true".to_owned()),
+        ];
+        self.after_dial(dial, extra).await
+    }
+
+    /// Creates the child calls (`outbound-dial`, ringing) and rings the browsers.
+    fn place_legs(&mut self, dial: &Dial) -> Vec<Leg> {
+        let parent_from = self
+            .params
+            .iter()
+            .find(|(k, _)| k == "From")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let caller_id = dial.caller_id.clone().unwrap_or(parent_from);
+        let mut legs = Vec::new();
+        for target in &dial.targets {
+            let (to, target, callbacks) = match target {
+                DialTarget::Text(number) => {
+                    let number = number.trim().to_owned();
+                    let party = self.sim.party(&number);
+                    (number, Target::Pstn { party }, None)
+                }
+                DialTarget::Number(n) => {
+                    let number = n.number.trim().to_owned();
+                    let party = self.sim.party(&number);
+                    (number, Target::Pstn { party }, Some(&n.callbacks))
+                }
+                DialTarget::Sip(sip) => {
+                    let party = self.sim.party(sip.uri.trim());
+                    (
+                        sip.uri.trim().to_owned(),
+                        Target::Pstn { party },
+                        Some(&sip.callbacks),
+                    )
+                }
+                DialTarget::Client(c) => (
+                    format!("client:{}", c.identity.trim()),
+                    Target::Client {
+                        identity: c.identity.trim().to_owned(),
+                        parameters: c.parameters.clone(),
+                    },
+                    Some(&c.callbacks),
+                ),
+                DialTarget::Conference(_) | DialTarget::Queue(_) => continue,
+            };
+            legs.push(self.place_leg(&caller_id, to, target, callbacks));
+        }
+        for leg in &mut legs {
+            if let Target::Client {
+                identity,
+                parameters,
+            } = &leg.target
+            {
+                leg.ringing =
+                    crate::browser::ring(&self.sim, identity, &leg.sid, &caller_id, parameters);
+            }
+        }
+        legs
+    }
+
+    fn place_leg(
+        &mut self,
+        from: &str,
+        to: String,
+        target: Target,
+        noun: Option<&NounCallbacks>,
+    ) -> Leg {
+        let parent = self.sid.clone();
+        // A relative callback URL is resolved against the document, like every URL in it.
+        let callback_url = noun
+            .and_then(|n| n.status_callback.as_deref())
+            .and_then(|u| hook::join(self.doc_url.as_deref(), u).ok());
+        let mut callbacks = Callbacks::new(
+            callback_url.clone(),
+            match noun.and_then(|n| n.status_callback_method) {
+                Some(Method::Get) => "GET",
+                _ => "POST",
+            },
+            callback::events(noun.and_then(|n| n.status_callback_event.as_deref())),
+        );
+        let (sid, params) = self.sim.with_state(|s| {
+            let mut call = new_call(
+                s,
+                from,
+                &to,
+                CallDirection::OutboundDial,
+                Some(parent.clone()),
+                None,
+            );
+            call.status = CallStatus::Ringing;
+            call.status_callback = callback_url;
+            let params = base_params(s, &call, &[]);
+            if let Some(control) = s.controls.get(parent.as_str()).cloned() {
+                s.controls.insert(call.sid.to_string(), control);
+            }
+            let trace = s.trace(call.sid.as_str());
+            trace.statuses.push("queued".to_owned());
+            trace.statuses.push("ringing".to_owned());
+            s.trace(parent.as_str())
+                .events
+                .push(format!("dial {} ({})", to, call.sid));
+            let sid = call.sid.clone();
+            s.calls.push(call);
+            (sid, params)
+        });
+        for (event, status) in [
+            ("initiated", "initiated"),
+            ("ringing", CallStatus::Ringing.as_str()),
+        ] {
+            let mut params = params.clone();
+            params.push(("CallStatus".to_owned(), status.to_owned()));
+            callbacks.fire(&self.sim, &sid, event, params);
+        }
+        Leg {
+            sid,
+            target,
+            status: CallStatus::Ringing,
+            callbacks,
+            params,
+            ringing: Vec::new(),
+        }
+    }
+
+    /// Rings every leg until one answers, all give up, the Dial times out or the caller
+    /// hangs up. `Err` carries what the call does instead (redirect, shutdown).
+    async fn ring(&mut self, legs: &mut [Leg], timeout: f64) -> Result<Rung, Flow> {
+        let mut t = 0.0;
+        loop {
+            let ringing: Vec<usize> = (0..legs.len())
+                .filter(|i| legs[*i].status == CallStatus::Ringing)
+                .collect();
+            if ringing.is_empty() {
+                return Ok(Rung::Unanswered(unanswered_status(legs)));
+            }
+            let next_due = ringing
+                .iter()
+                .filter_map(|i| legs[*i].due().map(|(at, _)| at))
+                .fold(timeout, f64::min);
+            let before = self.elapsed;
+            let interrupt = self.wait_for((next_due - t).max(0.0), false, true).await;
+            t += self.elapsed - before;
+            match interrupt {
+                None => {
+                    t = next_due;
+                    for i in ringing {
+                        match legs[i].due() {
+                            Some((at, CallStatus::InProgress)) if at <= t => {
+                                self.end_other_legs(legs, i);
+                                return Ok(Rung::Answered { leg: i, by: None });
+                            }
+                            Some((at, status)) if at <= t => {
+                                self.end_leg(&mut legs[i], status, None)
+                            }
+                            _ => {}
+                        }
+                    }
+                    if t >= timeout {
+                        self.end_legs(legs, CallStatus::NoAnswer);
+                        return Ok(Rung::Unanswered(CallStatus::NoAnswer));
+                    }
+                }
+                Some(Interrupt::HungUp) => {
+                    self.end_legs(legs, CallStatus::Canceled);
+                    return Ok(Rung::Unanswered(CallStatus::Canceled));
+                }
+                Some(Interrupt::Leg(sid, command)) => {
+                    let Some(i) = legs
+                        .iter()
+                        .position(|l| l.sid == sid && l.status == CallStatus::Ringing)
+                    else {
+                        continue;
+                    };
+                    let by = match &command {
+                        Command::Answer { by }
+                        | Command::Reject { by }
+                        | Command::Hangup { by } => *by,
+                        _ => continue,
+                    };
+                    // A browser must be one that this leg rings.
+                    if by.is_some_and(|conn| !legs[i].ringing.contains(&conn)) {
+                        continue;
+                    }
+                    match (command, by) {
+                        (Command::Answer { .. }, _) => {
+                            self.end_other_legs(legs, i);
+                            return Ok(Rung::Answered { leg: i, by });
+                        }
+                        // A browser that goes away (or hangs up) stops ringing; the others go on.
+                        (Command::Hangup { .. }, Some(conn)) => {
+                            legs[i].ringing.retain(|c| *c != conn);
+                        }
+                        _ => self.end_leg(&mut legs[i], CallStatus::Busy, None),
+                    }
+                }
+                Some(other) => return Err(self.interrupted(other)),
+            }
+        }
+    }
+
+    /// Caller and callee talk until one hangs up (or `timeLimit`); the simulated talk time.
+    async fn bridge(&mut self, leg: &mut Leg, by: Option<u64>, dial: &Dial) -> Result<f64, Flow> {
+        set_status(
+            &self.sim,
+            self.epoch,
+            &leg.sid,
+            CallStatus::InProgress,
+            None,
+        );
+        leg.status = CallStatus::InProgress;
+        let params = leg.status_params(CallStatus::InProgress);
+        leg.callbacks.fire(&self.sim, &leg.sid, "answered", params);
+        let others: Vec<u64> = leg
+            .ringing
+            .iter()
+            .copied()
+            .filter(|c| Some(*c) != by)
+            .collect();
+        crate::browser::canceled(&self.sim, &others, &leg.sid);
+        if let Some(conn) = by {
+            crate::browser::connected(&self.sim, conn, &leg.sid);
+        }
+        self.event(format!("bridged with {}", leg.sid));
+        let talk_limit = match leg.target {
+            Target::Pstn {
+                party: Party::Answer { talk_seconds },
+            } => f64::from(talk_seconds),
+            _ => f64::INFINITY,
+        };
+        let limit = talk_limit.min(f64::from(dial.time_limit.unwrap_or(14_400)));
+        let mut talk = 0.0;
+        let outcome = loop {
+            let before = self.elapsed;
+            let interrupt = self.wait_for(limit - talk, false, true).await;
+            talk += self.elapsed - before;
+            match interrupt {
+                None | Some(Interrupt::HungUp) => break Ok(()),
+                Some(Interrupt::Leg(sid, command)) if sid == leg.sid => match command {
+                    Command::Hangup { .. } | Command::Reject { .. } => break Ok(()),
+                    Command::Digits(digits) => {
+                        self.leg_heard(&leg.sid, format!("digits: {digits}"))
+                    }
+                    _ => {}
+                },
+                Some(Interrupt::Leg(..)) => {}
+                Some(other) => break Err(self.interrupted(other)),
+            }
+        };
+        if matches!(outcome, Err(Flow::End(End::Closed))) {
+            return outcome.map(|()| talk);
+        }
+        self.end_leg(leg, CallStatus::Completed, Some(talk));
+        if let Some(conn) = by {
+            crate::browser::disconnected(&self.sim, conn, &leg.sid);
+        }
+        outcome.map(|()| talk)
+    }
+
+    fn leg_heard(&self, sid: &CallSid, line: String) {
+        let epoch = self.epoch;
+        self.sim.with_state(|s| {
+            if s.epoch == epoch {
+                s.trace(sid.as_str()).transcript.push(line);
+            }
+        });
+    }
+
+    /// Ends a leg with `status`: record, callback, browsers told, its control gone.
+    fn end_leg(&self, leg: &mut Leg, status: CallStatus, talk: Option<f64>) {
+        if leg.status.is_final() {
+            return;
+        }
+        leg.status = status;
+        set_status(&self.sim, self.epoch, &leg.sid, status, talk);
+        let mut params = leg.status_params(status);
+        params.push((
+            "CallDuration".to_owned(),
+            talk.unwrap_or(0.0).round().to_string(),
+        ));
+        leg.callbacks.fire(&self.sim, &leg.sid, "completed", params);
+        if status != CallStatus::Completed {
+            crate::browser::canceled(&self.sim, &leg.ringing, &leg.sid);
+        }
+        let sid = leg.sid.to_string();
+        self.sim.with_state(|s| s.controls.remove(&sid));
+    }
+
+    fn end_legs(&self, legs: &mut [Leg], status: CallStatus) {
+        for leg in legs {
+            self.end_leg(leg, status, None);
+        }
+    }
+
+    fn end_other_legs(&self, legs: &mut [Leg], winner: usize) {
+        for (i, leg) in legs.iter_mut().enumerate() {
+            if i != winner {
+                self.end_leg(leg, CallStatus::Canceled, None);
+            }
+        }
+    }
+
+    /// `record="record-from-…"` on a bridged Dial stores a recording of the conversation.
+    fn dial_recording(&self, dial: &Dial, leg: &CallSid, talk: f64) -> Option<String> {
+        if matches!(dial.record, None | Some(DialRecord::DoNotRecord)) {
+            return None;
+        }
+        let parent = self.sid.clone();
+        let epoch = self.epoch;
+        let seconds = talk.round().max(1.0) as u32;
+        self.sim.with_state(|s| {
+            if s.epoch != epoch {
+                return None;
+            }
+            let recording =
+                Recording::new(parent.clone(), seconds, RecordingSource::DialVerb, s.now());
+            let url = s.absolute(&recording.audio_uri(&s.account_sid));
+            s.trace(parent.as_str())
+                .events
+                .push(format!("recorded {} of {leg} ({seconds} s)", recording.sid));
+            s.recordings.push(recording);
+            Some(url)
+        })
+    }
+}
+
+/// `DialCallStatus` when no leg answered and none is still ringing: busy if anyone was busy,
+/// failed if every leg failed, otherwise no-answer.
+fn unanswered_status(legs: &[Leg]) -> CallStatus {
+    if legs.iter().any(|l| l.status == CallStatus::Busy) {
+        CallStatus::Busy
+    } else if !legs.is_empty() && legs.iter().all(|l| l.status == CallStatus::Failed) {
+        CallStatus::Failed
+    } else {
+        CallStatus::NoAnswer
+    }
+}
