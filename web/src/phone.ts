@@ -8,7 +8,7 @@ import { notify, pageIsWatched } from './notify';
 import type { Store } from './store';
 import { TokenKeeper } from './token';
 import type { Contact, VoiceConfig } from './types';
-import { VoiceFailure, type VoiceError, type VoiceLayer } from './voice/layer';
+import { checkMicrophone, VoiceFailure, type VoiceError, type VoiceLayer } from './voice/layer';
 
 export interface PhoneDeps {
   api: Api;
@@ -264,6 +264,14 @@ export class Phone {
     if (!call || call.state !== 'open' || !/^[0-9*#]$/.test(digit)) return;
     this.voice?.sendDigits(call.id, digit);
     this.deps.store.update({ call: { ...call, digits: call.digits + digit } });
+  }
+
+  /** Asks for the microphone (a banner says so if refused), then lists the devices by name. */
+  async allowMicrophone(): Promise<void> {
+    const problem = await checkMicrophone(this.deps.store.state.devices.input);
+    if (problem) this.voiceFailed(problem);
+    else this.deps.store.clearBanner('microphone');
+    await this.refreshDevices();
   }
 
   /** Lists microphones and speakers (labels appear once the microphone was allowed). */

@@ -31,6 +31,11 @@ export function Settings() {
           </select>
         </label>
         {!devices.outputSupported && <p class="muted">This browser always plays calls on the system speaker.</p>}
+        {devices.inputs.every((d) => d.label.startsWith('Microphone ')) && (
+          <p>
+            <button class="btn" type="button" onClick={() => void app.phone.allowMicrophone()}>Allow the microphone to list devices</button>
+          </p>
+        )}
         <p class="muted">
           Phone in this tab: <strong>{voice.status === 'registered' ? 'ready to ring' : voice.status === 'registering' ? 'connecting…' : voice.status === 'failed' ? 'not connected' : 'off'}</strong>
         </p>

@@ -22,7 +22,7 @@ export function LinkedText({ text }: { text: string }) {
 /** Initials for an avatar: the first letters of the name's first two words, or a # for a number. */
 export function initials(name: string | null): string {
   if (!name) return '#';
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  const letters = words.slice(0, 2).map((w) => [...w][0] ?? '');
+  const words = name.trim().split(/\s+/).map((w) => w.match(/[\p{L}\p{N}]/u)?.[0] ?? '').filter(Boolean);
+  const letters = words.slice(0, 2);
   return letters.join('').toUpperCase() || '#';
 }

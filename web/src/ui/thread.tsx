@@ -41,7 +41,7 @@ export function Thread() {
   };
 
   return (
-    <section class="main" aria-label={`Conversation with ${title}`}>
+    <section class="thread" aria-label={`Conversation with ${title}`}>
       <header class="thread-head">
         <button class="btn icon ghost back" type="button" aria-label="Back to conversations" onClick={() => app.go('/')}>
           <Icon name="back" />
@@ -298,7 +298,8 @@ function Composer({ number, onSent }: { number: string; onSent: () => void }) {
             ref={input}
             class="input"
             rows={1}
-            placeholder="Message (Enter to send, Shift+Enter for a new line)"
+            placeholder="Message"
+            title="Enter sends, Shift+Enter starts a new line"
             value={text}
             onInput={(e) => setText(e.currentTarget.value)}
             onKeyDown={onKeyDown}
