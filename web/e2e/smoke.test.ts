@@ -22,14 +22,22 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  expect(pageErrors).toEqual([]);
   await browser?.close();
   await server?.close();
 });
+
+/** Anything the page logged as an error (a CSP violation, an exception) fails the test. */
+const pageErrors: string[] = [];
 
 async function loggedIn(viewport = DESKTOP, dark = false) {
   const ctx = await context(browser, server.url, { viewport, dark });
   await recordNotifications(ctx);
   const page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
+  });
   await page.goto('/login');
   await page.getByLabel('Name').fill('demo');
   await page.getByLabel('Password').fill('demo-password');

@@ -124,6 +124,7 @@ export class Phone {
 
   private scheduleRetry(): void {
     if (!this.wanted) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     const delay = backoffDelay(this.failures + 2, Math.random());
     this.failures += 1;
     this.retryTimer = setTimeout(() => void this.register(), delay);
@@ -172,7 +173,15 @@ export class Phone {
       this.deps.reportRegistered(false);
     });
     voice.on('tokenWillExpire', () => this.tokens?.refreshNow());
-    voice.on('error', (error) => this.voiceFailed(error));
+    voice.on('error', (error) => {
+      this.voiceFailed(error);
+      // A token refused after registering (a refresh): register again with a new one later.
+      if (error.kind === 'token' && store.state.voice.status === 'registered') {
+        store.update({ voice: { status: 'failed', error } });
+        this.deps.reportRegistered(false);
+        this.scheduleRetry();
+      }
+    });
     voice.onIncoming((call) => {
       store.update((s) => ({ incoming: [...s.incoming.filter((c) => c.id !== call.id), call] }));
       const who = this.deps.nameOf(call.from) ?? formatNumber(call.from, store.state.session?.number);

@@ -166,3 +166,25 @@ describe('SimVoice', () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe('SimVoice after a refused token refresh', () => {
+  it('reports unregistered, ends calls and does not reconnect with the refused token', async () => {
+    const sockets = new SocketFactory();
+    const timers = new FakeTimers();
+    const voice = new SimVoice({ url: 'ws://sim/_sim/client', open: sockets.open, timers, microphone: async () => null });
+    const events: string[] = [];
+    for (const e of ['unregistered', 'canceled', 'error'] as const) voice.on(e, () => events.push(e));
+    const p = voice.register('tok-1');
+    sockets.last.open();
+    sockets.last.receive({ type: 'registered', identity: 'vbx' });
+    await p;
+    sockets.last.receive({ type: 'incoming', call_sid: 'CA1', from: '+1', to: 'client:vbx' });
+    voice.updateToken('tok-bad');
+    sockets.last.receive({ type: 'error', code: 20104, message: 'the access token has expired' });
+    expect(events).toEqual(['canceled', 'unregistered', 'error']);
+    expect(sockets.last.closed).toBe(true);
+    expect(voice.isRegistered).toBe(false);
+    timers.advance(120_000);
+    expect(sockets.sockets.length).toBe(1);
+  });
+});

@@ -16,6 +16,12 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
+/** The Content-Security-Policy vbx sends with index.html (crates/vbx/src/http/web.rs, `CSP`). */
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' blob: data:; media-src 'self' blob: https:; connect-src 'self' ws: wss: https:; " +
+  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 export interface MockServer {
   url: string;
   /** Pretend a text arrived from `from`. */
@@ -183,7 +189,9 @@ export async function startMockServer(dist: string, now = Date.now()): Promise<M
     }
     let file = normalize(join(dist, url.pathname));
     if (!file.startsWith(dist) || !existsSync(file) || statSync(file).isDirectory()) file = join(dist, 'index.html');
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    const headers: Record<string, string> = { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' };
+    if (file.endsWith('index.html')) headers['Content-Security-Policy'] = CSP;
+    res.writeHead(200, headers);
     res.end(readFileSync(file));
   });
 

@@ -49,6 +49,8 @@ export function Dialer() {
       const t = e.target as HTMLElement | null;
       if (e.ctrlKey || e.metaKey || e.altKey || state.call) return;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
+      // Enter on a focused button presses that button.
+      if (t?.tagName === 'BUTTON' && e.key === 'Enter') return;
       if (/^[0-9*#+]$/.test(e.key)) {
         e.preventDefault();
         setInput((v) => v + e.key);

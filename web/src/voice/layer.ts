@@ -89,13 +89,13 @@ export class Emitter<M extends object> {
 
 /**
  * Twilio's error codes grouped by what the user can do about them (the simulator uses the same
- * codes): 20101–20107 and 31204–31207 are access token problems, 31401/31208/31402 the
- * microphone, 31000/31005/31009/53000 the connection to Twilio.
+ * codes): 20101–20107, 20151, 20157, 31202 and 31204–31207 are access token problems,
+ * 31400–31402 and 31208 the microphone, 31000/31003/31005/31009/53000/53405 the connection.
  */
 export function classifyError(code: number | null, message: string): VoiceError {
   let kind: VoiceErrorKind = 'other';
   if (code !== null) {
-    if ((code >= 20101 && code <= 20107) || (code >= 31204 && code <= 31207) || code === 20151) kind = 'token';
+    if ((code >= 20101 && code <= 20107) || (code >= 31204 && code <= 31207) || [20151, 20157, 31202].includes(code)) kind = 'token';
     else if (code === 31401 || code === 31208 || code === 31402 || code === 31400) kind = 'microphone';
     else if (code === 31000 || code === 31005 || code === 31009 || code === 31003 || code === 53000 || code === 53405) kind = 'unreachable';
     else if (code >= 31480 && code <= 31486) kind = 'call';

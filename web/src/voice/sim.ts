@@ -294,19 +294,25 @@ export class SimVoice implements VoiceLayer {
       }
       case 'error': {
         const error = classifyError(typeof f.code === 'number' ? f.code : null, String(f.message ?? 'The phone service reported an error.'));
-        if (!this.registered && this.waiting) {
+        if (error.kind === 'token') {
+          // The simulator closes the connection after a refused token, and the same token would
+          // be refused again: stop until the app registers with a new one.
+          this.wanted = false;
+          const s = this.socket;
+          this.socket = null;
+          if (s) {
+            s.onclose = null;
+            s.close(1000, 'token refused');
+          }
+          this.dropAll();
+          const was = this.registered;
+          this.registered = false;
+          this.waiting?.reject(new VoiceFailure(error));
+          this.waiting = null;
+          if (was) this.events.emit('unregistered', {});
+        } else if (!this.registered && this.waiting) {
           this.waiting.reject(new VoiceFailure(error));
           this.waiting = null;
-          // A refused token will be refused again: stop until the app registers with a new one.
-          if (error.kind === 'token') {
-            this.wanted = false;
-            const s = this.socket;
-            this.socket = null;
-            if (s) {
-              s.onclose = null;
-              s.close(1000, 'token refused');
-            }
-          }
         } else if (this.connects.length > 0 && (sid === null || !this.calls.has(sid))) {
           // An error about no known call answers the oldest connect still waiting for its sid.
           this.connects.shift()?.reject(new VoiceFailure(error));
