@@ -118,6 +118,25 @@ describe('the built app against a stand-in server', () => {
     await ctx.close();
   });
 
+  it('shows a banner when the connection drops, reconnects and catches up on what it missed', async () => {
+    const { ctx, page } = await loggedIn();
+    await page.waitForFunction(() => (window as unknown as { vbx: { state: { voice: { status: string } } } }).vbx.state.voice.status === 'registered');
+    server.down();
+    const banner = page.locator('[data-banner="live"]');
+    await banner.getByText(/Connection to vbx lost/).waitFor();
+    server.inbound('+15550009999', 'Sent while you were away');
+    await screenshot(page, 'smoke-connection-lost-desktop-light');
+    server.up();
+    await banner.getByRole('button', { name: 'Retry now' }).click().catch(() => {});
+    await banner.waitFor({ state: 'detached' });
+    await page.getByText('Sent while you were away').waitFor();
+    const resumes = server.wsFrames.filter((f) => f.type === 'resume');
+    expect(resumes.length).toBeGreaterThan(0);
+    // The tab says again that it can ring, on the new connection.
+    expect(server.wsFrames.filter((f) => f.type === 'voice' && f.registered === true).length).toBeGreaterThan(1);
+    await ctx.close();
+  });
+
   it('rings with the caller name, answers, sends tones, mutes and hangs up', async () => {
     const { ctx, page } = await loggedIn();
     await page.waitForFunction(() => (window as unknown as { vbx: { state: { voice: { status: string } } } }).vbx.state.voice.status === 'registered');

@@ -32,6 +32,11 @@ export interface MockServer {
   clientFrames: Record<string, unknown>[];
   /** What the app sent with POST /api/messages. */
   sent: { to: string; body: string }[];
+  /** Drops every /ws connection and refuses new ones until `up()`. */
+  down(): void;
+  up(): void;
+  /** Frames the app sent over /ws. */
+  wsFrames: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -75,6 +80,9 @@ export async function startMockServer(dist: string, now = Date.now()): Promise<M
   ]);
   const unread = new Map<string, number>([['+15550001111', 1], ['+15550002222', 1]]);
   const sockets = new Set<WebSocket>();
+  const log: { cursor: number }[] = [];
+  const wsFrames: Record<string, unknown>[] = [];
+  let isDown = false;
   const clients = new Set<WebSocket>();
   const clientFrames: Record<string, unknown>[] = [];
   let callCount = 0;
@@ -93,7 +101,8 @@ export async function startMockServer(dist: string, now = Date.now()): Promise<M
       req.on('data', (c) => (data += c));
       req.on('end', () => resolve(data));
     });
-  const broadcast = (frame: unknown) => {
+  const broadcast = (frame: Record<string, unknown>) => {
+    if (typeof frame.cursor === 'number') log.push(frame as { cursor: number });
     for (const s of sockets) s.send(JSON.stringify(frame));
   };
   const conversation = (number: string) => {
@@ -198,7 +207,7 @@ export async function startMockServer(dist: string, now = Date.now()): Promise<M
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/ws' && !authed(req)) {
+    if (path === '/ws' && (!authed(req) || isDown)) {
       socket.destroy();
       return;
     }
@@ -206,6 +215,11 @@ export async function startMockServer(dist: string, now = Date.now()): Promise<M
       if (path === '/ws') {
         sockets.add(ws);
         ws.on('close', () => sockets.delete(ws));
+        ws.on('message', (data) => {
+          const f = JSON.parse(String(data));
+          wsFrames.push(f);
+          if (f.type === 'resume') for (const e of log.filter((e) => e.cursor > f.cursor)) ws.send(JSON.stringify(e));
+        });
         ws.send(JSON.stringify({ type: 'hello', cursor }));
       } else if (path === '/_mock/client') {
         // The simulator's browser-client protocol, just enough to register.
@@ -239,6 +253,14 @@ export async function startMockServer(dist: string, now = Date.now()): Promise<M
     url: `http://127.0.0.1:${port}`,
     sent,
     clientFrames,
+    wsFrames,
+    down() {
+      isDown = true;
+      for (const s of sockets) s.terminate();
+    },
+    up() {
+      isDown = false;
+    },
     ring(from) {
       const sid = `CAin${++callCount}`;
       for (const c of clients) c.send(JSON.stringify({ type: 'incoming', call_sid: sid, from, to: 'client:vbx', params: {} }));
