@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod signed;
+pub mod web;
 pub mod webhook;
 
 use std::sync::Arc;

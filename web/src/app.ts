@@ -1,0 +1,501 @@
+// The app controller: boots the session, loads what the current screen shows, applies live events,
+// and carries out what the user asks (send, save a contact, search). The UI only reads the store
+// and calls these methods.
+
+import { Api, ApiError } from './api';
+import {
+  applyLiveItem as convLive,
+  applyName,
+  applyPage,
+  applyUnread,
+  emptyConversations,
+} from './conversations';
+import { formatNumber, parseNumber } from './format';
+import { LiveConnection, type LiveStatus, type SocketLike } from './live';
+import { notificationPermission, askNotificationPermission, notify, pageIsWatched, titleFor } from './notify';
+import { Phone } from './phone';
+import { parseRoute, routePath, type Route } from './router';
+import { initialState, Store } from './store';
+import {
+  applyFirstPage,
+  applyLiveItem as threadLive,
+  applyOlderPage,
+  emptyThread,
+  failPending,
+  pendingMessage,
+} from './thread';
+import type { Contact, Item, ServerEvent, Session, VoiceConfig } from './types';
+import { createVoice } from './voice';
+import type { VoiceLayer } from './voice/layer';
+
+export interface AppDeps {
+  api?: Api;
+  openSocket?: (url: string) => SocketLike;
+  createVoice?: (config: VoiceConfig | undefined) => VoiceLayer;
+}
+
+const NOTIFY_WINDOW_MS = 10 * 60_000;
+
+export class App {
+  readonly api: Api;
+  readonly store: Store;
+  readonly phone: Phone;
+  private live: LiveConnection | null = null;
+  private statusTimer: ReturnType<typeof setInterval> | null = null;
+  private toastTimer: ReturnType<typeof setTimeout> | null = null;
+  private searchTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly openSocket: (url: string) => SocketLike;
+
+  constructor(deps: AppDeps = {}) {
+    this.api = deps.api ?? new Api();
+    this.store = new Store(initialState(parseRoute(location.pathname, location.search)));
+    this.openSocket = deps.openSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+    this.phone = new Phone({
+      api: this.api,
+      store: this.store,
+      createVoice: deps.createVoice ?? createVoice,
+      reportRegistered: (registered) => this.live?.send({ type: 'voice', registered }),
+      nameOf: (n) => this.nameOf(n),
+      navigate: (path) => this.go(path),
+    });
+    this.api.onUnauthenticated = () => this.sessionEnded();
+    this.store.subscribe(() => this.syncTitle());
+  }
+
+  get state() {
+    return this.store.state;
+  }
+
+  // ---- boot and session ----
+
+  async boot(): Promise<void> {
+    window.addEventListener('popstate', () => this.setRoute(parseRoute(location.pathname, location.search)));
+    const onAttention = () => {
+      if (!pageIsWatched()) return;
+      this.store.update({ missedWhileAway: 0 });
+      this.markOpenThreadRead();
+    };
+    window.addEventListener('focus', onAttention);
+    document.addEventListener('visibilitychange', onAttention);
+    window.addEventListener('online', () => this.live?.retryNow());
+    this.store.update({ notifications: notificationPermission() });
+    try {
+      const session = await this.api.session();
+      await this.startSession(session);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        this.store.update({ booting: false });
+        if (this.state.route.name !== 'login') this.setRoute({ name: 'login', next: routePath(this.state.route) }, true);
+      } else {
+        this.store.update({ booting: false });
+        this.store.setBanner({ key: 'live', tone: 'error', text: `vbx cannot be reached: ${(e as Error).message}`, action: { label: 'Reload', run: () => location.reload() } });
+      }
+    }
+  }
+
+  async login(name: string, password: string): Promise<string | null> {
+    try {
+      await this.api.login(name, password);
+      const session = await this.api.session();
+      const route = this.state.route;
+      const next = route.name === 'login' && route.next ? parseRoute(...splitPath(route.next)) : { name: 'inbox' as const };
+      this.setRoute(next.name === 'login' ? { name: 'inbox' } : next, true);
+      await this.startSession(session);
+      return null;
+    } catch (e) {
+      if (e instanceof ApiError) {
+        if (e.code === 'bad_credentials') return 'Wrong name or password.';
+        if (e.status === 429) return 'Too many attempts. Wait a few minutes, then try again.';
+        return e.message;
+      }
+      return 'Logging in failed. Try again.';
+    }
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.api.logout();
+    } catch {
+      // Logging out of a session that is already gone is still logging out.
+    }
+    this.sessionEnded();
+  }
+
+  private async startSession(session: Session): Promise<void> {
+    this.store.update({ session, booting: false });
+    if (this.state.route.name === 'login') this.setRoute({ name: 'inbox' }, true);
+    this.live = new LiveConnection({
+      url: wsUrl('/ws'),
+      open: this.openSocket,
+      onEvent: (ev) => this.onEvent(ev),
+      onStatus: (s) => this.onLiveStatus(s),
+      onReady: () => this.live?.send({ type: 'voice', registered: this.phone.registered }),
+      onResync: () => void this.reloadAll(),
+    });
+    this.live.start();
+    void this.loadContacts();
+    void this.loadStatus();
+    this.statusTimer = setInterval(() => void this.loadStatus(), 60_000);
+    void this.phone.start(session.voice);
+    this.loadRoute();
+  }
+
+  private sessionEnded(): void {
+    if (!this.state.session && this.state.route.name === 'login') return;
+    this.live?.stop();
+    this.live = null;
+    this.phone.stop();
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.statusTimer = null;
+    const next = this.state.route.name === 'login' ? undefined : routePath(this.state.route);
+    this.store.state = initialState({ name: 'login', next });
+    this.store.update({ booting: false, notifications: notificationPermission() });
+    history.replaceState(null, '', routePath({ name: 'login', next }));
+  }
+
+  // ---- routing ----
+
+  /** Navigates to an app path ("/t/+15551234567"). */
+  go(path: string, replace = false): void {
+    this.setRoute(parseRoute(...splitPath(path)), replace);
+  }
+
+  setRoute(route: Route, replace = false): void {
+    const path = routePath(route);
+    if (location.pathname + location.search !== path) {
+      if (replace) history.replaceState(null, '', path);
+      else history.pushState(null, '', path);
+    }
+    this.store.update({ route });
+    if (this.state.session) this.loadRoute();
+  }
+
+  private loadRoute(): void {
+    const route = this.state.route;
+    if (route.name === 'inbox' || route.name === 'thread') {
+      if (this.state.conversations.loading) void this.loadConversations(false);
+    }
+    if (route.name === 'thread') void this.openThread(route.number);
+    else if (this.state.thread) this.store.update({ thread: null });
+    if (route.name === 'calls') void this.loadCalls(false);
+    if (route.name === 'settings') void this.phone.refreshDevices();
+  }
+
+  private async reloadAll(): Promise<void> {
+    await this.loadConversations(false);
+    const t = this.state.thread;
+    if (t) await this.openThread(t.number, true);
+    if (this.state.route.name === 'calls') await this.loadCalls(false);
+  }
+
+  // ---- data ----
+
+  nameOf(number: string): string | null {
+    return this.state.contacts?.find((c) => c.number === number)?.name ?? null;
+  }
+
+  async loadConversations(append: boolean): Promise<void> {
+    const c = this.state.conversations;
+    if (append && !c.next) return;
+    const query = c.query;
+    try {
+      const page = await this.api.conversations(query, append ? c.next : null);
+      if (this.state.conversations.query !== query) return;
+      this.store.update((s) => {
+        const conversations = applyPage(s.conversations, page, append);
+        const unreadTotal = append || query ? s.unreadTotal : conversations.items.reduce((n, x) => n + x.unread, 0);
+        return { conversations, unreadTotal };
+      });
+    } catch (e) {
+      this.reportLoadError(e);
+    }
+  }
+
+  search(query: string): void {
+    this.store.update({ conversations: { ...emptyConversations(query), items: this.state.conversations.items } });
+    if (this.searchTimer) clearTimeout(this.searchTimer);
+    this.searchTimer = setTimeout(() => void this.loadConversations(false), 200);
+  }
+
+  async openThread(number: string, force = false): Promise<void> {
+    const existing = this.state.thread;
+    if (existing && existing.number === number && !force) {
+      this.markOpenThreadRead();
+      return;
+    }
+    if (!existing || existing.number !== number) this.store.update({ thread: emptyThread(number, this.nameOf(number)) });
+    try {
+      const page = await this.api.thread(number, null);
+      this.store.update((s) => (s.thread?.number === number ? { thread: applyFirstPage(s.thread, page) } : {}));
+      this.markOpenThreadRead();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        // A number with no history yet: an empty thread to write the first message in.
+        this.store.update((s) => (s.thread?.number === number ? { thread: { ...s.thread, loading: false } } : {}));
+      } else {
+        this.reportLoadError(e);
+      }
+    }
+  }
+
+  async loadOlder(): Promise<void> {
+    const t = this.state.thread;
+    if (!t || !t.next) return;
+    try {
+      const page = await this.api.thread(t.number, t.next);
+      this.store.update((s) => (s.thread?.number === t.number ? { thread: applyOlderPage(s.thread, page) } : {}));
+    } catch (e) {
+      this.reportLoadError(e);
+    }
+  }
+
+  private markOpenThreadRead(): void {
+    const t = this.state.thread;
+    if (!t || !pageIsWatched()) return;
+    const conv = this.state.conversations.items.find((c) => c.number === t.number);
+    if (conv && conv.unread === 0) return;
+    this.api.markRead(t.number).catch(() => {});
+    this.store.update((s) => {
+      const before = s.conversations.items.find((c) => c.number === t.number)?.unread ?? 0;
+      return {
+        conversations: applyUnread(s.conversations, t.number, 0),
+        unreadTotal: Math.max(0, s.unreadTotal - before),
+      };
+    });
+  }
+
+  async loadCalls(append: boolean): Promise<void> {
+    const log = this.state.callLog;
+    if (append && !log.next) return;
+    const filter = log.filter;
+    try {
+      const page = await this.api.calls(filter, append ? log.next : null);
+      this.store.update((s) => {
+        if (s.callLog.filter !== filter) return {};
+        const items = append ? [...s.callLog.items, ...page.items] : page.items;
+        return { callLog: { ...s.callLog, items, next: page.next, loading: false } };
+      });
+    } catch (e) {
+      this.reportLoadError(e);
+    }
+  }
+
+  filterCalls(filter: { direction: string; status: string }): void {
+    this.store.update((s) => ({ callLog: { ...s.callLog, filter, loading: true } }));
+    void this.loadCalls(false);
+  }
+
+  async hangupRemote(sid: string): Promise<void> {
+    try {
+      await this.api.hangupCall(sid);
+      this.toast('Hanging up…');
+    } catch (e) {
+      this.toast((e as Error).message);
+    }
+  }
+
+  async loadContacts(): Promise<void> {
+    try {
+      const r = await this.api.contacts();
+      this.setContacts(r.items);
+    } catch (e) {
+      this.reportLoadError(e);
+    }
+  }
+
+  private setContacts(contacts: Contact[]): void {
+    const sorted = [...contacts].sort((a, b) => a.name.localeCompare(b.name));
+    this.store.update({ contacts: sorted });
+  }
+
+  private async loadStatus(): Promise<void> {
+    try {
+      const status = await this.api.status();
+      this.store.update({ status });
+      if (!status.twilio.reachable) {
+        const why = status.twilio.last_error ? `: ${status.twilio.last_error}` : '.';
+        this.store.setBanner({ key: 'twilio', tone: 'error', text: `Twilio is unreachable${why} Texts wait in the outbox and are sent when it is back.` });
+      } else if (this.phone.registered || this.state.voice.status === 'off') {
+        this.store.clearBanner('twilio');
+      }
+    } catch {
+      // The status is advisory; failures to reach vbx show through the connection banner.
+    }
+  }
+
+  private reportLoadError(e: unknown): void {
+    if (e instanceof ApiError && (e.status === 401 || e.offline)) return;
+    this.toast(e instanceof Error ? e.message : 'Something went wrong.');
+  }
+
+  // ---- actions ----
+
+  /** Sends a text (and pictures); returns an error message or null. */
+  async send(to: string, body: string, files: File[]): Promise<string | null> {
+    const own = this.state.session?.number ?? '+1';
+    const number = parseNumber(to, own) ?? to;
+    if (body.trim() === '' && files.length === 0) return 'Write something or attach a picture.';
+    const tooBig = files.find((f) => f.size > 5 * 1024 * 1024);
+    if (tooBig) return `${tooBig.name} is larger than 5 MB.`;
+    if (files.length > 10) return 'At most 10 pictures per message.';
+    const pending = pendingMessage(body, Date.now(), files.map((f) => URL.createObjectURL(f)));
+    this.store.update((s) => ({
+      thread: s.thread?.number === number ? threadLive(s.thread, pending) : s.thread,
+      conversations: convLive(s.conversations, number, pending, (n) => this.nameOf(n)),
+    }));
+    try {
+      await this.api.sendMessage(number, body, files);
+      return null;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : 'Sending failed.';
+      this.store.update((s) => (s.thread?.number === number ? { thread: failPending(s.thread, pending.sid, msg) } : {}));
+      return msg;
+    }
+  }
+
+  async deleteMessage(sid: string): Promise<void> {
+    try {
+      await this.api.deleteMessage(sid);
+      this.store.update((s) => (s.thread ? { thread: { ...s.thread, items: s.thread.items.filter((i) => !(i.kind === 'message' && i.sid === sid)) } } : {}));
+      this.toast('Message deleted');
+    } catch (e) {
+      this.toast((e as Error).message);
+    }
+  }
+
+  /** Adds or renames a contact; returns an error message or null. */
+  async saveContact(number: string, name: string, isNew: boolean): Promise<string | null> {
+    const own = this.state.session?.number ?? '+1';
+    const clean = name.trim();
+    if (clean === '') return 'Enter a name.';
+    const e164 = isNew ? parseNumber(number, own) : number;
+    if (!e164) return 'That does not look like a phone number.';
+    try {
+      if (isNew && !this.nameOf(e164)) await this.api.addContact(e164, clean);
+      else await this.api.renameContact(e164, clean);
+    } catch (e) {
+      return e instanceof Error ? e.message : 'Saving failed.';
+    }
+    const others = (this.state.contacts ?? []).filter((c) => c.number !== e164);
+    this.setContacts([...others, { number: e164, name: clean }]);
+    this.store.update((s) => ({
+      conversations: applyName(s.conversations, e164, clean),
+      thread: s.thread?.number === e164 ? { ...s.thread, name: clean } : s.thread,
+    }));
+    this.toast(isNew ? 'Contact saved' : 'Contact renamed');
+    return null;
+  }
+
+  async deleteContact(number: string): Promise<string | null> {
+    try {
+      await this.api.deleteContact(number);
+    } catch (e) {
+      return e instanceof Error ? e.message : 'Deleting failed.';
+    }
+    this.setContacts((this.state.contacts ?? []).filter((c) => c.number !== number));
+    this.store.update((s) => ({
+      conversations: applyName(s.conversations, number, null),
+      thread: s.thread?.number === number ? { ...s.thread, name: null } : s.thread,
+    }));
+    this.toast('Contact deleted');
+    return null;
+  }
+
+  async enableNotifications(): Promise<void> {
+    this.store.update({ notifications: await askNotificationPermission() });
+  }
+
+  retryConnection(): void {
+    this.live?.retryNow();
+  }
+
+  toast(text: string): void {
+    this.store.update({ toast: text });
+    if (this.toastTimer) clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => this.store.update({ toast: null }), 4000);
+  }
+
+  // ---- live events ----
+
+  private onLiveStatus(status: LiveStatus): void {
+    this.store.update({ live: status });
+    if (status.status === 'open') {
+      this.store.clearBanner('live');
+    } else if (status.status === 'waiting') {
+      this.store.setBanner({ key: 'live', tone: 'warning', text: 'Connection to vbx lost. Reconnecting…', action: { label: 'Retry now', run: () => this.retryConnection() } });
+      // A socket that keeps failing may mean the session expired: ask the API, which says 401.
+      if (status.attempt >= 2) this.api.session().catch(() => {});
+    }
+  }
+
+  private onEvent(ev: ServerEvent): void {
+    switch (ev.type) {
+      case 'message':
+      case 'call':
+      case 'voicemail':
+        this.onItem(ev.number, ev.item);
+        return;
+      case 'unread':
+        this.store.update((s) => ({
+          conversations: applyUnread(s.conversations, ev.number, ev.unread),
+          unreadTotal: typeof ev.total === 'number' ? ev.total : s.unreadTotal,
+        }));
+        if (this.state.thread?.number === ev.number && ev.unread > 0) this.markOpenThreadRead();
+        return;
+      case 'presence':
+        this.store.update((s) =>
+          s.status
+            ? { status: { ...s.status, devices: s.status.devices.map((d) => ({ ...d, online: ev.devices.find((x) => x.name === d.name)?.online ?? d.online })) } }
+            : {},
+        );
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onItem(number: string, item: Item): void {
+    const known = this.state.thread?.items.some((i) => i.kind === item.kind && i.sid === item.sid) ?? false;
+    this.store.update((s) => ({
+      thread: s.thread?.number === number ? threadLive(s.thread, item) : s.thread,
+      conversations: convLive(s.conversations, number, item, (n) => this.nameOf(n)),
+    }));
+    if (this.state.route.name === 'calls' && item.kind !== 'message') void this.loadCalls(false);
+    const fresh = !known && Date.now() - item.at < NOTIFY_WINDOW_MS;
+    if (!fresh) return;
+    const who = this.nameOf(number) ?? formatNumber(number, this.state.session?.number);
+    const open = () => this.setRoute({ name: 'thread', number });
+    if (item.kind === 'message' && item.direction === 'inbound') {
+      notify(who, item.body || 'Picture', `msg-${number}`, open);
+    } else if (item.kind === 'voicemail') {
+      notify(`Voicemail from ${who}`, item.transcription ?? 'New voicemail', `vm-${item.sid}`, open);
+    } else if (item.kind === 'call' && item.direction === 'inbound' && ['no-answer', 'busy', 'canceled'].includes(item.status)) {
+      if (!pageIsWatched()) this.store.update((s) => ({ missedWhileAway: s.missedWhileAway + 1 }));
+    }
+    if (item.kind === 'message' && item.direction === 'inbound' && this.state.thread?.number === number) {
+      this.markOpenThreadRead();
+    }
+  }
+
+  private syncTitle(): void {
+    const s = this.state;
+    const ringing = s.incoming[0];
+    const title = titleFor('vbx', {
+      badge: s.unreadTotal + s.missedWhileAway,
+      ringing: ringing ? (this.nameOf(ringing.from) ?? formatNumber(ringing.from, s.session?.number)) : null,
+    });
+    if (document.title !== title) document.title = title;
+  }
+}
+
+function splitPath(path: string): [string, string] {
+  const i = path.indexOf('?');
+  return i < 0 ? [path, ''] : [path.slice(0, i), path.slice(i)];
+}
+
+/** `ws(s)://<this host><path>` */
+export function wsUrl(path: string, base: string = location.href): string {
+  const u = new URL(path, base);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.toString();
+}

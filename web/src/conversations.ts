@@ -1,0 +1,92 @@
+// Pure state of the conversations list: pages from the API, live events moving a conversation to
+// the top, unread counts, and names from the contacts.
+
+import type { Conversation, Item, LastActivity, Page } from './types';
+
+export interface ConversationsState {
+  query: string;
+  items: Conversation[];
+  next: string | null;
+  loading: boolean;
+}
+
+export function emptyConversations(query = ''): ConversationsState {
+  return { query, items: [], next: null, loading: true };
+}
+
+function byActivity(a: Conversation, b: Conversation): number {
+  return (b.last?.at ?? 0) - (a.last?.at ?? 0);
+}
+
+/** A page of the list; a first page (`append` false) replaces what was there. */
+export function applyPage(
+  state: ConversationsState,
+  page: Page<Conversation>,
+  append: boolean,
+): ConversationsState {
+  const map = new Map<string, Conversation>();
+  if (append) for (const c of state.items) map.set(c.number, c);
+  for (const c of page.items) {
+    const old = map.get(c.number);
+    if (!old || (c.last?.at ?? 0) >= (old.last?.at ?? 0)) map.set(c.number, c);
+  }
+  return { ...state, items: [...map.values()].sort(byActivity), next: page.next, loading: false };
+}
+
+/** What a list row says about an item. */
+export function summarize(item: Item): LastActivity {
+  switch (item.kind) {
+    case 'message': {
+      const text = item.body !== '' ? item.body : item.media.length > 0 ? 'Picture' : '';
+      return { kind: 'message', text, direction: item.direction, at: item.at };
+    }
+    case 'call': {
+      const missed = item.direction === 'inbound' && ['no-answer', 'busy', 'canceled', 'failed'].includes(item.status);
+      const text = missed ? 'Missed call' : item.direction === 'inbound' ? 'Incoming call' : 'Outgoing call';
+      return { kind: 'call', text, direction: item.direction, at: item.at };
+    }
+    case 'voicemail':
+      return { kind: 'voicemail', text: item.transcription ?? 'Voicemail', direction: 'inbound', at: item.at };
+  }
+}
+
+/** Whether a search query would show this conversation (name or number digits). */
+export function matchesQuery(query: string, number: string, name: string | null): boolean {
+  const q = query.trim().toLowerCase();
+  if (q === '') return true;
+  if (name && name.toLowerCase().includes(q)) return true;
+  const digits = q.replace(/\D/g, '');
+  return digits !== '' && number.replace(/\D/g, '').includes(digits);
+}
+
+/** A live item: updates the row's last activity and moves it to the top, or adds a row. */
+export function applyLiveItem(
+  state: ConversationsState,
+  number: string,
+  item: Item,
+  nameOf: (number: string) => string | null,
+): ConversationsState {
+  const last = summarize(item);
+  const existing = state.items.find((c) => c.number === number);
+  let items: Conversation[];
+  if (existing) {
+    if (existing.last && existing.last.at > last.at) return state;
+    items = state.items.map((c) => (c.number === number ? { ...c, last } : c));
+  } else {
+    const name = nameOf(number);
+    if (!matchesQuery(state.query, number, name)) return state;
+    items = [...state.items, { number, name, last, unread: 0 }];
+  }
+  return { ...state, items: items.sort(byActivity) };
+}
+
+export function applyUnread(state: ConversationsState, number: string, unread: number): ConversationsState {
+  if (!state.items.some((c) => c.number === number && c.unread !== unread)) return state;
+  return { ...state, items: state.items.map((c) => (c.number === number ? { ...c, unread } : c)) };
+}
+
+/** A contact was added, renamed (name) or deleted (null). */
+export function applyName(state: ConversationsState, number: string, name: string | null): ConversationsState {
+  if (!state.items.some((c) => c.number === number)) return state;
+  return { ...state, items: state.items.map((c) => (c.number === number ? { ...c, name } : c)) };
+}

@@ -1,0 +1,141 @@
+// Formatting of times, durations and phone numbers for display, and lenient parsing of what
+// people type as a phone number.
+
+export interface Clock {
+  locale?: string;
+  timeZone?: string;
+}
+
+function dayKey(at: number, clock: Clock): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: clock.timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
+}
+
+const DAY = 86_400_000;
+
+/** A short time for lists: the clock time today, "Yesterday", a weekday within a week, else a date. */
+export function formatWhen(at: number, now: number, clock: Clock = {}): string {
+  const { locale, timeZone } = clock;
+  const today = dayKey(now, clock);
+  const key = dayKey(at, clock);
+  if (key === today) {
+    return new Intl.DateTimeFormat(locale, { timeZone, hour: 'numeric', minute: '2-digit' }).format(at);
+  }
+  if (key === dayKey(now - DAY, clock)) return 'Yesterday';
+  if (at < now && now - at < 6 * DAY) {
+    return new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short' }).format(at);
+  }
+  const sameYear = key.slice(0, 4) === today.slice(0, 4);
+  return new Intl.DateTimeFormat(locale, {
+    timeZone,
+    month: 'short',
+    day: 'numeric',
+    year: sameYear ? undefined : 'numeric',
+  }).format(at);
+}
+
+/** A full date and time, for tooltips and the call log. */
+export function formatFull(at: number, clock: Clock = {}): string {
+  return new Intl.DateTimeFormat(clock.locale, {
+    timeZone: clock.timeZone,
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  }).format(at);
+}
+
+/** The clock time only, for bubbles. */
+export function formatClock(at: number, clock: Clock = {}): string {
+  return new Intl.DateTimeFormat(clock.locale, {
+    timeZone: clock.timeZone,
+    hour: 'numeric',
+    minute: '2-digit',
+  }).format(at);
+}
+
+/** Seconds as m:ss or h:mm:ss. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
+}
+
+/**
+ * An E.164 number for people: North American numbers as (555) 123-4567 when the user's own
+ * number is North American too, otherwise with the country code and groups of digits.
+ */
+export function formatNumber(e164: string, own = '+1'): string {
+  const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
+  if (m) return own.startsWith('+1') ? `(${m[1]}) ${m[2]}-${m[3]}` : `+1 ${m[1]} ${m[2]} ${m[3]}`;
+  if (!/^\+\d{6,15}$/.test(e164)) return e164;
+  const digits = e164.slice(1);
+  const cc = countryCodeLength(digits);
+  const rest = digits.slice(cc);
+  const groups = rest.match(/.{1,4}/g) ?? [];
+  return `+${digits.slice(0, cc)} ${groups.join(' ')}`;
+}
+
+function countryCodeLength(digits: string): number {
+  // ITU zones 1 and 7 have one-digit codes; the listed two-digit codes, else three.
+  if (digits[0] === '1' || digits[0] === '7') return 1;
+  const two = ['20', '27', '30', '31', '32', '33', '34', '36', '39', '40', '41', '43', '44', '45',
+    '46', '47', '48', '49', '51', '52', '53', '54', '55', '56', '57', '58', '60', '61', '62', '63',
+    '64', '65', '66', '81', '82', '84', '86', '90', '91', '92', '93', '94', '95', '98'];
+  return two.includes(digits.slice(0, 2)) ? 2 : 3;
+}
+
+const KEYPAD: Record<string, string> = {
+  a: '2', b: '2', c: '2', d: '3', e: '3', f: '3', g: '4', h: '4', i: '4', j: '5', k: '5', l: '5',
+  m: '6', n: '6', o: '6', p: '7', q: '7', r: '7', s: '7', t: '8', u: '8', v: '8', w: '9', x: '9',
+  y: '9', z: '9',
+};
+
+/**
+ * What people type as a phone number, to E.164, or null when it is not one. Accepts spaces,
+ * dots, dashes, parentheses, a leading `00` or `+`, and letters of a vanity number when the rest
+ * looks like a number (1-800-FLOWERS). A number without a country code takes the one of `own`
+ * (the vbx number), and North American ten-digit numbers get +1.
+ */
+export function parseNumber(input: string, own = '+1'): string | null {
+  let s = input.trim();
+  if (s === '') return null;
+  if (/^(tel:)/i.test(s)) s = s.slice(4);
+  // Anything but separators, digits, a leading plus and (vanity) letters means it is not a number.
+  if (!/^\+?[\d\s().\-/a-zA-Z]+$/.test(s)) return null;
+  const letters = (s.match(/[a-zA-Z]/g) ?? []).length;
+  const digitCount = (s.match(/\d/g) ?? []).length;
+  if (letters > 0 && (digitCount < 3 || letters > 7)) return null;
+  const plus = s.startsWith('+');
+  let digits = s.replace(/[a-zA-Z]/g, (c) => KEYPAD[c.toLowerCase()] ?? '').replace(/\D/g, '');
+  if (plus) return valid(digits);
+  if (digits.startsWith('00')) return valid(digits.slice(2));
+  const ownNanp = own.startsWith('+1');
+  if (ownNanp) {
+    if (digits.length === 10 && /^[2-9]/.test(digits)) return `+1${digits}`;
+    if (digits.length === 11 && digits.startsWith('1')) return `+${digits}`;
+    return null;
+  }
+  // Elsewhere a national number usually starts with a trunk 0 that the E.164 form drops.
+  const cc = own.slice(1, 1 + countryCodeLength(own.slice(1)));
+  if (digits.startsWith('0')) digits = digits.slice(1);
+  return valid(cc + digits);
+}
+
+function valid(digits: string): string | null {
+  return /^[1-9]\d{6,14}$/.test(digits) ? `+${digits}` : null;
+}
+
+/** Digits (and * #) as they are shown while dialling. */
+export function dialString(input: string): string {
+  return input.replace(/[^\d*#+]/g, '');
+}
+
+/** The name to show for a number: the contact's name or the formatted number. */
+export function displayName(number: string, name: string | null | undefined, own?: string): string {
+  return name && name.trim() !== '' ? name : formatNumber(number, own);
+}

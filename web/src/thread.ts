@@ -1,0 +1,129 @@
+// Pure state of one thread (messages, calls, voicemails of a number): merging pages and live
+// events without duplicates or status going backwards, paging older items, pending sends.
+
+import type { Item, MessageItem, ThreadPage } from './types';
+
+export interface ThreadState {
+  number: string;
+  name: string | null;
+  /** Newest first, like the API. */
+  items: Item[];
+  /** Cursor for older items; null when the oldest is loaded. */
+  next: string | null;
+  /** True until the first page arrived. */
+  loading: boolean;
+}
+
+export function emptyThread(number: string, name: string | null = null): ThreadState {
+  return { number, name, items: [], next: null, loading: true };
+}
+
+const MESSAGE_RANK: Record<string, number> = {
+  accepted: 0, scheduled: 0, queued: 1, sending: 2, sent: 3, receiving: 3, received: 4,
+  delivered: 5, undelivered: 5, failed: 5, read: 6, canceled: 5,
+};
+const CALL_RANK: Record<string, number> = {
+  queued: 0, initiated: 0, ringing: 1, 'in-progress': 2, completed: 3, busy: 3, 'no-answer': 3,
+  canceled: 3, failed: 3,
+};
+
+/** How far along an item is; a merge never replaces a later state with an earlier one. */
+export function statusRank(item: Item): number {
+  if (item.kind === 'message') return MESSAGE_RANK[item.status] ?? 0;
+  if (item.kind === 'call') return CALL_RANK[item.status] ?? 0;
+  return item.transcription === null ? 0 : 1;
+}
+
+export function itemKey(item: Item): string {
+  return `${item.kind}:${item.sid}`;
+}
+
+function byNewest(a: Item, b: Item): number {
+  return b.at - a.at || (a.sid < b.sid ? 1 : a.sid > b.sid ? -1 : 0);
+}
+
+/** Merges items into a newest-first list: one entry per kind+sid, the furthest state wins. */
+export function mergeItems(current: Item[], incoming: Item[]): Item[] {
+  const map = new Map<string, Item>();
+  for (const item of current) map.set(itemKey(item), item);
+  for (const item of incoming) {
+    const key = itemKey(item);
+    const old = map.get(key);
+    if (!old || statusRank(item) >= statusRank(old)) map.set(key, item);
+  }
+  return [...map.values()].sort(byNewest);
+}
+
+/** The first page (replaces a loading state, keeps live items that arrived meanwhile). */
+export function applyFirstPage(state: ThreadState, page: ThreadPage): ThreadState {
+  return {
+    ...state,
+    name: page.name,
+    items: mergeItems(state.items, page.items),
+    next: page.next,
+    loading: false,
+  };
+}
+
+/** An older page from `before=next`. */
+export function applyOlderPage(state: ThreadState, page: ThreadPage): ThreadState {
+  return { ...state, items: mergeItems(state.items, page.items), next: page.next };
+}
+
+/**
+ * A live item from `/ws`. An outbound message replaces this tab's pending copy of the same text,
+ * so a sent message shows once.
+ */
+export function applyLiveItem(state: ThreadState, item: Item): ThreadState {
+  let items = state.items;
+  if (item.kind === 'message' && item.direction === 'outbound' && !item.pending) {
+    const known = items.some((i) => i.kind === 'message' && i.sid === item.sid);
+    if (!known) {
+      const idx = findPendingIndex(items, item);
+      if (idx >= 0) items = items.filter((_, i) => i !== idx);
+    }
+  }
+  return { ...state, items: mergeItems(items, [item]) };
+}
+
+function findPendingIndex(items: Item[], sent: MessageItem): number {
+  // The oldest pending message with the same text is the one the server is reporting.
+  let found = -1;
+  items.forEach((i, idx) => {
+    if (i.kind === 'message' && i.pending && i.body === sent.body) found = idx;
+  });
+  return found;
+}
+
+let localCounter = 0;
+
+/** A message this tab is sending, shown until the server reports it. */
+export function pendingMessage(body: string, at: number, mediaUrls: string[] = []): MessageItem {
+  localCounter += 1;
+  return {
+    kind: 'message',
+    sid: `local-${localCounter}`,
+    direction: 'outbound',
+    body,
+    media: mediaUrls.map((url) => ({ url, content_type: 'image/*' })),
+    status: 'queued',
+    error: null,
+    at,
+    pending: true,
+  };
+}
+
+/** Marks a pending message failed (the POST was refused). */
+export function failPending(state: ThreadState, sid: string, error: string): ThreadState {
+  return {
+    ...state,
+    items: state.items.map((i) =>
+      i.kind === 'message' && i.sid === sid ? { ...i, status: 'failed', error } : i,
+    ),
+  };
+}
+
+/** Oldest first, for display. */
+export function displayOrder(state: ThreadState): Item[] {
+  return [...state.items].reverse();
+}

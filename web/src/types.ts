@@ -1,0 +1,123 @@
+// The shapes of vbx's JSON API and WebSocket frames, as written in docs/api.md.
+
+export type Direction = 'inbound' | 'outbound';
+
+export interface User {
+  name: string;
+}
+
+export type VoiceConfig = { kind: 'twilio' } | { kind: 'sim'; url: string };
+
+export interface Session {
+  user: User;
+  csrf: string;
+  identity: string;
+  number: string;
+  /** Which voice layer to use; absent means real Twilio. */
+  voice?: VoiceConfig;
+}
+
+export interface Media {
+  url: string;
+  content_type: string;
+}
+
+export interface MessageItem {
+  kind: 'message';
+  sid: string;
+  direction: Direction;
+  body: string;
+  media: Media[];
+  status: string;
+  error: string | null;
+  at: number;
+  /** Set on a message this tab sent that the server has not reported yet. */
+  pending?: boolean;
+}
+
+export interface CallItem {
+  kind: 'call';
+  sid: string;
+  direction: Direction;
+  status: string;
+  duration: number | null;
+  at: number;
+}
+
+export interface VoicemailItem {
+  kind: 'voicemail';
+  sid: string;
+  call_sid: string;
+  url: string;
+  duration: number | null;
+  transcription: string | null;
+  at: number;
+}
+
+export type Item = MessageItem | CallItem | VoicemailItem;
+
+export interface LastActivity {
+  kind: Item['kind'];
+  text: string;
+  direction: Direction;
+  at: number;
+}
+
+export interface Conversation {
+  number: string;
+  name: string | null;
+  last: LastActivity | null;
+  unread: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface ThreadPage extends Page<Item> {
+  number: string;
+  name: string | null;
+}
+
+export interface CallRecord {
+  sid: string;
+  from: string;
+  to: string;
+  name: string | null;
+  direction: Direction;
+  status: string;
+  duration: number | null;
+  at: number;
+  recording: VoicemailItem | null;
+}
+
+export interface Contact {
+  number: string;
+  name: string;
+}
+
+export interface VoiceToken {
+  token: string;
+  identity: string;
+  expires_at: number;
+}
+
+export interface Status {
+  devices: { name: string; type: string; online: boolean | null; last_error: string | null }[];
+  twilio: { reachable: boolean; last_error: string | null };
+  last_sync: number | null;
+  outbox: { pending: number; failed: number };
+}
+
+/** Frames the server pushes over `/ws`. */
+export type ServerEvent =
+  | { type: 'hello'; cursor: number }
+  | { type: 'message'; cursor: number; item: MessageItem; number: string }
+  | { type: 'call'; cursor: number; item: CallItem; number: string }
+  | { type: 'voicemail'; cursor: number; item: VoicemailItem; number: string }
+  | { type: 'unread'; number: string; unread: number; total: number }
+  | { type: 'presence'; devices: { name: string; online: boolean | null }[] };
+
+/** Frames this tab sends over `/ws`. */
+export type ClientFrame = { type: 'resume'; cursor: number } | { type: 'voice'; registered: boolean };

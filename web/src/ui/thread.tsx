@@ -1,0 +1,316 @@
+// One conversation: messages as bubbles with times and delivery status, pictures inline, calls and
+// voicemails in between, saving an unknown number as a contact, and the composer.
+
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { displayName, formatClock, formatDuration, formatFull, formatNumber } from '../format';
+import { displayOrder } from '../thread';
+import type { CallItem, Item, MessageItem, VoicemailItem } from '../types';
+import { useApp } from './context';
+import { Icon } from './icons';
+import { LinkedText } from './text';
+
+export function Thread() {
+  const { app, state } = useApp();
+  const thread = state.thread;
+  const own = state.session?.number ?? '+1';
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const lastNumber = useRef<string | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el || !thread) return;
+    if (lastNumber.current !== thread.number) {
+      lastNumber.current = thread.number;
+      stick.current = true;
+      setSaving(false);
+    }
+    if (stick.current) el.scrollTop = el.scrollHeight;
+  });
+
+  if (!thread) return <div class="empty">Choose a conversation.</div>;
+  const name = app.nameOf(thread.number) ?? thread.name;
+  const title = displayName(thread.number, name, own);
+  const items = displayOrder(thread);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  };
+
+  return (
+    <section class="thread" aria-label={`Conversation with ${title}`}>
+      <header class="thread-head">
+        <button class="btn icon ghost back" type="button" aria-label="Back to conversations" onClick={() => app.go('/')}>
+          <Icon name="back" />
+        </button>
+        <div class="grow">
+          <h2 class="ellipsis" id="thread-title">{title}</h2>
+          {name && <div class="sub">{formatNumber(thread.number, own)}</div>}
+        </div>
+        {!name && (
+          <button class="btn" type="button" aria-expanded={saving} onClick={() => setSaving(!saving)}>
+            <Icon name="person" /> Save contact
+          </button>
+        )}
+        <button class="btn icon" type="button" aria-label={`Call ${title}`} title="Call" onClick={() => void callNumber(app, thread.number)}>
+          <Icon name="phone" />
+        </button>
+      </header>
+      {saving && <SaveContact number={thread.number} onDone={() => setSaving(false)} />}
+      <div class="items" ref={scroller} onScroll={onScroll} role="log" aria-live="polite" aria-busy={thread.loading}>
+        {thread.next && (
+          <button class="btn" style="align-self:center" type="button" onClick={() => { stick.current = false; void app.loadOlder(); }}>
+            Earlier messages
+          </button>
+        )}
+        {!thread.loading && items.length === 0 && <div class="empty">No messages yet. Say hello.</div>}
+        {items.map((item, i) => (
+          <ItemView key={`${item.kind}:${item.sid}`} item={item} prev={items[i - 1]} />
+        ))}
+      </div>
+      <Composer number={thread.number} onSent={() => { stick.current = true; }} />
+    </section>
+  );
+}
+
+async function callNumber(app: ReturnType<typeof useApp>['app'], number: string): Promise<void> {
+  const err = await app.phone.dial(number);
+  if (err) app.toast(err);
+}
+
+function dayLabel(at: number): string {
+  return new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' }).format(at);
+}
+
+function ItemView({ item, prev }: { item: Item; prev: Item | undefined }) {
+  const newDay = !prev || new Date(prev.at).toDateString() !== new Date(item.at).toDateString();
+  return (
+    <>
+      {newDay && <div class="day">{dayLabel(item.at)}</div>}
+      {item.kind === 'message' ? <Message m={item} /> : item.kind === 'call' ? <Call c={item} /> : <Voicemail v={item} />}
+    </>
+  );
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  accepted: 'Sending…', scheduled: 'Scheduled', queued: 'Sending…', sending: 'Sending…', sent: 'Sent',
+  delivered: 'Delivered', read: 'Read', undelivered: 'Not delivered', failed: 'Failed', canceled: 'Canceled',
+};
+
+function Message({ m }: { m: MessageItem }) {
+  const { app } = useApp();
+  const out = m.direction === 'outbound';
+  const failed = m.status === 'failed' || m.status === 'undelivered';
+  const status = out ? (STATUS_TEXT[m.status] ?? m.status) : null;
+  return (
+    <div class={`msg ${out ? 'out' : 'in'}${failed ? ' failed' : ''}`} data-sid={m.sid}>
+      {m.media.length > 0 && (
+        <div class="pics">
+          {m.media.map((media, i) =>
+            media.content_type.startsWith('image/') && media.url ? (
+              <a key={i} href={media.url} target="_blank" rel="noopener noreferrer">
+                <img src={media.url} alt={`Picture ${i + 1}`} loading="lazy" />
+              </a>
+            ) : (
+              <a key={i} class="btn" href={media.url || undefined} target="_blank" rel="noopener noreferrer">
+                Attachment {i + 1} ({media.content_type})
+              </a>
+            ),
+          )}
+        </div>
+      )}
+      {m.body !== '' && (
+        <div class="bubble">
+          <LinkedText text={m.body} />
+        </div>
+      )}
+      <div class="meta">
+        <time dateTime={new Date(m.at).toISOString()} title={formatFull(m.at)}>
+          {formatClock(m.at)}
+        </time>
+        {status && <span class={failed ? 'failed' : undefined}>· {status}{m.error ? `: ${m.error}` : ''}</span>}
+      </div>
+      {!m.pending && (
+        <button
+          class="btn icon ghost del"
+          type="button"
+          aria-label="Delete message"
+          title="Delete message"
+          onClick={() => {
+            if (confirm('Delete this message here and at Twilio?')) void app.deleteMessage(m.sid);
+          }}
+        >
+          <Icon name="trash" />
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function callText(direction: string, status: string, duration: number | null): { text: string; missed: boolean } {
+  const inbound = direction === 'inbound';
+  const missed = inbound && ['no-answer', 'busy', 'canceled', 'failed'].includes(status);
+  if (missed) return { text: 'Missed call', missed: true };
+  if (status === 'ringing' || status === 'queued' || status === 'initiated') return { text: inbound ? 'Ringing…' : 'Calling…', missed: false };
+  if (status === 'in-progress') return { text: inbound ? 'Incoming call in progress' : 'Outgoing call in progress', missed: false };
+  const what = inbound ? 'Incoming call' : 'Outgoing call';
+  if (status === 'completed') return { text: duration ? `${what} · ${formatDuration(duration)}` : what, missed: false };
+  const why: Record<string, string> = { 'no-answer': 'no answer', busy: 'busy', failed: 'failed', canceled: 'canceled' };
+  return { text: `${what} · ${why[status] ?? status}`, missed: false };
+}
+
+function Call({ c }: { c: CallItem }) {
+  const { text, missed } = callText(c.direction, c.status, c.duration);
+  return (
+    <div class={`event${missed ? ' missed' : ''}`} data-sid={c.sid}>
+      <Icon name={c.direction === 'inbound' ? 'incoming' : 'outgoing'} />
+      <span>{text}</span>
+      <time dateTime={new Date(c.at).toISOString()} title={formatFull(c.at)}>
+        {formatClock(c.at)}
+      </time>
+    </div>
+  );
+}
+
+export function VoicemailPlayer({ v }: { v: VoicemailItem }) {
+  return (
+    <>
+      <audio controls preload="none" src={v.url} aria-label="Voicemail recording" />
+      <div class="transcript">{v.transcription ?? <span class="muted">No transcription.</span>}</div>
+    </>
+  );
+}
+
+function Voicemail({ v }: { v: VoicemailItem }) {
+  return (
+    <div class="voicemail" data-sid={v.sid}>
+      <div class="meta">
+        <Icon name="voicemail" />
+        <strong>Voicemail{v.duration ? ` · ${formatDuration(v.duration)}` : ''}</strong>
+        <time dateTime={new Date(v.at).toISOString()}>{formatClock(v.at)}</time>
+      </div>
+      <VoicemailPlayer v={v} />
+    </div>
+  );
+}
+
+function SaveContact({ number, onDone }: { number: string; onDone: () => void }) {
+  const { app } = useApp();
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const err = await app.saveContact(number, name, true);
+    if (err) setError(err);
+    else onDone();
+  };
+  return (
+    <form class="save-form" onSubmit={submit}>
+      <label class="grow">
+        <span class="sr-only">Contact name</span>
+        <input class="input" placeholder="Name" autoFocus value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        {error && <p class="error-text" role="alert">{error}</p>}
+      </label>
+      <button class="btn primary" type="submit">Save</button>
+      <button class="btn ghost" type="button" onClick={onDone}>Cancel</button>
+    </form>
+  );
+}
+
+interface Attachment {
+  file: File;
+  url: string;
+}
+
+function Composer({ number, onSent }: { number: string; onSent: () => void }) {
+  const { app } = useApp();
+  const [text, setText] = useState('');
+  const [files, setFiles] = useState<Attachment[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    setText('');
+    setFiles([]);
+    setError(null);
+  }, [number]);
+
+  useLayoutEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight + 2, 160)}px`;
+  }, [text]);
+
+  const send = async () => {
+    if (text.trim() === '' && files.length === 0) return;
+    const body = text;
+    const media = files.map((f) => f.file);
+    setText('');
+    setFiles([]);
+    setError(null);
+    onSent();
+    const err = await app.send(number, body, media);
+    if (err) setError(err);
+    input.current?.focus();
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void send();
+    }
+  };
+
+  const addFiles = (list: FileList | null) => {
+    if (!list) return;
+    const added = [...list].filter((f) => f.type.startsWith('image/')).map((file) => ({ file, url: URL.createObjectURL(file) }));
+    if (added.length < list.length) setError('Only pictures can be attached.');
+    setFiles((f) => [...f, ...added].slice(0, 10));
+  };
+
+  return (
+    <form class="composer" onSubmit={(e) => { e.preventDefault(); void send(); }}>
+      {files.length > 0 && (
+        <div class="attachments">
+          {files.map((f, i) => (
+            <figure key={f.url}>
+              <img src={f.url} alt={f.file.name} />
+              <button class="btn" type="button" aria-label={`Remove ${f.file.name}`} onClick={() => setFiles(files.filter((_, j) => j !== i))}>
+                ×
+              </button>
+            </figure>
+          ))}
+        </div>
+      )}
+      <div class="bar">
+        <button class="btn icon ghost" type="button" aria-label="Attach a picture" title="Attach a picture" onClick={() => picker.current?.click()}>
+          <Icon name="attach" />
+        </button>
+        <input ref={picker} type="file" accept="image/*" multiple hidden onChange={(e) => { addFiles(e.currentTarget.files); e.currentTarget.value = ''; }} />
+        <label class="grow">
+          <span class="sr-only">Message</span>
+          <textarea
+            ref={input}
+            class="input"
+            rows={1}
+            placeholder="Message"
+            title="Enter sends, Shift+Enter starts a new line"
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+            onKeyDown={onKeyDown}
+            onPaste={(e) => addFiles(e.clipboardData?.files ?? null)}
+          />
+        </label>
+        <button class="btn icon primary" type="submit" aria-label="Send" title="Send" disabled={text.trim() === '' && files.length === 0}>
+          <Icon name="send" />
+        </button>
+      </div>
+      {error && <p class="error-text" role="alert">{error}</p>}
+    </form>
+  );
+}

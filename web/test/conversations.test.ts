@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { applyLiveItem, applyName, applyPage, applyUnread, emptyConversations, matchesQuery, summarize } from '../src/conversations';
+import type { Conversation, MessageItem } from '../src/types';
+
+function conv(number: string, at: number, unread = 0, name: string | null = null): Conversation {
+  return { number, name, unread, last: { kind: 'message', text: 't', direction: 'inbound', at } };
+}
+function msg(at: number, extra: Partial<MessageItem> = {}): MessageItem {
+  return { kind: 'message', sid: `SM${at}`, direction: 'inbound', body: 'hello', media: [], status: 'received', error: null, at, ...extra };
+}
+const noName = () => null;
+
+describe('conversations list', () => {
+  it('replaces the list with a first page and appends later pages without duplicates', () => {
+    let s = applyPage(emptyConversations(), { items: [conv('+1', 30), conv('+2', 20)], next: 'c' }, false);
+    s = applyPage(s, { items: [conv('+2', 20), conv('+3', 10)], next: null }, true);
+    expect(s.items.map((c) => c.number)).toEqual(['+1', '+2', '+3']);
+    expect(s.next).toBeNull();
+    s = applyPage(s, { items: [conv('+9', 5)], next: null }, false);
+    expect(s.items.map((c) => c.number)).toEqual(['+9']);
+  });
+  it('moves a conversation to the top when something new happens in it', () => {
+    let s = applyPage(emptyConversations(), { items: [conv('+1', 30), conv('+2', 20)], next: null }, false);
+    s = applyLiveItem(s, '+2', msg(40), noName);
+    expect(s.items.map((c) => c.number)).toEqual(['+2', '+1']);
+    expect(s.items[0]?.last).toEqual({ kind: 'message', text: 'hello', direction: 'inbound', at: 40 });
+  });
+  it('ignores an event older than what the row shows (a replayed status change)', () => {
+    const s = applyPage(emptyConversations(), { items: [conv('+1', 30)], next: null }, false);
+    expect(applyLiveItem(s, '+1', msg(10), noName)).toBe(s);
+  });
+  it('adds a row for a new number, named from the contacts', () => {
+    const s = applyLiveItem(emptyConversations(), '+5', msg(1), (n) => (n === '+5' ? 'Eve' : null));
+    expect(s.items).toEqual([{ number: '+5', name: 'Eve', unread: 0, last: summarize(msg(1)) }]);
+  });
+  it('does not add a new number that the current search would not show', () => {
+    const s = emptyConversations('alice');
+    expect(applyLiveItem(s, '+15550001111', msg(1), () => 'Bob').items).toEqual([]);
+    expect(applyLiveItem(s, '+15550001111', msg(1), () => 'Alice B').items.length).toBe(1);
+  });
+  it('sets unread counts and names', () => {
+    let s = applyPage(emptyConversations(), { items: [conv('+1', 30, 0)], next: null }, false);
+    s = applyUnread(s, '+1', 3);
+    expect(s.items[0]?.unread).toBe(3);
+    s = applyName(s, '+1', 'Zed');
+    expect(s.items[0]?.name).toBe('Zed');
+  });
+});
+
+describe('summarize', () => {
+  it('says what a call, a missed call, a picture and a voicemail were', () => {
+    expect(summarize({ kind: 'call', sid: 'CA', direction: 'inbound', status: 'no-answer', duration: null, at: 1 }).text).toBe('Missed call');
+    expect(summarize({ kind: 'call', sid: 'CA', direction: 'outbound', status: 'completed', duration: 3, at: 1 }).text).toBe('Outgoing call');
+    expect(summarize(msg(1, { body: '', media: [{ url: '/m', content_type: 'image/png' }] })).text).toBe('Picture');
+    expect(summarize({ kind: 'voicemail', sid: 'RE', call_sid: 'CA', url: '/r', duration: 4, transcription: null, at: 1 }).text).toBe('Voicemail');
+  });
+});
+
+describe('matchesQuery', () => {
+  it('matches names case-insensitively and numbers by digits', () => {
+    expect(matchesQuery('ali', '+15551234567', 'Alice')).toBe(true);
+    expect(matchesQuery('(555) 123', '+15551234567', null)).toBe(true);
+    expect(matchesQuery('999', '+15551234567', 'Alice')).toBe(false);
+    expect(matchesQuery('bob', '+15551234567', null)).toBe(false);
+  });
+});

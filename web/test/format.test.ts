@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { dialString, displayName, formatDuration, formatNumber, formatWhen, parseNumber } from '../src/format';
+
+const clock = { locale: 'en-US', timeZone: 'UTC' };
+const NOW = Date.UTC(2025, 5, 18, 15, 30); // Wednesday 18 June 2025, 15:30 UTC
+
+describe('formatWhen', () => {
+  it('shows the clock time for something earlier today', () => {
+    expect(formatWhen(Date.UTC(2025, 5, 18, 9, 5), NOW, clock)).toBe('9:05 AM');
+  });
+  it('says Yesterday for the day before, even less than 24 hours ago', () => {
+    expect(formatWhen(Date.UTC(2025, 5, 17, 23, 59), NOW, clock)).toBe('Yesterday');
+  });
+  it('shows the weekday within the last week', () => {
+    expect(formatWhen(Date.UTC(2025, 5, 14, 12, 0), NOW, clock)).toBe('Sat');
+  });
+  it('shows month and day earlier this year, and the year for older items', () => {
+    expect(formatWhen(Date.UTC(2025, 0, 3, 12, 0), NOW, clock)).toBe('Jan 3');
+    expect(formatWhen(Date.UTC(2023, 10, 30, 12, 0), NOW, clock)).toBe('Nov 30, 2023');
+  });
+  it('uses the given time zone to decide what today is', () => {
+    // 01:00 UTC on the 19th is still the 18th in New York.
+    const now = Date.UTC(2025, 5, 19, 1, 0);
+    expect(formatWhen(Date.UTC(2025, 5, 18, 20, 0), now, { locale: 'en-US', timeZone: 'America/New_York' })).toBe('4:00 PM');
+    expect(formatWhen(Date.UTC(2025, 5, 18, 20, 0), now, clock)).toBe('Yesterday');
+  });
+});
+
+describe('formatDuration', () => {
+  it('writes seconds as m:ss and hours as h:mm:ss', () => {
+    expect(formatDuration(0)).toBe('0:00');
+    expect(formatDuration(5)).toBe('0:05');
+    expect(formatDuration(62.9)).toBe('1:02');
+    expect(formatDuration(3723)).toBe('1:02:03');
+  });
+  it('treats negative durations as zero', () => {
+    expect(formatDuration(-4)).toBe('0:00');
+  });
+});
+
+describe('formatNumber', () => {
+  it('writes North American numbers the local way for a North American user', () => {
+    expect(formatNumber('+15551234567')).toBe('(555) 123-4567');
+  });
+  it('keeps the country code for a user elsewhere', () => {
+    expect(formatNumber('+15551234567', '+442071234567')).toBe('+1 555 123 4567');
+  });
+  it('groups other numbers after their country code', () => {
+    expect(formatNumber('+442079460958')).toBe('+44 2079 4609 58');
+    expect(formatNumber('+3545551234')).toBe('+354 5551 234');
+  });
+  it('leaves what is not E.164 alone', () => {
+    expect(formatNumber('client:vbx')).toBe('client:vbx');
+    expect(formatNumber('Anonymous')).toBe('Anonymous');
+  });
+});
+
+describe('parseNumber', () => {
+  it('accepts a ten-digit North American number written any usual way', () => {
+    for (const s of ['5551234567', '(555) 123-4567', '555.123.4567', ' 555 123 4567 ', '1-555-123-4567', '+1 (555) 123-4567', 'tel:+15551234567']) {
+      expect(parseNumber(s), s).toBe('+15551234567');
+    }
+  });
+  it('accepts international numbers with a plus or 00', () => {
+    expect(parseNumber('+44 20 7946 0958')).toBe('+442079460958');
+    expect(parseNumber('0044 20 7946 0958')).toBe('+442079460958');
+  });
+  it('drops the trunk zero of a national number for a user outside North America', () => {
+    expect(parseNumber('020 7946 0958', '+442071234567')).toBe('+442079460958');
+  });
+  it('spells out vanity numbers', () => {
+    expect(parseNumber('1-800-FLOWERS')).toBe('+18003569377');
+  });
+  it('refuses names, short codes and garbage', () => {
+    for (const s of ['', 'Alice', 'alice smith', '12345', '555-1234', '+1', '5551234567; drop', 'https://x.com', '+0123456789']) {
+      expect(parseNumber(s), s).toBeNull();
+    }
+  });
+  it('refuses a North American number starting with 0 or 1 after the country code', () => {
+    expect(parseNumber('0551234567')).toBeNull();
+  });
+});
+
+describe('small helpers', () => {
+  it('keeps only dialable characters', () => {
+    expect(dialString('(555) 12*3-#4')).toBe('55512*3#4');
+  });
+  it('prefers a contact name, else the formatted number', () => {
+    expect(displayName('+15551234567', 'Alice')).toBe('Alice');
+    expect(displayName('+15551234567', '  ')).toBe('(555) 123-4567');
+    expect(displayName('+15551234567', null)).toBe('(555) 123-4567');
+  });
+});

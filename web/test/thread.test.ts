@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyFirstPage,
+  applyLiveItem,
+  applyOlderPage,
+  displayOrder,
+  emptyThread,
+  failPending,
+  mergeItems,
+  pendingMessage,
+} from '../src/thread';
+import type { CallItem, MessageItem, VoicemailItem } from '../src/types';
+
+function msg(sid: string, at: number, extra: Partial<MessageItem> = {}): MessageItem {
+  return { kind: 'message', sid, direction: 'inbound', body: `body ${sid}`, media: [], status: 'received', error: null, at, ...extra };
+}
+function call(sid: string, at: number, status = 'completed'): CallItem {
+  return { kind: 'call', sid, direction: 'inbound', status, duration: 10, at };
+}
+function vm(sid: string, at: number, transcription: string | null = null): VoicemailItem {
+  return { kind: 'voicemail', sid, call_sid: 'CA1', url: `/api/recordings/${sid}`, duration: 5, transcription, at };
+}
+
+describe('mergeItems', () => {
+  it('keeps one entry per item and orders newest first', () => {
+    const merged = mergeItems([msg('SM1', 10), msg('SM2', 30)], [msg('SM2', 30), call('CA1', 20)]);
+    expect(merged.map((i) => i.sid)).toEqual(['SM2', 'CA1', 'SM1']);
+  });
+  it('lets a message and a call share a sid-like string without clashing', () => {
+    expect(mergeItems([], [call('X1', 1), msg('X1', 2)]).length).toBe(2);
+  });
+  it('never moves a delivery status backwards', () => {
+    const delivered = msg('SM1', 10, { direction: 'outbound', status: 'delivered' });
+    const lateSent = msg('SM1', 10, { direction: 'outbound', status: 'sent' });
+    expect(mergeItems([delivered], [lateSent])[0]).toBe(delivered);
+    expect(mergeItems([lateSent], [delivered])[0]).toBe(delivered);
+  });
+  it('never turns a finished call back into a ringing one', () => {
+    expect((mergeItems([call('CA1', 5, 'completed')], [call('CA1', 5, 'ringing')])[0] as CallItem).status).toBe('completed');
+  });
+  it('takes a voicemail transcription when it arrives, and keeps it after', () => {
+    const withText = vm('RE1', 5, 'call me back');
+    expect(mergeItems([vm('RE1', 5)], [withText])[0]).toBe(withText);
+    expect(mergeItems([withText], [vm('RE1', 5)])[0]).toBe(withText);
+  });
+  it('orders items with the same time by sid so the order is stable', () => {
+    const a = mergeItems([], [msg('SMa', 5), msg('SMb', 5)]).map((i) => i.sid);
+    const b = mergeItems([], [msg('SMb', 5), msg('SMa', 5)]).map((i) => i.sid);
+    expect(a).toEqual(b);
+  });
+});
+
+describe('paging', () => {
+  it('keeps a live item that arrived before the first page', () => {
+    let t = emptyThread('+15551234567');
+    t = applyLiveItem(t, msg('SM9', 90));
+    t = applyFirstPage(t, { number: '+15551234567', name: 'Alice', items: [msg('SM5', 50)], next: 'c1' });
+    expect(t.items.map((i) => i.sid)).toEqual(['SM9', 'SM5']);
+    expect(t.loading).toBe(false);
+    expect(t.name).toBe('Alice');
+    expect(t.next).toBe('c1');
+  });
+  it('appends older pages and ends when the cursor is null', () => {
+    let t = applyFirstPage(emptyThread('+1'), { number: '+1', name: null, items: [msg('SM5', 50), msg('SM4', 40)], next: 'c1' });
+    t = applyOlderPage(t, { number: '+1', name: null, items: [msg('SM4', 40), msg('SM3', 30)], next: null });
+    expect(t.items.map((i) => i.sid)).toEqual(['SM5', 'SM4', 'SM3']);
+    expect(t.next).toBeNull();
+    expect(displayOrder(t).map((i) => i.sid)).toEqual(['SM3', 'SM4', 'SM5']);
+  });
+});
+
+describe('sending', () => {
+  it('shows a pending message once, replaced by the server copy of the same text', () => {
+    let t = applyFirstPage(emptyThread('+1'), { number: '+1', name: null, items: [], next: null });
+    const p = pendingMessage('on my way', 100);
+    t = applyLiveItem(t, p);
+    expect(t.items).toEqual([p]);
+    t = applyLiveItem(t, msg('SM1', 101, { direction: 'outbound', body: 'on my way', status: 'queued' }));
+    expect(t.items.map((i) => i.sid)).toEqual(['SM1']);
+    t = applyLiveItem(t, msg('SM1', 101, { direction: 'outbound', body: 'on my way', status: 'delivered' }));
+    expect(t.items.length).toBe(1);
+    expect((t.items[0] as MessageItem).status).toBe('delivered');
+  });
+  it('replaces only one pending copy when the same text was sent twice', () => {
+    let t = emptyThread('+1');
+    t = applyLiveItem(t, pendingMessage('ok', 100));
+    t = applyLiveItem(t, pendingMessage('ok', 101));
+    t = applyLiveItem(t, msg('SM1', 102, { direction: 'outbound', body: 'ok', status: 'sent' }));
+    expect(t.items.filter((i) => i.kind === 'message' && i.pending).length).toBe(1);
+    expect(t.items.length).toBe(2);
+  });
+  it('leaves pending messages alone for an inbound message with the same text', () => {
+    let t = applyLiveItem(emptyThread('+1'), pendingMessage('hi', 100));
+    t = applyLiveItem(t, msg('SM2', 101, { body: 'hi' }));
+    expect(t.items.length).toBe(2);
+  });
+  it('marks a refused send failed with the reason', () => {
+    const p = pendingMessage('x', 1);
+    const t = failPending(applyLiveItem(emptyThread('+1'), p), p.sid, 'Twilio said no');
+    expect(t.items[0]).toMatchObject({ status: 'failed', error: 'Twilio said no' });
+  });
+});
