@@ -1,4 +1,4 @@
-//! The command line: `vbx serve`, `vbx check`, `vbx import-flows`. Kept apart from `main.rs`
+//! The command line: `vbx serve`, `vbx check`, `vbx import-flows`, `vbx send-test-email`. Kept apart from `main.rs`
 //! so tests can run each command and read what it prints.
 
 use std::io::Write;
@@ -36,6 +36,15 @@ pub enum Command {
     },
     /// Print a commented example configuration.
     ExampleConfig,
+    /// Send a test email through an email device's SMTP settings, explaining any failure.
+    SendTestEmail {
+        /// The configuration (TOML, or an old Python flow file).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The email device to test (needed when there are several).
+        #[arg(long)]
+        device: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +95,111 @@ pub fn main() -> ExitCode {
             let _ = stdout.write_all(config::EXAMPLE.as_bytes());
             ExitCode::SUCCESS
         }
+        Command::SendTestEmail { config, device } => {
+            send_test_email(&config, device.as_deref(), &process_env, stdout, stderr)
+        }
+    }
+}
+
+/// `vbx send-test-email`: exit 0 once the SMTP server took the test email, or 1 with what
+/// went wrong and a hint.
+pub fn send_test_email(
+    path: &Path,
+    device: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let config = match config::load(path, &Overrides::default(), env) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "{}: {}", path.display(), describe(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let (name, email) = match email_device(&config, device) {
+        Ok(found) => found,
+        Err(problem) => {
+            let _ = writeln!(err, "{}: {problem}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(crate::device::email::send_test_email(email)) {
+        Ok(()) => {
+            let _ = writeln!(
+                out,
+                "Sent a test email from {} to {} through {}:{} (device `{name}`); check that \
+                 inbox.",
+                email.from, email.to, email.smtp_host, email.smtp_port
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problem) => {
+            let env_name: String = name
+                .chars()
+                .map(|c| {
+                    if c == '-' {
+                        '_'
+                    } else {
+                        c.to_ascii_uppercase()
+                    }
+                })
+                .collect();
+            let problem = problem.replace("<NAME>", &env_name);
+            let _ = writeln!(err, "device `{name}`: {problem}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The email device called `name`, or the only one.
+fn email_device<'a>(
+    config: &'a config::Config,
+    name: Option<&str>,
+) -> Result<(&'a str, &'a config::Email), String> {
+    let emails: Vec<(&str, &config::Email)> = config
+        .devices
+        .iter()
+        .filter_map(|(n, d)| match d {
+            config::Device::Email(e) => Some((n.as_str(), e)),
+            _ => None,
+        })
+        .collect();
+    let names = || {
+        emails
+            .iter()
+            .map(|(n, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (name, emails.as_slice()) {
+        (None, []) => Err("there is no email device in [devices]".to_owned()),
+        (None, [only]) => Ok(*only),
+        (None, _) => Err(format!(
+            "there are several email devices ({}); choose one with --device",
+            names()
+        )),
+        (Some(name), _) => emails
+            .iter()
+            .find(|(n, _)| *n == name)
+            .copied()
+            .ok_or_else(|| {
+                if emails.is_empty() {
+                    format!("`{name}` is not an email device, and there is none in [devices]")
+                } else {
+                    format!(
+                        "`{name}` is not an email device; email devices: {}",
+                        names()
+                    )
+                }
+            }),
     }
 }
 
