@@ -45,6 +45,25 @@ impl Config {
         self.users.iter().find(|u| u.name == name)
     }
 
+    /// Numbers the app's conversation list leaves out: the forwarding devices' own numbers
+    /// (their traffic is vbx relaying) and the browser's `ignored` numbers.
+    pub fn hidden_numbers(&self) -> Vec<String> {
+        let mut hidden: Vec<String> = self
+            .devices
+            .values()
+            .flat_map(|device| match device {
+                Device::Sms { number } => vec![number.to_string()],
+                Device::Browser { ignored, .. } => {
+                    ignored.iter().map(ToString::to_string).collect()
+                }
+                Device::Xmpp(_) | Device::Email(_) => Vec::new(),
+            })
+            .collect();
+        hidden.sort();
+        hidden.dedup();
+        hidden
+    }
+
     /// The client identity of the first browser device: what the browser's Voice SDK
     /// registers as and what its access tokens name.
     pub fn browser_identity(&self) -> Option<&str> {

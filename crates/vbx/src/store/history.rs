@@ -778,6 +778,16 @@ pub async fn call_log(
     })
 }
 
+/// Outbox work not done yet (`pending` or `sending`) and work that failed, all kinds.
+pub async fn outbox_counts(exec: impl SqliteExecutor<'_>) -> Result<(i64, i64)> {
+    sqlx::query_as::<_, (i64, i64)>(
+        "SELECT COALESCE(SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END), 0),                 COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0)          FROM outbox",
+    )
+    .fetch_one(exec)
+    .await
+    .op("outbox counts")
+}
+
 /// What deleting a message removed: its thread, and the files vbx kept of its media.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeletedMessage {
