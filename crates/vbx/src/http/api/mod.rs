@@ -95,8 +95,29 @@ pub const MAX_LIMIT: u32 = 200;
 /// `limit` and `before` of a list request.
 #[derive(Debug, Default, Deserialize)]
 pub struct Paging {
+    #[serde(default, deserialize_with = "number_or_text")]
     pub limit: Option<u32>,
     pub before: Option<String>,
+}
+
+/// A query string holds text; inside `#[serde(flatten)]` serde no longer parses it as a
+/// number by itself.
+fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Number(u32),
+        Text(String),
+    }
+    match Option::<Raw>::deserialize(d)? {
+        None => Ok(None),
+        Some(Raw::Number(n)) => Ok(Some(n)),
+        Some(Raw::Text(t)) if t.is_empty() => Ok(None),
+        Some(Raw::Text(t)) => t
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("`limit` must be a number, not `{t}`"))),
+    }
 }
 
 impl Paging {
