@@ -406,7 +406,7 @@ impl OutboxJoin {
 pub async fn outbox_item(exec: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Located>> {
     let row = sqlx::query_as::<_, OutboxJoin>(
         "SELECT id, payload, status, last_error, created_at FROM outbox \
-         WHERE id = $1 AND kind = 'sms' AND status <> 'sent'",
+         WHERE id = $1 AND kind = 'sms' AND status IN ('pending', 'sending', 'failed')",
     )
     .bind(id)
     .fetch_optional(exec)
@@ -453,7 +453,7 @@ pub async fn thread(
         " = $1 \
            UNION ALL \
            SELECT 'outbox', 'outbox:' || id, created_at FROM outbox \
-             WHERE kind = 'sms' AND status <> 'sent' AND json_extract(payload, '$.to') = $1 \
+             WHERE kind = 'sms' AND status IN ('pending', 'sending', 'failed') AND json_extract(payload, '$.to') = $1 \
          ) WHERE $2 IS NULL OR at < $2 OR (at = $2 AND key < $3) \
          ORDER BY at DESC, key DESC LIMIT $4"
     ))
@@ -542,6 +542,7 @@ struct ConversationRow {
     number: String,
     at: i64,
     name: Option<String>,
+    unread: i64,
 }
 
 /// `%text%` for LIKE, with LIKE's wildcards escaped by `\`.
@@ -577,12 +578,16 @@ pub async fn conversations(
         call_party!("c."),
         ", MAX(r.created_at) FROM recordings r JOIN calls c ON c.sid = r.call_sid GROUP BY 1 \
            UNION ALL SELECT json_extract(payload, '$.to'), MAX(created_at) FROM outbox \
-             WHERE kind = 'sms' AND status <> 'sent' GROUP BY 1 \
+             WHERE kind = 'sms' AND status IN ('pending', 'sending', 'failed') GROUP BY 1 \
          ), latest (number, at) AS ( \
            SELECT number, MAX(at) FROM activity WHERE number <> '' GROUP BY number \
          ) \
-         SELECT latest.number, latest.at, contacts.name FROM latest \
-         LEFT JOIN contacts ON contacts.number = latest.number WHERE 1 = 1"
+         SELECT page.number, page.at, page.name, \
+           (SELECT COUNT(*) FROM messages \
+             WHERE direction = 'inbound' AND read_at IS NULL AND from_number = page.number) \
+             AS unread \
+         FROM (SELECT latest.number, latest.at, contacts.name FROM latest \
+           LEFT JOIN contacts ON contacts.number = latest.number WHERE 1 = 1"
     ));
     if !query.hidden.is_empty() {
         sql.push(" AND latest.number NOT IN (");
@@ -619,7 +624,8 @@ pub async fn conversations(
             .push("))");
     }
     sql.push(" ORDER BY latest.at DESC, latest.number DESC LIMIT ")
-        .push_bind(sql_limit(query.limit).saturating_add(1));
+        .push_bind(sql_limit(query.limit).saturating_add(1))
+        .push(") page ORDER BY page.at DESC, page.number DESC");
     let rows = sql
         .build_query_as::<ConversationRow>()
         .fetch_all(&mut *conn)
@@ -631,7 +637,7 @@ pub async fn conversations(
         let newest = thread(&mut *conn, &row.number, None, 1).await?;
         items.push(Conversation {
             last: newest.items.first().map(Last::of),
-            unread: unread(&mut *conn, &row.number).await?,
+            unread: row.unread,
             name: row.name,
             number: row.number,
         });
