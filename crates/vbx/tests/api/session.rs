@@ -255,3 +255,48 @@ async fn proxy_mode_trusts_the_header_and_still_wants_the_csrf_token() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_session_in_use_slides_forward_and_an_expired_one_is_refused() {
+    let app = TestApp::start().await;
+    let session = app.alice().await;
+    let hour = 60 * 60 * 1000;
+    let now = vbx::store::now_ms();
+    // As if last used two hours ago and about to expire.
+    sqlx::query("UPDATE sessions SET last_seen = $1, expires_at = $2")
+        .bind(now - 2 * hour)
+        .bind(now + hour)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let reply = app.get("/api/session", &session).await;
+    assert_eq!(reply.status, 200);
+    let cookie = reply.header("set-cookie").expect("the cookie is renewed");
+    assert!(cookie.starts_with(&session.cookie), "{cookie}");
+    assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
+    let expires: i64 = sqlx::query_scalar("SELECT expires_at FROM sessions")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert!(
+        expires > now + 29 * 24 * hour,
+        "the expiry moved 30 days out"
+    );
+    let again = app.get("/api/session", &session).await;
+    assert!(
+        again.header("set-cookie").is_none(),
+        "not renewed on every request"
+    );
+
+    sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(now - 1)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let expired = app.get("/api/session", &session).await;
+    assert_eq!(
+        (expired.status, expired.code().as_str()),
+        (401, "unauthenticated")
+    );
+    app.stop().await;
+}
