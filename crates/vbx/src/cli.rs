@@ -1,12 +1,14 @@
-//! The command line: `vbx serve`, `vbx check`, `vbx import-flows`, `vbx send-test-email`. Kept apart from `main.rs`
-//! so tests can run each command and read what it prints.
+//! The command line: `vbx serve`, `vbx check`, `vbx import-flows`, `vbx send-test-email`,
+//! `vbx user add`, `vbx passwd`. Kept apart from `main.rs` so tests can run each command and
+//! read what it prints.
 
-use std::io::Write;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::user::{set_password_hash_in_file, UserChange};
 use crate::config::{self, LoadError, Overrides};
 
 #[derive(Debug, Parser)]
@@ -45,7 +47,36 @@ pub enum Command {
         #[arg(long)]
         device: Option<String>,
     },
+    /// Manage who may log in to the web app.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Change a user's password (prompts twice; reads two lines when stdin is not a terminal).
+    Passwd {
+        /// The user's name.
+        name: String,
+        /// The configuration file to update (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
 }
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (prompts for the password twice; reads two lines when stdin is not a
+    /// terminal) and write its argon2id hash into the configuration.
+    Add {
+        /// The user's name: letters, digits, `.`, `_`, `-`, `@`.
+        name: String,
+        /// The configuration file to update (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+}
+
+/// Shortest password `vbx user add` and `vbx passwd` accept.
+pub const MIN_PASSWORD_CHARS: usize = 8;
 
 #[derive(Debug, Args)]
 pub struct Serve {
@@ -97,6 +128,39 @@ pub fn main() -> ExitCode {
         }
         Command::SendTestEmail { config, device } => {
             send_test_email(&config, device.as_deref(), &process_env, stdout, stderr)
+        }
+        Command::User {
+            command: UserCommand::Add { name, config },
+        } => set_password(
+            &config,
+            &name,
+            UserChange::Add,
+            &mut prompt(),
+            stdout,
+            stderr,
+        ),
+        Command::Passwd { name, config } => set_password(
+            &config,
+            &name,
+            UserChange::ChangePassword,
+            &mut prompt(),
+            stdout,
+            stderr,
+        ),
+    }
+}
+
+/// Asks for a password without echo on a terminal; otherwise reads a line of stdin, so
+/// scripts and tests can pipe it.
+fn prompt() -> impl FnMut(&str) -> std::io::Result<String> {
+    let tty = std::io::stdin().is_terminal();
+    move |question: &str| {
+        if tty {
+            rpassword::prompt_password(question)
+        } else {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            Ok(line.trim_end_matches(['\n', '\r']).to_owned())
         }
     }
 }
@@ -200,6 +264,69 @@ fn email_device<'a>(
                     )
                 }
             }),
+    }
+}
+
+/// `vbx user add` / `vbx passwd`: asks for the password twice, hashes it (argon2id) and
+/// writes the hash into the configuration file, keeping the rest of the file as it is.
+pub fn set_password(
+    path: &Path,
+    name: &str,
+    change: UserChange,
+    ask: &mut dyn FnMut(&str) -> std::io::Result<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    if !config::user::is_valid_name(name) {
+        let _ = writeln!(
+            err,
+            "`{name}` is not a user name: {}",
+            config::user::NAME_RULE
+        );
+        return ExitCode::FAILURE;
+    }
+    let (first, second) = match (ask("Password: "), ask("Again: ")) {
+        (Ok(first), Ok(second)) => (first, second),
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = writeln!(err, "cannot read the password: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if first != second {
+        let _ = writeln!(err, "the two passwords differ; nothing changed");
+        return ExitCode::FAILURE;
+    }
+    if first.chars().count() < MIN_PASSWORD_CHARS {
+        let _ = writeln!(
+            err,
+            "the password is shorter than {MIN_PASSWORD_CHARS} characters; nothing changed"
+        );
+        return ExitCode::FAILURE;
+    }
+    let hash = match crate::http::auth::hash_password(&first) {
+        Ok(hash) => hash,
+        Err(e) => {
+            let _ = writeln!(err, "cannot hash the password: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match set_password_hash_in_file(path, name, &hash, change) {
+        Ok(()) => {
+            let done = match change {
+                UserChange::Add => "added",
+                UserChange::ChangePassword => "has a new password",
+            };
+            let _ = writeln!(
+                out,
+                "{name} {done} in {}; restart vbx for it to take effect.",
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{}: {e}", path.display());
+            ExitCode::FAILURE
+        }
     }
 }
 

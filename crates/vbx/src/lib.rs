@@ -7,6 +7,7 @@ pub mod config;
 pub mod device;
 pub mod event;
 pub mod flow;
+pub mod health;
 pub mod http;
 pub mod record;
 pub mod sender;

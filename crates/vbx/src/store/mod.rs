@@ -3,10 +3,14 @@
 //! something it can begin a transaction on) so callers choose a pool or their own transaction.
 
 pub mod call;
+pub mod contact;
+pub mod event;
+pub mod history;
 pub mod message;
 pub mod outbox;
 pub mod recording;
 pub mod relay;
+pub mod session;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -161,7 +165,7 @@ mod tests {
             .fetch_one(store.pool())
             .await
             .unwrap();
-        assert_eq!(applied, 1);
+        assert_eq!(applied, 2);
     }
 
     #[tokio::test]
