@@ -26,6 +26,20 @@ pub struct App {
 
 impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "listening on {} (server.listen or --listen)",
+                    config.server.listen
+                )
+            })?;
+        Self::build_on(config, listener).await
+    }
+
+    /// Like [`App::build`] on a listener the caller bound (so it can know the port before
+    /// writing `public_url` into the configuration); `server.listen` is not used.
+    pub async fn build_on(config: Config, listener: TcpListener) -> anyhow::Result<App> {
         if config.server.insecure_skip_signature {
             tracing::warn!(
                 "server.insecure_skip_signature is on: anyone who can reach /flow can drive \
@@ -38,14 +52,6 @@ impl App {
                 format!(
                     "opening the store in {} (server.data_dir)",
                     config.server.data_dir.display()
-                )
-            })?;
-        let listener = TcpListener::bind(config.server.listen)
-            .await
-            .with_context(|| {
-                format!(
-                    "listening on {} (server.listen or --listen)",
-                    config.server.listen
                 )
             })?;
         let presence = LivePresence::new();
@@ -93,6 +99,27 @@ impl App {
             &mut workers,
             &workers_stop,
         );
+        let syncer = crate::sync::Syncer::new(
+            twilio_client(&self.state.config)?,
+            self.state.store.clone(),
+            self.state.events.clone(),
+        );
+        let stop = workers_stop.clone();
+        workers.spawn(async move {
+            syncer.run(stop).await;
+            "Twilio sync"
+        });
+        let media = crate::inbound_media::MediaFetcher {
+            client: twilio_client(&self.state.config)?,
+            store: self.state.store.clone(),
+            events: self.state.events.clone(),
+            data_dir: self.state.config.server.data_dir.clone(),
+        };
+        let stop = workers_stop.clone();
+        workers.spawn(async move {
+            media.run(stop).await;
+            "media download"
+        });
         let sender = SmsSender {
             client: twilio_client(&self.state.config)?,
             store: self.state.store.clone(),
