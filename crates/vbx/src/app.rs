@@ -123,6 +123,27 @@ impl App {
             &mut workers,
             &workers_stop,
         );
+        let syncer = crate::sync::Syncer::new(
+            twilio_client(&self.state.config)?,
+            self.state.store.clone(),
+            self.state.events.clone(),
+        );
+        let stop = workers_stop.clone();
+        workers.spawn(async move {
+            syncer.run(stop).await;
+            "Twilio sync"
+        });
+        let media = crate::inbound_media::MediaFetcher {
+            client: twilio_client(&self.state.config)?,
+            store: self.state.store.clone(),
+            events: self.state.events.clone(),
+            data_dir: self.state.config.server.data_dir.clone(),
+        };
+        let stop = workers_stop.clone();
+        workers.spawn(async move {
+            media.run(stop).await;
+            "media download"
+        });
         let sender = SmsSender {
             client: self.state.twilio.clone(),
             store: self.state.store.clone(),

@@ -36,6 +36,11 @@ pub enum Command {
         /// The old program's flow file.
         file: PathBuf,
     },
+    /// Point the number's webhooks and the TwiML App at `public_url`, create an API key if
+    /// none is configured, and print what changed.
+    Setup(Serve),
+    /// Check that Twilio and the configuration agree, and print how to fix what does not.
+    Doctor(Serve),
     /// Print a commented example configuration.
     ExampleConfig,
     /// Send a test email through an email device's SMTP settings, explaining any failure.
@@ -122,6 +127,8 @@ pub fn main() -> ExitCode {
         Command::Serve(serve) => run_serve(&serve),
         Command::Check { config } => check(&config, &process_env, stdout, stderr),
         Command::ImportFlows { file } => import_flows(&file, stdout, stderr),
+        Command::Setup(args) => run_twilio_command(&args, TwilioCommand::Setup, stdout, stderr),
+        Command::Doctor(args) => run_twilio_command(&args, TwilioCommand::Doctor, stdout, stderr),
         Command::ExampleConfig => {
             let _ = stdout.write_all(config::EXAMPLE.as_bytes());
             ExitCode::SUCCESS
@@ -382,6 +389,80 @@ pub fn import_flows(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> Ex
             ExitCode::FAILURE
         }
     }
+}
+
+/// `vbx setup`: the report on stdout; exit 1 (with the error on stderr) if setup failed.
+pub async fn setup(config: &config::Config, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let client = match crate::app::twilio_client(config) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "vbx setup: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match crate::setup::setup(config, &client).await {
+        Ok(report) => {
+            let _ = out.write_all(report.render().as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "vbx setup: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `vbx doctor`: every finding with its fix on stdout; exit 1 if any check failed.
+pub async fn doctor(config: &config::Config, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let client = match crate::app::twilio_client(config) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "vbx doctor: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let findings = crate::doctor::doctor(config, &client).await;
+    let _ = out.write_all(crate::doctor::render(&findings).as_bytes());
+    if findings.iter().all(|f| f.ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum TwilioCommand {
+    Setup,
+    Doctor,
+}
+
+/// Loads the configuration and runs a command that talks to Twilio.
+fn run_twilio_command(
+    args: &Serve,
+    command: TwilioCommand,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let config = match config::load(&args.config, &args.overrides.to_overrides(), &process_env) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "{}: {}", args.config.display(), describe(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        match command {
+            TwilioCommand::Setup => setup(&config, out, err).await,
+            TwilioCommand::Doctor => doctor(&config, out, err).await,
+        }
+    })
 }
 
 fn init_tracing() {

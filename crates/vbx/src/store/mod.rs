@@ -6,11 +6,15 @@ pub mod call;
 pub mod contact;
 pub mod event;
 pub mod history;
+pub mod media_fetch;
 pub mod message;
+pub mod message_sync;
 pub mod outbox;
+pub mod outbox_sms;
 pub mod recording;
 pub mod relay;
 pub mod session;
+pub mod sync_state;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -166,6 +170,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(applied, 2);
+        let shipped = sqlx::migrate!("./migrations").iter().count();
+        assert_eq!(usize::try_from(applied).unwrap(), shipped);
     }
 
     #[tokio::test]
