@@ -78,7 +78,10 @@ fn build(web: &Path) {
         fail(&format!("building the vbx web UI needs Node.js 20 or newer; `node --version` says {version:?}.\n{INSTALL}"));
     }
     if !web.join("node_modules").is_dir() {
-        run(web, &npm, &["ci", "--no-audit", "--no-fund"]);
+        // `npm install` rather than `npm ci`: npm 11 records only this platform's optional
+        // native packages (rollup's) in the lock and `npm ci` then refuses its own lock file.
+        // With a lock present, `install` installs exactly what it pins.
+        run(web, &npm, &["install", "--no-audit", "--no-fund"]);
     }
     run(web, &npm, &["run", "build"]);
 }

@@ -20,7 +20,7 @@ export function vbxBinary(): string {
  * process, on a free port, with a throwaway data directory, printing what `parseDemoOutput`
  * reads.
  */
-export const DEMO_COMMAND: string[] = [vbxBinary(), 'demo', '--listen', '127.0.0.1:0'];
+export const DEMO_COMMAND: string[] = [vbxBinary(), 'demo', '--listen', '127.0.0.1:0', '--sim-listen', '127.0.0.1:0'];
 
 export interface Demo {
   /** Where the app is, e.g. http://127.0.0.1:41234 (no trailing slash). */

@@ -288,6 +288,20 @@ fn number(value: &str) -> Result<u32, String> {
         .map_err(|_| "expected a non-negative whole number".to_owned())
 }
 
+/// A duration in seconds. Twilio reports `-1` (or another negative) when a duration is
+/// unknown, e.g. for an absent recording; that reads as "no duration" rather than refusing
+/// the whole callback and losing what else it says.
+fn duration(p: &Params, name: &'static str) -> Result<Option<u32>, ParamError> {
+    optional_parsed(p, name, |v| match v.parse::<i64>() {
+        Ok(n) if n < 0 => Ok(None),
+        Ok(n) => u32::try_from(n)
+            .map(Some)
+            .map_err(|_| "expected a whole number of seconds".to_owned()),
+        Err(_) => Err("expected a whole number of seconds".to_owned()),
+    })
+    .map(Option::flatten)
+}
+
 /// The request to the voice URL when a call arrives (or a Voice SDK client calls out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomingCall {
@@ -416,7 +430,7 @@ impl CallStatusCallback {
         Ok(Self {
             call_sid: parsed(p, "CallSid", CallSid::parse)?,
             call_status: parsed(p, "CallStatus", CallStatus::parse)?,
-            call_duration: optional_parsed(p, "CallDuration", number)?,
+            call_duration: duration(p, "CallDuration")?,
             sequence_number: optional_parsed(p, "SequenceNumber", number)?,
             timestamp: optional(p, "Timestamp"),
             from: required(p, "From")?.to_owned(),
@@ -472,7 +486,7 @@ impl RecordingStatusCallback {
             recording_sid: parsed(p, "RecordingSid", RecordingSid::parse)?,
             recording_url: required(p, "RecordingUrl")?.to_owned(),
             recording_status: required(p, "RecordingStatus")?.to_owned(),
-            recording_duration: optional_parsed(p, "RecordingDuration", number)?,
+            recording_duration: duration(p, "RecordingDuration")?,
             params: p.clone(),
         })
     }
@@ -521,7 +535,7 @@ impl DialAction {
             call_sid: parsed(p, "CallSid", CallSid::parse)?,
             dial_call_status: parsed(p, "DialCallStatus", DialCallStatus::parse)?,
             dial_call_sid: optional(p, "DialCallSid"),
-            dial_call_duration: optional_parsed(p, "DialCallDuration", number)?,
+            dial_call_duration: duration(p, "DialCallDuration")?,
             recording_url: optional(p, "RecordingUrl"),
             params: p.clone(),
         })
@@ -546,7 +560,7 @@ impl RecordAction {
             call_sid: parsed(p, "CallSid", CallSid::parse)?,
             recording_url: optional(p, "RecordingUrl"),
             recording_sid: optional_parsed(p, "RecordingSid", RecordingSid::parse)?,
-            recording_duration: optional_parsed(p, "RecordingDuration", number)?,
+            recording_duration: duration(p, "RecordingDuration")?,
             digits: optional(p, "Digits"),
             params: p.clone(),
         })

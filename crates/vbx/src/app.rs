@@ -144,6 +144,17 @@ impl App {
             media.run(stop).await;
             "media download"
         });
+        let email = crate::device::email::EmailSender::new(
+            self.state.store.clone(),
+            self.state.config.clone(),
+            self.state.twilio.clone(),
+            self.state.events.clone(),
+        );
+        let email_stop = workers_stop.clone();
+        workers.spawn(async move {
+            email.run(email_stop).await;
+            "email sender"
+        });
         let sender = SmsSender {
             client: self.state.twilio.clone(),
             store: self.state.store.clone(),

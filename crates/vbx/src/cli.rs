@@ -43,6 +43,30 @@ pub enum Command {
     Doctor(Serve),
     /// Print a commented example configuration.
     ExampleConfig,
+    /// Run vbx against a built-in Twilio simulator: no Twilio account needed.
+    Demo {
+        /// Your own configuration (TOML or an old flow file) to try against the simulator;
+        /// its Twilio credentials are replaced by the simulator's.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Where the app listens.
+        #[arg(long, default_value = "127.0.0.1:8000")]
+        listen: std::net::SocketAddr,
+        /// Where the simulator listens.
+        #[arg(long, default_value = "127.0.0.1:8001")]
+        sim_listen: std::net::SocketAddr,
+        /// Keep the demo's data here (default: a new directory under the system temp dir).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Drive a running simulator (`vbx demo`): an incoming text or call from any number.
+    Sim {
+        /// The simulator's base URL, as `vbx demo` prints it.
+        #[arg(long, default_value = "http://127.0.0.1:8001")]
+        sim: String,
+        #[command(subcommand)]
+        action: SimCommand,
+    },
     /// Send a test email through an email device's SMTP settings, explaining any failure.
     SendTestEmail {
         /// The configuration (TOML, or an old Python flow file).
@@ -64,6 +88,27 @@ pub enum Command {
         /// The configuration file to update (TOML).
         #[arg(long, short)]
         config: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// A text arrives from `--from`.
+    Text {
+        #[arg(long)]
+        from: String,
+        /// The vbx number it is sent to.
+        #[arg(long)]
+        to: String,
+        body: String,
+    },
+    /// A call arrives from `--from`.
+    Call {
+        #[arg(long)]
+        from: String,
+        /// The vbx number that is called.
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -121,14 +166,28 @@ fn process_env(key: &str) -> Option<String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let stdout = &mut std::io::stdout().lock();
-    let stderr = &mut std::io::stderr().lock();
+    // Unlocked handles: a lock held here for the whole command would block every log line
+    // written from another thread while `serve` runs (and hang the server).
+    let stdout = &mut std::io::stdout();
+    let stderr = &mut std::io::stderr();
     match cli.command {
         Command::Serve(serve) => run_serve(&serve),
         Command::Check { config } => check(&config, &process_env, stdout, stderr),
         Command::ImportFlows { file } => import_flows(&file, stdout, stderr),
         Command::Setup(args) => run_twilio_command(&args, TwilioCommand::Setup, stdout, stderr),
         Command::Doctor(args) => run_twilio_command(&args, TwilioCommand::Doctor, stdout, stderr),
+        Command::Demo {
+            config,
+            listen,
+            sim_listen,
+            data_dir,
+        } => run_demo(crate::demo::DemoOptions {
+            config,
+            listen,
+            sim_listen,
+            data_dir,
+        }),
+        Command::Sim { sim, action } => run_sim(&sim, action, stdout, stderr),
         Command::ExampleConfig => {
             let _ = stdout.write_all(config::EXAMPLE.as_bytes());
             ExitCode::SUCCESS
@@ -468,7 +527,70 @@ fn run_twilio_command(
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("VBX_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    // Colours only for a person at a terminal: logs read by programs stay plain text.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run_demo(options: crate::demo::DemoOptions) -> ExitCode {
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(crate::demo::run(options, shutdown_signal(), |info| {
+        println!("{}", info.banner());
+    }));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vbx demo: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_sim(sim: &str, action: SimCommand, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let lenient = |n: &str| crate::demo::number(n).map(|p| p.to_string());
+    let action = match action {
+        SimCommand::Text { from, to, body } => match (lenient(&from), lenient(&to)) {
+            (Ok(from), Ok(to)) => crate::demo::SimAction::Text { from, to, body },
+            (Err(e), _) | (_, Err(e)) => {
+                let _ = writeln!(err, "vbx sim: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        SimCommand::Call { from, to } => match (lenient(&from), lenient(&to)) {
+            (Ok(from), Ok(to)) => crate::demo::SimAction::Call { from, to },
+            (Err(e), _) | (_, Err(e)) => {
+                let _ = writeln!(err, "vbx sim: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(crate::demo::sim_command(sim, &action)) {
+        Ok(answer) => {
+            let _ = writeln!(out, "{answer}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "vbx sim: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn run_serve(serve: &Serve) -> ExitCode {

@@ -185,7 +185,9 @@ fn client(out: &mut String, c: &Client) {
         return el.leaf(out, &c.identity);
     }
     let mut children = String::new();
-    if !c.identity.is_empty() {
+    // An identity made only of characters XML cannot carry is written as nothing at all, like
+    // an empty one (an empty `<Identity />` would read back differently).
+    if c.identity.chars().any(is_xml_char) {
         El::new("Identity").leaf(&mut children, &c.identity);
     }
     for (name, value) in &c.parameters {

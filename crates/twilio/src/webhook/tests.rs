@@ -362,14 +362,19 @@ fn a_completed_call_status_callback_is_read() {
 }
 
 #[test]
-fn a_ringing_call_status_callback_has_no_duration_and_a_negative_one_is_invalid() {
+fn a_ringing_call_status_callback_has_no_duration_and_a_negative_one_means_unknown() {
     let base = format!("CallSid={CALL}&CallStatus=ringing&From=a&To=b&SequenceNumber=0");
     let cb = CallStatusCallback::from_params(&body(&base)).unwrap();
     assert_eq!(cb.call_duration, None);
     assert_eq!(cb.sequence_number, Some(0));
     assert_eq!(cb.direction, None);
+    let unknown =
+        CallStatusCallback::from_params(&body(&format!("{base}&CallDuration=-1"))).unwrap();
+    assert_eq!(unknown.call_duration, None);
+    let known = CallStatusCallback::from_params(&body(&format!("{base}&CallDuration=42"))).unwrap();
+    assert_eq!(known.call_duration, Some(42));
     let err =
-        CallStatusCallback::from_params(&body(&format!("{base}&CallDuration=-1"))).unwrap_err();
+        CallStatusCallback::from_params(&body(&format!("{base}&CallDuration=soon"))).unwrap_err();
     assert!(
         matches!(
             err,

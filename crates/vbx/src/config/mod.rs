@@ -102,6 +102,10 @@ pub struct Server {
     /// Skip the `X-Twilio-Signature` check (logged loudly at every start).
     pub insecure_skip_signature: bool,
     pub auth: AuthMode,
+    /// The simulator's browser-client WebSocket when vbx runs against the built-in Twilio
+    /// simulator (`vbx demo`); the web app then uses it instead of the Voice SDK. Never read
+    /// from the configuration file.
+    pub sim_client_url: Option<String>,
 }
 
 impl Server {

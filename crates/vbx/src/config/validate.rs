@@ -145,6 +145,7 @@ fn check_server(cx: &mut Ctx, raw: &RawServer) -> Option<Server> {
         public_url: public_url?,
         data_dir,
         insecure_skip_signature: raw.insecure_skip_signature.unwrap_or(false),
+        sim_client_url: None,
         auth: auth?,
     })
 }

@@ -2,8 +2,8 @@
 //! logged-in tab has registered its voice device; an XMPP account while its component
 //! reports the target available. SMS numbers and email inboxes have no presence.
 
-pub mod xmpp;
 pub mod email;
+pub mod xmpp;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

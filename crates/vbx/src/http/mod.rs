@@ -85,6 +85,14 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::DELETE, "/api/contacts/{number}", Access::User),
     (Method::GET, "/api/status", Access::User),
     (Method::GET, "/ws", Access::User),
+    // The web UI's pages (web.rs serves them all as the app's index.html).
+    (Method::GET, "/", Access::User),
+    (Method::GET, "/messages", Access::User),
+    (Method::GET, "/calls", Access::User),
+    (Method::GET, "/contacts", Access::User),
+    (Method::GET, "/phone", Access::User),
+    (Method::GET, "/settings", Access::User),
+    (Method::GET, "/t/{number}", Access::User),
 ];
 
 /// The whole router.
@@ -93,11 +101,9 @@ pub fn router(state: AppState) -> Router {
         .merge(webhook::router())
         .merge(api::router())
         .route("/ws", axum::routing::get(ws::handler));
-    // ─── The web UI ──────────────────────────────────────────────────────────────────
-    // web.rs merges here: `let routes = routes.merge(web::router());`. Its pages need a
-    // session like everything else; the files the login page needs are opened in
-    // `auth::PUBLIC_ASSET_PREFIXES` / `auth::PUBLIC_ASSET_FILES`, and `GET /login` in ROUTES.
-    // ─────────────────────────────────────────────────────────────────────────────────
+    // The web UI: its pages need a session like everything else; the files the login page
+    // needs are opened in `auth::PUBLIC_ASSET_PREFIXES` / `PUBLIC_ASSET_FILES`.
+    let routes = routes.merge(web::router());
     routes
         .fallback(api::no_route)
         .layer(axum::middleware::from_fn_with_state(

@@ -18,7 +18,7 @@ async fn a_user_logs_in_and_gets_a_session_and_a_csrf_token() {
     assert_eq!(me.status, 200, "{}", me.body);
     assert_eq!(
         me.json(),
-        json!({"user": {"name": "alice"}, "csrf": session.csrf, "identity": "vbx", "number": NUMBER})
+        json!({"user": {"name": "alice"}, "csrf": session.csrf, "identity": "vbx", "number": NUMBER, "voice": {"kind": "twilio"}})
     );
     assert_eq!(me.header("cache-control"), Some("no-store"));
     app.stop().await;

@@ -52,7 +52,10 @@ fn help_and_version_describe_the_commands() {
     let (out, stdout, _) = run(vbx().arg("--help"));
     assert!(out.status.success());
     for command in ["serve", "check", "import-flows"] {
-        assert!(stdout.contains(command), "{command} missing from --help:\n{stdout}");
+        assert!(
+            stdout.contains(command),
+            "{command} missing from --help:\n{stdout}"
+        );
     }
     let (out, stdout, _) = run(vbx().arg("--version"));
     assert!(out.status.success());
@@ -120,13 +123,19 @@ fn the_old_example_flow_file_converts_to_toml_that_passes_check() {
     let old = shared_dir().join("legacy/flows-example.py");
     let (out, toml, stderr) = run(vbx().arg("import-flows").arg(&old));
     assert!(out.status.success(), "{stderr}");
-    assert!(toml.contains("[calls]") && toml.contains("[messages]"), "{toml}");
+    assert!(
+        toml.contains("[calls]") && toml.contains("[messages]"),
+        "{toml}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = write(&dir, "converted.toml", &toml);
     let (out, stdout, stderr) = run(vbx().arg("check").arg(&path));
     assert!(out.status.success(), "{stdout}{stderr}");
     let (out, stdout, stderr) = run(vbx().arg("check").arg(&old));
-    assert!(out.status.success(), "the old file is accepted directly: {stdout}{stderr}");
+    assert!(
+        out.status.success(),
+        "the old file is accepted directly: {stdout}{stderr}"
+    );
 }
 
 #[test]
@@ -135,12 +144,16 @@ fn import_flows_refuses_code_outside_the_literal_subset_with_its_position() {
     let path = write(
         &dir,
         "evil.py",
-        "import vbx.flows\nimport os\nnumber = '+18001234567'\ncalls = {'default': [os.system('rm -rf /')]}\n",
+        "import vbx.flows\n# a comment\nnumber = '+18001234567'\ncalls = {'default': [os.system('rm -rf /')]}\n",
     );
     let (out, stdout, stderr) = run(vbx().arg("import-flows").arg(&path));
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.is_empty());
-    assert!(stderr.contains(":4:") || stderr.contains("line 4"), "{stderr}");
+    assert!(stderr.contains("line 4"), "{stderr}");
+    assert!(
+        stderr.contains("os"),
+        "the error names what is not allowed: {stderr}"
+    );
 }
 
 /// Reads stderr lines until one contains `needle`, failing after a generous bound.
@@ -159,12 +172,28 @@ fn wait_for_line(reader: &mut impl BufRead, needle: &str) -> String {
     panic!("no `{needle}` in the log");
 }
 
+/// Kills the server when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn serve_runs_an_old_flow_file_and_answers_signed_webhooks() {
     let old = shared_dir().join("legacy/flows-example.py");
     let data = tempfile::tempdir().unwrap();
-    let mut child = vbx()
-        .args(["serve", "--listen", "127.0.0.1:0", "--public-url", "https://vbx.example.com"])
+    let child = vbx()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "https://vbx.example.com",
+        ])
         .arg("--config")
         .arg(&old)
         .arg("--data-dir")
@@ -174,7 +203,8 @@ fn serve_runs_an_old_flow_file_and_answers_signed_webhooks() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("vbx serve starts");
-    let mut log = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut child = KillOnDrop(child);
+    let mut log = BufReader::new(child.0.stderr.take().expect("stderr"));
     let line = wait_for_line(&mut log, "vbx listening");
     let addr = line
         .split("addr=")
@@ -216,11 +246,12 @@ fn serve_runs_an_old_flow_file_and_answers_signed_webhooks() {
             .expect("vbx answers");
         (resp.status().as_u16(), resp.text().await.unwrap())
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert_eq!(status, 200, "{text}");
     assert!(
-        text.ends_with("<Response><Redirect>https://vbx.example.com/flow/voice/phone</Redirect></Response>"),
+        text.ends_with(
+            "<Response><Redirect>https://vbx.example.com/flow/voice/phone</Redirect></Response>"
+        ),
         "{text}"
     );
 }

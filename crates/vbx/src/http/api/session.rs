@@ -70,5 +70,9 @@ pub async fn show(State(state): State<AppState>, user: User) -> Json<serde_json:
         "csrf": user.csrf,
         "identity": state.config.browser_identity(),
         "number": state.config.twilio.number.as_str(),
+        "voice": match &state.config.server.sim_client_url {
+            Some(url) => json!({ "kind": "sim", "url": url }),
+            None => json!({ "kind": "twilio" }),
+        },
     }))
 }
