@@ -44,8 +44,8 @@ export class SimControl {
     return (await this.request<{ sid: string }>('POST', '/messages/incoming', { from, to, body, media: [] })).sid;
   }
 
-  messages(): Promise<SimMessage[]> {
-    return this.request('GET', '/messages');
+  async messages(): Promise<SimMessage[]> {
+    return (await this.request<{ messages: SimMessage[] }>('GET', '/messages')).messages;
   }
 
   /** A call from `from` to vbx's number; the caller stays on the line until hung up. */
@@ -53,8 +53,8 @@ export class SimControl {
     return (await this.request<{ sid: string }>('POST', '/calls/incoming', { from, to })).sid;
   }
 
-  calls(): Promise<SimCall[]> {
-    return this.request('GET', '/calls');
+  async calls(): Promise<SimCall[]> {
+    return (await this.request<{ calls: SimCall[] }>('GET', '/calls')).calls;
   }
 
   call(sid: string): Promise<CallDetail> {
