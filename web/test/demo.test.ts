@@ -24,7 +24,7 @@ describe('reading the vbx demo banner', () => {
     expect(parseDemoOutput(out)?.url).toBe('http://127.0.0.1:8');
   });
   it('runs vbx demo on a free port', () => {
-    expect(DEMO_COMMAND.slice(1)).toEqual(['demo', '--listen', '127.0.0.1:0']);
+    expect(DEMO_COMMAND.slice(1)).toEqual(['demo', '--listen', '127.0.0.1:0', '--sim-listen', '127.0.0.1:0']);
     expect(DEMO_COMMAND[0]).toMatch(/vbx$/);
   });
 });

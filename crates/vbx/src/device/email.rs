@@ -299,6 +299,16 @@ pub async fn last_error(
     exec: impl SqliteExecutor<'_>,
     device: &str,
 ) -> Result<Option<DeviceError>, StoreError> {
+    last_outbox_error(exec, EMAIL, device).await
+}
+
+/// The newest error of a device's unsent outbox work of `kind` (`email`, `xmpp`), or `None`
+/// once later work of that device went through.
+pub async fn last_outbox_error(
+    exec: impl SqliteExecutor<'_>,
+    kind: &str,
+    device: &str,
+) -> Result<Option<DeviceError>, StoreError> {
     // json_extract is SQLite's; a PostgreSQL port would read `payload::json ->> 'device'`.
     sqlx::query_as::<_, DeviceError>(
         "SELECT last_error AS message, updated_at AS at_ms, status = 'failed' AS failed \
@@ -310,11 +320,11 @@ pub async fn last_error(
                  AND status = 'sent'), 0) \
          ORDER BY updated_at DESC, id DESC LIMIT 1",
     )
-    .bind(EMAIL)
+    .bind(kind)
     .bind(device)
     .fetch_optional(exec)
     .await
-    .op("email last_error")
+    .op("device last_error")
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::ApiError;
+use crate::config::Device;
 use crate::http::auth::User;
 use crate::http::AppState;
 use crate::store::history;
@@ -27,16 +28,35 @@ pub fn devices(state: &AppState) -> Vec<Value> {
 }
 
 pub async fn show(State(state): State<AppState>, _user: User) -> Result<Json<Value>, ApiError> {
-    let (pending, failed) = history::outbox_counts(state.store.pool()).await?;
+    let pool = state.store.pool();
+    let (pending, failed) = history::outbox_counts(pool).await?;
     let twilio = state.health.snapshot();
+    let mut devices = devices(&state);
+    for (entry, (name, device)) in devices.iter_mut().zip(&state.config.devices) {
+        let kind = match device {
+            Device::Email(_) => crate::record::EMAIL,
+            Device::Xmpp(_) => crate::record::XMPP,
+            Device::Browser { .. } | Device::Sms { .. } => continue,
+        };
+        if let Some(error) = crate::device::email::last_outbox_error(pool, kind, name).await? {
+            entry["last_error"] = json!({
+                "message": error.message,
+                "at": error.at_ms,
+                "gave_up": error.failed,
+            });
+        }
+    }
+    let last_sync =
+        crate::store::sync_state::last_sync(pool, &[crate::sync::CALLS, crate::sync::MESSAGES])
+            .await?;
     Ok(Json(json!({
-        "devices": devices(&state),
+        "devices": devices,
         "twilio": {
             "reachable": twilio.reachable,
             "last_error": twilio.last_error,
             "last_ok_at": twilio.last_ok_at,
         },
-        "last_sync": null,
+        "last_sync": last_sync,
         "outbox": { "pending": pending, "failed": failed },
     })))
 }
