@@ -29,6 +29,7 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     presence: LivePresence,
+    limits: http::serve::Limits,
 }
 
 impl App {
@@ -89,6 +90,7 @@ impl App {
             listener,
             state,
             presence,
+            limits: http::serve::Limits::default(),
         })
     }
 
@@ -96,6 +98,12 @@ impl App {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| self.state.config.server.listen)
+    }
+
+    /// Replaces the header and request time limits (tests make them short).
+    pub fn with_limits(mut self, limits: http::serve::Limits) -> App {
+        self.limits = limits;
+        self
     }
 
     pub fn state(&self) -> &AppState {
@@ -179,13 +187,7 @@ impl App {
         });
 
         let router = http::router(self.state.clone());
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP");
+        http::serve::serve(self.listener, router, self.limits, shutdown).await;
         let _ = stop_workers.send(true);
         while let Some(done) = workers.join_next().await {
             match done {
@@ -194,7 +196,6 @@ impl App {
             }
         }
         self.state.store.close().await;
-        served?;
         tracing::info!("vbx stopped");
         Ok(())
     }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod serve;
 pub mod signed;
 pub mod web;
 pub mod webhook;
@@ -13,7 +14,10 @@ pub mod ws;
 
 use std::sync::Arc;
 
-use axum::http::Method;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::Router;
 
 use crate::config::Config;
@@ -110,5 +114,34 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::gate,
         ))
+        // JSON bodies are small; the routes that take more (multipart sends, webhooks) set
+        // their own limit, which wins over this one.
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// The largest body an `/api` route reads unless it says otherwise.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+/// The policy of everything that is not the app's page (which sets its own in `web.rs`):
+/// JSON, media and files must never run anything or be framed.
+const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Headers on every answer, refusals included: no MIME sniffing, no referrer leaving the app,
+/// no framing. Handlers that set their own value keep it.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, DEFAULT_CSP),
+    ] {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    res
 }

@@ -109,6 +109,8 @@ pub struct Options {
     pub data: Option<TempDir>,
     /// `[[users]]` as (name, password); Alice and Bob when `None`.
     pub users: Option<&'static [(&'static str, &'static str)]>,
+    /// Header and request time limits instead of the defaults.
+    pub limits: Option<vbx::http::serve::Limits>,
 }
 
 pub struct TestApp {
@@ -182,6 +184,10 @@ impl TestApp {
         let app = vbx::App::build_on(config, listener)
             .await
             .expect("app builds");
+        let app = match options.limits {
+            Some(limits) => app.with_limits(limits),
+            None => app,
+        };
         let presence = app.presence().clone();
         let store = app.state().store.clone();
         let (tx, rx) = oneshot::channel();

@@ -113,6 +113,9 @@ impl From<sqlx::Error> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(e: JsonRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::TooLarge(e.body_text());
+        }
         ApiError::BadRequest(e.body_text())
     }
 }

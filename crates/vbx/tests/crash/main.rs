@@ -1,0 +1,7 @@
+//! Faults against the real `vbx serve` process and the Twilio simulator: SIGKILL in the
+//! middle of a burst of texts, SIGTERM with webhooks in flight, and secrets kept out of
+//! everything the binary prints.
+
+mod harness;
+mod kill;
+mod secrets;

@@ -1,0 +1,120 @@
+//! Secrets never reach the logs (at debug level, failures included) or `vbx check`'s output.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::harness::{Setup, TestSim, OUTSIDE};
+
+const API_SECRET: &str = "zebra-api-secret-7f3a9c1e5b2d4f60";
+const PASSWORD: &str = "walrus-password-91c3e7";
+
+fn assert_no_secret(text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(!text.contains(secret), "{secret:?} appears in:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_at_debug_level_logs_no_secret_through_successes_and_failures() {
+    let sim = TestSim::start(0, Duration::from_secs(5)).await;
+    let setup = Setup::new(&sim);
+    let (key, _) = &sim.config.api_keys[0];
+    let toml = sim.toml(setup.port).replace(
+        "[devices]",
+        &format!("api_key = \"{key}\"\napi_secret = \"{API_SECRET}\"\n\n[devices]"),
+    );
+    std::fs::write(&setup.config, toml).unwrap();
+    let vbx = setup.start("vbx.log").await;
+    let token = sim.config.auth_token.clone();
+    let http = reqwest::Client::new();
+    let url = vbx.url("/flow/msg/default");
+    let params = vec![
+        (
+            "MessageSid".to_owned(),
+            "SM0123456789abcdef0123456789abcdef".to_owned(),
+        ),
+        ("AccountSid".to_owned(), sim.config.account_sid.to_string()),
+        ("From".to_owned(), OUTSIDE.to_owned()),
+        ("To".to_owned(), sim.number()),
+        ("Body".to_owned(), "hello".to_owned()),
+        ("NumMedia".to_owned(), "0".to_owned()),
+    ];
+    let signature = twilio::signature::compute(&token, &url, &params);
+    let signed = http
+        .post(&url)
+        .header("X-Twilio-Signature", &signature)
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 200);
+    let mis_signed = http
+        .post(&url)
+        .header("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl")
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mis_signed.status(), 403);
+    let login = http
+        .post(vbx.url("/api/login"))
+        .json(&serde_json::json!({"name": "alice", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 401);
+    let token_without_session = http.get(vbx.url("/api/token")).send().await.unwrap();
+    assert_eq!(token_without_session.status(), 401);
+    // Twilio failing: the REST client's errors are logged, its credentials must not be.
+    sim.sim().fail_requests_for(Duration::from_secs(60));
+    assert!(setup.try_wire(&sim).await.is_err());
+    assert!(vbx.terminate().await.success());
+    let log = std::fs::read_to_string(setup.data.path().join("vbx.log")).unwrap();
+    assert!(log.contains("DEBUG"), "not at debug level:\n{log}");
+    assert_no_secret(&log, &[&token, API_SECRET, PASSWORD]);
+}
+
+#[test]
+fn check_on_a_broken_configuration_shows_no_secret() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("vbx.toml");
+    let token = "5ec7e75ec7e75ec7e75ec7e75ec7e7aa";
+    // Broken three ways around the secrets: a bad number, an API secret without its key, and
+    // an SMTP password for a device with a bad address.
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[server]
+public_url = "https://vbx.example.com"
+
+[twilio]
+account_sid = "AC0123456789abcdef0123456789abcdef"
+auth_token  = "{token}"
+number      = "not a number"
+api_secret  = "{API_SECRET}"
+
+[devices]
+mail = {{ type = "email", to = "nobody", smtp = {{ host = "smtp.example.com", user = "u", password = "{PASSWORD}" }} }}
+
+[messages]
+default = [ {{ step = "device", devices = ["mail"] }} ]
+"#
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vbx"))
+        .arg("check")
+        .arg(&config)
+        .env("VBX_LOG", "debug")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("twilio.number"), "{text}");
+    assert_no_secret(&text, &[token, API_SECRET, PASSWORD]);
+}
