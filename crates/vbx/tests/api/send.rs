@@ -290,7 +290,7 @@ async fn received_media_is_fetched_from_twilio_with_credentials_once_then_served
         .unwrap();
     assert_eq!(first.status(), 200);
     assert_eq!(first.bytes().await.unwrap().as_ref(), PNG);
-    let cached = app.data.path().join(format!("media/in/{incoming}-0"));
+    let cached = app.data.path().join(format!("media/in/{incoming}/0"));
     assert_eq!(std::fs::read(&cached).unwrap(), PNG);
 
     // Served from the cache even with Twilio down.

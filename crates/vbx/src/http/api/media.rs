@@ -23,7 +23,6 @@ pub const MAX_UPLOADS: usize = 10;
 const MAX_DOWNLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 pub const OUT_DIR: &str = "media/out";
-const IN_DIR: &str = "media/in";
 const RECORDINGS_DIR: &str = "media/rec";
 
 /// The type of an image vbx accepts for MMS, from its first bytes.
@@ -189,7 +188,11 @@ pub async fn message_media(
     state.health.record(&result);
     let (fetched_type, bytes) =
         result.map_err(|e| ApiError::from_twilio(&e, &format!("media {idx} of {sid}")))?;
-    let relative = format!("{IN_DIR}/{sid}-{idx}");
+    // The same place the background media download uses, so whichever fetches first wins
+    // and neither writes a second copy.
+    let Some(relative) = crate::inbound_media::relative_path(&sid, idx) else {
+        return Err(not_found());
+    };
     match write_file(data_dir, &relative, &bytes).await {
         Ok(()) => {
             message::set_media_local_path(state.store.pool(), &sid, idx, &relative).await?;
