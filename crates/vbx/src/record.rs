@@ -1,10 +1,10 @@
 //! What the webhooks write: each event with the work its flow asked for and the browser's
-//! feed entry, in one transaction, then the hub. Webhook handlers call these and nothing else
-//! of the store.
+//! feed entry, atomically (incoming calls and texts in a group commit), then the hub. Webhook
+//! handlers call these and nothing else of the store.
 
 use anyhow::Context as _;
 use serde_json::json;
-use sqlx::{Sqlite, Transaction};
+use sqlx::SqliteConnection;
 use twilio::webhook::{
     CallStatusCallback, IncomingCall, IncomingMessage, MessageStatusCallback, RecordAction,
     RecordingStatusCallback, TranscriptionCallback,
@@ -59,30 +59,35 @@ pub async fn incoming_call(
     outcome: &VoiceOutcome,
 ) -> anyhow::Result<()> {
     let now = now_ms();
-    let mut out = Published::default();
-    let mut tx = state.store.pool().begin().await?;
     let sid = incoming.call_sid.to_string();
-    let new = call::record_call(
-        &mut *tx,
-        &call::NewCall {
-            sid: sid.clone(),
-            account_sid: incoming.account_sid.to_string(),
-            from: incoming.from.clone(),
-            to: incoming.to.clone(),
-            direction: incoming.direction.clone(),
-            status: incoming.call_status.as_str().to_owned(),
-            alias: Some(alias.to_string()),
-            parent_sid: incoming.parent_call_sid.as_ref().map(ToString::to_string),
-            started_at_ms: now,
-        },
-    )
-    .await?;
-    if new {
-        out.push(feed::call_changed(&mut tx, &sid, now).await?);
-    }
+    let new_call = call::NewCall {
+        sid: sid.clone(),
+        account_sid: incoming.account_sid.to_string(),
+        from: incoming.from.clone(),
+        to: incoming.to.clone(),
+        direction: incoming.direction.clone(),
+        status: incoming.call_status.as_str().to_owned(),
+        alias: Some(alias.to_string()),
+        parent_sid: incoming.parent_call_sid.as_ref().map(ToString::to_string),
+        started_at_ms: now,
+    };
     let key = format!("call:{}:{alias}", incoming.call_sid);
-    apply_effects(state, &mut tx, &key, &outcome.effects, now, &mut out).await?;
-    tx.commit().await.context("committing an incoming call")?;
+    let effects = outcome.effects.clone();
+    let number = state.config.twilio.number.to_string();
+    let out = state
+        .store
+        .write(move |conn| {
+            Box::pin(async move {
+                let mut out = Published::default();
+                if call::record_call(&mut *conn, &new_call).await? {
+                    out.push(feed::call_changed(conn, &new_call.sid, now).await?);
+                }
+                apply_effects(conn, &number, &key, &effects, now, &mut out).await?;
+                Ok(out)
+            })
+        })
+        .await
+        .context("storing an incoming call")?;
     state.events.publish(Event::Call { sid });
     out.publish(&state.events);
     Ok(())
@@ -93,10 +98,20 @@ pub async fn effects(state: &AppState, key: &str, effects: &[Effect]) -> anyhow:
     if effects.is_empty() {
         return Ok(());
     }
-    let mut out = Published::default();
-    let mut tx = state.store.pool().begin().await?;
-    apply_effects(state, &mut tx, key, effects, now_ms(), &mut out).await?;
-    tx.commit().await.context("committing a flow's work")?;
+    let key = key.to_owned();
+    let effects = effects.to_vec();
+    let number = state.config.twilio.number.to_string();
+    let out = state
+        .store
+        .write(move |conn| {
+            Box::pin(async move {
+                let mut out = Published::default();
+                apply_effects(conn, &number, &key, &effects, now_ms(), &mut out).await?;
+                Ok(out)
+            })
+        })
+        .await
+        .context("storing a flow's work")?;
     out.publish(&state.events);
     Ok(())
 }
@@ -110,7 +125,7 @@ pub async fn record_action(
 ) -> anyhow::Result<()> {
     let now = now_ms();
     let mut out = Published::default();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.writer().begin().await?;
     if let (Some(sid), Some(url)) = (&action.recording_sid, &action.recording_url) {
         recording::upsert_recording(
             &mut *tx,
@@ -127,7 +142,8 @@ pub async fn record_action(
         out.push(feed::voicemail_changed(&mut tx, sid.as_str(), now).await?);
     }
     let key = format!("record:{}:{alias}:{step}", action.call_sid);
-    apply_effects(state, &mut tx, &key, &outcome.effects, now, &mut out).await?;
+    let number = state.config.twilio.number.to_string();
+    apply_effects(&mut tx, &number, &key, &outcome.effects, now, &mut out).await?;
     tx.commit().await.context("committing a recording")?;
     if let Some(sid) = &action.recording_sid {
         state.events.publish(Event::Recording {
@@ -149,47 +165,50 @@ pub async fn incoming_message(
     outcome: &MessageOutcome,
 ) -> anyhow::Result<()> {
     let now = now_ms();
-    let mut out = Published::default();
-    let mut tx = state.store.pool().begin().await?;
     let sid = text.message_sid.to_string();
-    let new = message::record_message(
-        &mut *tx,
-        &message::NewMessage {
-            sid: sid.clone(),
-            account_sid: text.account_sid.to_string(),
-            from: text.from.clone(),
-            to: text.to.clone(),
-            body: text.body.clone(),
-            direction: "inbound".into(),
-            status: text
-                .params
-                .get("SmsStatus")
-                .unwrap_or("received")
-                .to_owned(),
-            created_at_ms: now,
-            media: text
-                .media
-                .iter()
-                .map(|m| message::NewMedia {
-                    url: m.url.clone(),
-                    content_type: m.content_type.clone().unwrap_or_default(),
-                })
-                .collect(),
-        },
-    )
-    .await?;
-    if new {
-        out.push(feed::message_changed(&mut tx, &sid, now).await?);
-        let hidden = state.config.hidden_numbers();
-        out.push(Some(
-            feed::unread_changed(&mut tx, &text.from, &hidden, now).await?,
-        ));
-    }
+    let new_message = message::NewMessage {
+        sid: sid.clone(),
+        account_sid: text.account_sid.to_string(),
+        from: text.from.clone(),
+        to: text.to.clone(),
+        body: text.body.clone(),
+        direction: "inbound".into(),
+        status: text
+            .params
+            .get("SmsStatus")
+            .unwrap_or("received")
+            .to_owned(),
+        created_at_ms: now,
+        media: text
+            .media
+            .iter()
+            .map(|m| message::NewMedia {
+                url: m.url.clone(),
+                content_type: m.content_type.clone().unwrap_or_default(),
+            })
+            .collect(),
+    };
     let key = format!("msg:{}", text.message_sid);
-    apply_effects(state, &mut tx, &key, &outcome.effects, now, &mut out).await?;
-    tx.commit()
+    let effects = outcome.effects.clone();
+    let number = state.config.twilio.number.to_string();
+    let hidden = state.config.hidden_numbers();
+    let out = state
+        .store
+        .write(move |conn| {
+            Box::pin(async move {
+                let mut out = Published::default();
+                if message::record_message(&mut *conn, &new_message).await? {
+                    out.push(feed::message_changed(conn, &new_message.sid, now).await?);
+                    out.push(Some(
+                        feed::unread_changed(conn, &new_message.from, &hidden, now).await?,
+                    ));
+                }
+                apply_effects(conn, &number, &key, &effects, now, &mut out).await?;
+                Ok(out)
+            })
+        })
         .await
-        .context("committing an incoming message")?;
+        .context("storing an incoming message")?;
     state.events.publish(Event::Message { sid });
     out.publish(&state.events);
     Ok(())
@@ -199,7 +218,7 @@ pub async fn call_status(state: &AppState, update: &CallStatusCallback) {
     let now = now_ms();
     let sid = update.call_sid.to_string();
     let result = async {
-        let mut tx = state.store.pool().begin().await?;
+        let mut tx = state.store.writer().begin().await?;
         let changed = call::apply_call_status(
             &mut *tx,
             &call::CallStatusUpdate {
@@ -237,7 +256,7 @@ pub async fn message_status(state: &AppState, update: &MessageStatusCallback) {
     let now = now_ms();
     let sid = update.message_sid.to_string();
     let result = async {
-        let mut tx = state.store.pool().begin().await?;
+        let mut tx = state.store.writer().begin().await?;
         let changed = message::apply_message_status(
             &mut *tx,
             &sid,
@@ -264,7 +283,7 @@ pub async fn recording_status(state: &AppState, update: &RecordingStatusCallback
     let now = now_ms();
     let sid = update.recording_sid.to_string();
     let result = async {
-        let mut tx = state.store.pool().begin().await?;
+        let mut tx = state.store.writer().begin().await?;
         recording::upsert_recording(
             &mut *tx,
             &recording::RecordingUpdate {
@@ -295,7 +314,7 @@ pub async fn transcription(state: &AppState, update: &TranscriptionCallback) {
     let now = now_ms();
     let sid = update.recording_sid.to_string();
     let result = async {
-        let mut tx = state.store.pool().begin().await?;
+        let mut tx = state.store.writer().begin().await?;
         let known = recording::set_transcription(
             &mut *tx,
             &sid,
@@ -336,8 +355,8 @@ fn settle<T>(
 }
 
 async fn apply_effects(
-    state: &AppState,
-    tx: &mut Transaction<'_, Sqlite>,
+    conn: &mut SqliteConnection,
+    from: &str,
     key: &str,
     effects: &[Effect],
     now: i64,
@@ -347,18 +366,19 @@ async fn apply_effects(
         let key = format!("{key}:{index}");
         match effect {
             Effect::SetRelayTarget { device, number } => {
-                relay::set_relay_target(&mut **tx, device, number, now).await?;
+                relay::set_relay_target(&mut *conn, device, number, now).await?;
             }
             Effect::SendSms { to, body } => {
                 let payload = json!({
                     "to": to,
-                    "from": state.config.twilio.number.as_str(),
+                    "from": from,
                     "body": body,
                     "media": [],
                 });
-                if let Some(id) = outbox::enqueue(&mut **tx, SMS, &payload, Some(&key), now).await?
+                if let Some(id) =
+                    outbox::enqueue(&mut *conn, SMS, &payload, Some(&key), now).await?
                 {
-                    out.push(feed::outbox_changed(tx, id, now).await?);
+                    out.push(feed::outbox_changed(conn, id, now).await?);
                     out.queued.push((SMS, id));
                 }
             }
@@ -376,7 +396,7 @@ async fn apply_effects(
                     "media": text.media,
                 });
                 if let Some(id) =
-                    outbox::enqueue(&mut **tx, kind, &payload, Some(&key), now).await?
+                    outbox::enqueue(&mut *conn, kind, &payload, Some(&key), now).await?
                 {
                     out.queued.push((kind, id));
                 }

@@ -70,7 +70,11 @@ impl SmsSender {
     /// Like [`SmsSender::step`], with `now_ms` deciding what is due, so a test can run a retry
     /// without waiting out its backoff.
     pub async fn step_at(&self, now_ms: i64) -> Result<usize, store::StoreError> {
-        let items = outbox::claim_due(self.store.pool(), &[SMS], now_ms, 20).await?;
+        // Most wakeups find nothing; a read on the read pool says so without taking the write lock.
+        if !outbox::any_due(self.store.pool(), &[SMS], now_ms).await? {
+            return Ok(0);
+        }
+        let items = outbox::claim_due(self.store.writer(), &[SMS], now_ms, 20).await?;
         let count = items.len();
         for item in items {
             self.handle(&item).await?;
@@ -80,7 +84,7 @@ impl SmsSender {
     }
 
     async fn handle(&self, item: &OutboxItem) -> Result<(), store::StoreError> {
-        let pool = self.store.pool();
+        let pool = self.store.writer();
         let payload: SmsPayload = match item.payload_as() {
             Ok(p) => p,
             Err(e) => {
@@ -128,7 +132,7 @@ impl SmsSender {
         payload: &SmsPayload,
         error: &twilio::client::Error,
     ) -> Result<(), store::StoreError> {
-        let pool = self.store.pool();
+        let pool = self.store.writer();
         if error.is_retryable() {
             let wait = backoff(item.attempts);
             let next = now_ms().saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
@@ -191,7 +195,7 @@ impl SmsSender {
                 })
                 .collect(),
         };
-        let mut tx = self.store.pool().begin().await.map_err(begin_error)?;
+        let mut tx = self.store.writer().begin().await.map_err(begin_error)?;
         outbox_sms::finish_with_message(&mut *tx, item.id, &message, now).await?;
         for (idx, local) in payload.local_media.iter().enumerate() {
             let idx = i64::try_from(idx).unwrap_or(i64::MAX);
@@ -260,7 +264,8 @@ impl SmsSender {
         }
     }
 
-    /// Runs until `shutdown` turns true: drains due work, then waits a second or for new work.
+    /// Runs until `shutdown` turns true: drains due work, then waits a second or for new SMS
+    /// work.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut events = self.events.subscribe();
         loop {
@@ -299,7 +304,10 @@ fn is_same_send(message: &MessageResource, payload: &SmsPayload) -> bool {
 async fn wait_for_new_work(events: &mut tokio::sync::broadcast::Receiver<Event>) {
     loop {
         match events.recv().await {
-            Ok(Event::Call { .. } | Event::Message { .. }) => return,
+            // Only new `sms` work; the xmpp device queues texts with an `Outbox` event. Any
+            // other event would cost a look at the outbox for nothing, once per webhook.
+            Ok(Event::Queued { kind, .. }) if kind == SMS => return,
+            Ok(Event::Outbox { .. }) => return,
             Ok(_) => {}
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
             Err(tokio::sync::broadcast::error::RecvError::Closed) => {

@@ -1,10 +1,11 @@
 //! The store: one SQLite file in the data directory, reached through sqlx so PostgreSQL can be
-//! added later. One repository file per aggregate; every function takes an executor (or
-//! something it can begin a transaction on) so callers choose a pool or their own transaction.
+//! added later. One repository file per aggregate; every function takes an executor so callers
+//! choose a pool or their own transaction: the read pool, or the single writer for changes.
 
 pub mod call;
 pub mod contact;
 pub mod event;
+pub mod group;
 pub mod history;
 pub mod media_fetch;
 pub mod message;
@@ -56,6 +57,9 @@ pub enum StoreError {
         path: PathBuf,
         source: sqlx::migrate::MigrateError,
     },
+    /// A failure that every job of a group commit shares (see [`group`]).
+    #[error("database operation `{op}` failed: {message}")]
+    Batch { op: &'static str, message: String },
     #[error("database operation `{op}` failed: {source}")]
     Query {
         op: &'static str,
@@ -74,10 +78,19 @@ impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
     }
 }
 
-/// A handle on the database; cheap to clone (the pool is shared).
+/// Connections for queries. Writers are not limited by this, so it only bounds readers.
+const READ_CONNECTIONS: u32 = 8;
+
+/// A handle on the database; cheap to clone (the pools are shared).
+///
+/// SQLite has one write lock. With several connections writing, the losers sleep in SQLite's
+/// busy handler (1–100 ms steps), which is what a webhook's p99 was made of; with one writing
+/// connection they wait in the pool's queue instead and are woken the moment it is free.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    writer: SqlitePool,
+    group: group::WriteQueue,
 }
 
 impl Store {
@@ -96,27 +109,64 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
             .synchronous(SqliteSynchronous::Normal);
-        let pool = SqlitePoolOptions::new()
-            .connect_with(options)
+        let open_error = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
             .await
-            .map_err(|source| StoreError::Open {
+            .map_err(open_error)?;
+        sqlx::migrate!("./migrations")
+            .run(&writer)
+            .await
+            .map_err(|source| StoreError::Migrate {
                 path: path.clone(),
                 source,
             })?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
+        let pool = SqlitePoolOptions::new()
+            .max_connections(READ_CONNECTIONS)
+            .connect_with(options)
             .await
-            .map_err(|source| StoreError::Migrate { path, source })?;
-        Ok(Store { pool })
+            .map_err(open_error)?;
+        let group = group::WriteQueue::spawn(writer.clone());
+        Ok(Store {
+            pool,
+            writer,
+            group,
+        })
     }
 
+    /// The read pool: for queries. A write here still works (SQLite's busy timeout applies)
+    /// but competes with [`Store::writer`] for the lock, so changes belong on the writer.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// The only connection that changes the database: begin write transactions here. Never
+    /// ask for it while holding it (e.g. inside one of its transactions): that waits forever.
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// Runs `job` on the writer in a group commit with other queued jobs (see [`group`]);
+    /// resolves after the commit that holds its writes. For small, frequent writes such as
+    /// webhooks: it saves each its own transaction and its wait for the connection.
+    pub async fn write<T, F>(&self, job: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> group::BoxFuture<'c, Result<T>>
+            + Send
+            + 'static,
+    {
+        self.group.write(job).await
     }
 
     /// Waits for connections in use to be returned, then closes them (checkpointing the WAL).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

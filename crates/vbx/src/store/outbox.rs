@@ -79,6 +79,31 @@ pub async fn enqueue(
     .op("enqueue")
 }
 
+/// Whether [`claim_due`] would find anything: a read, so an idle worker's poll takes no write
+/// lock.
+pub async fn any_due(exec: impl SqliteExecutor<'_>, kinds: &[&str], now_ms: i64) -> Result<bool> {
+    if kinds.is_empty() {
+        return Ok(false);
+    }
+    let mut sql =
+        QueryBuilder::<Sqlite>::new("SELECT EXISTS (SELECT 1 FROM outbox WHERE kind IN (");
+    let mut kinds_list = sql.separated(", ");
+    for kind in kinds {
+        kinds_list.push_bind(*kind);
+    }
+    sql.push(") AND ((status = 'pending' AND next_attempt_at <= ")
+        .push_bind(now_ms)
+        .push(") OR (status = 'sending' AND updated_at <= ")
+        .push_bind(now_ms.saturating_sub(SENDING_LEASE_MS))
+        .push(")))");
+    let found: bool = sql
+        .build_query_scalar()
+        .fetch_one(exec)
+        .await
+        .op("any_due")?;
+    Ok(found)
+}
+
 /// Atomically marks up to `limit` due rows of the given kinds as `sending` and returns them,
 /// oldest due first. Due: `pending` with `next_attempt_at <= now_ms`, or `sending` for longer
 /// than [`SENDING_LEASE_MS`] (its worker crashed; the lost attempt is counted).
@@ -329,6 +354,40 @@ mod tests {
         assert_eq!(ids(&reclaimed), [id]);
         assert_eq!(reclaimed[0].attempts, 1, "the lost attempt is counted");
         assert_eq!(reclaimed[0].updated_at, T0 + SENDING_LEASE_MS);
+    }
+
+    #[tokio::test]
+    async fn any_due_sees_exactly_what_claim_due_would_take() {
+        let (_dir, store) = store().await;
+        let pool = store.pool();
+        assert!(!any_due(pool, &["sms"], T0).await.unwrap());
+        enqueue(pool, "xmpp", &json!({}), None, T0).await.unwrap();
+        let sms = enqueue(pool, "sms", &json!({}), None, T0 + 10)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            !any_due(pool, &["sms"], T0 + 9).await.unwrap(),
+            "not yet due"
+        );
+        assert!(!any_due(pool, &[], T0 + 10).await.unwrap());
+        assert!(any_due(pool, &["email", "sms"], T0 + 10).await.unwrap());
+
+        assert_eq!(
+            ids(&claim_due(pool, &["sms"], T0 + 10, 10).await.unwrap()),
+            [sms]
+        );
+        assert!(!any_due(pool, &["sms"], T0 + 10).await.unwrap(), "claimed");
+        assert!(
+            any_due(pool, &["sms"], T0 + 10 + SENDING_LEASE_MS)
+                .await
+                .unwrap(),
+            "a lapsed lease is due again"
+        );
+        mark_sent(pool, sms, None, T0 + 20).await.unwrap();
+        assert!(!any_due(pool, &["sms"], T0 + 10 * SENDING_LEASE_MS)
+            .await
+            .unwrap());
     }
 
     #[tokio::test]

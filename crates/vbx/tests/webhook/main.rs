@@ -2,6 +2,7 @@
 //! requests. A golden table covers every step, every device, the outgoing call, the SMS relay
 //! (`relay.rs`), escaping, and every error status.
 
+mod concurrent;
 mod harness;
 mod relay;
 
