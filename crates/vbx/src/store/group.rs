@@ -134,3 +134,55 @@ async fn run_batch(
     }
     tx.commit().await
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::store::relay::{relay_target, set_relay_target};
+    use crate::store::test_support::store;
+    use crate::store::{Store, StoreError};
+
+    async fn set_then(store: &Store, device: &str, fail: bool) -> super::Result<()> {
+        let device = device.to_owned();
+        store
+            .write(move |conn| {
+                Box::pin(async move {
+                    set_relay_target(&mut *conn, &device, "+15550001111", 1_000).await?;
+                    if fail {
+                        return Err(StoreError::Batch {
+                            op: "test job",
+                            message: "refused".into(),
+                        });
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_failing_job_undoes_only_its_own_writes_and_gets_its_own_error() {
+        let (_dir, store) = store().await;
+        let (a, b, c) = tokio::join!(
+            set_then(&store, "a", false),
+            set_then(&store, "b", true),
+            set_then(&store, "c", false),
+        );
+        assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
+        assert!(b.unwrap_err().to_string().contains("refused"));
+        let pool = store.pool();
+        assert!(relay_target(pool, "a").await.unwrap().is_some());
+        assert_eq!(relay_target(pool, "b").await.unwrap(), None);
+        assert!(relay_target(pool, "c").await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_job_is_answered_only_once_its_write_is_readable_elsewhere() {
+        let (_dir, store) = store().await;
+        for i in 0..20 {
+            let device = format!("device{i}");
+            set_then(&store, &device, false).await.unwrap();
+            // The read pool is another connection: it sees only committed data.
+            assert!(relay_target(store.pool(), &device).await.unwrap().is_some());
+        }
+    }
+}

@@ -240,6 +240,7 @@ mod tests {
         for _ in 0..3 {
             conns.push(store.pool().acquire().await.unwrap());
         }
+        conns.push(store.writer().acquire().await.unwrap());
         for conn in &mut conns {
             let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
                 .fetch_one(&mut **conn)
