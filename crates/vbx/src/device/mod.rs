@@ -23,6 +23,8 @@ struct Inner {
     browser_tabs: HashMap<String, usize>,
     /// XMPP device name → target available.
     xmpp: HashMap<String, bool>,
+    /// Device name → why it cannot connect right now (e.g. a refused XMPP secret).
+    errors: HashMap<String, String>,
 }
 
 impl LivePresence {
@@ -52,6 +54,19 @@ impl LivePresence {
         });
     }
 
+    /// Records (or, with `None`, clears) why a device cannot connect.
+    pub fn set_device_error(&self, device: &str, error: Option<String>) {
+        self.with(|i| match error {
+            Some(e) => i.errors.insert(device.to_owned(), e),
+            None => i.errors.remove(device),
+        });
+    }
+
+    /// Why a device cannot connect right now, if it cannot.
+    pub fn device_error(&self, device: &str) -> Option<String> {
+        self.with(|i| i.errors.get(device).cloned())
+    }
+
     pub fn set_xmpp(&self, device: &str, online: bool) {
         self.with(|i| i.xmpp.insert(device.to_owned(), online));
     }
@@ -78,6 +93,19 @@ mod tests {
             identity: "vbx".into(),
             ignored: vec![],
         }
+    }
+
+    #[test]
+    fn a_device_error_is_kept_until_cleared() {
+        let presence = LivePresence::new();
+        assert_eq!(presence.device_error("jabber"), None);
+        presence.set_device_error("jabber", Some("secret refused".into()));
+        assert_eq!(
+            presence.device_error("jabber").as_deref(),
+            Some("secret refused")
+        );
+        presence.set_device_error("jabber", None);
+        assert_eq!(presence.device_error("jabber"), None);
     }
 
     #[test]

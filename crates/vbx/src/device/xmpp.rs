@@ -547,6 +547,20 @@ pub fn spawn_all(
             config.contacts.clone(),
         );
         statuses.push((name.clone(), device.status()));
+        // The status endpoint shows why the component cannot connect (e.g. a refused secret).
+        let mut status = device.status();
+        let (shown, device_name, mut status_stop) = (presence.clone(), name.clone(), stop.clone());
+        workers.spawn(async move {
+            loop {
+                let error = status.borrow_and_update().last_error.clone();
+                shown.set_device_error(&device_name, error);
+                tokio::select! {
+                    changed = status.changed() => if changed.is_err() { break },
+                    _ = status_stop.changed() => break,
+                }
+            }
+            "XMPP status"
+        });
         let stop = stop.clone();
         workers.spawn(async move {
             device.run(stop).await;

@@ -38,7 +38,11 @@ pub async fn show(State(state): State<AppState>, _user: User) -> Result<Json<Val
             Device::Xmpp(_) => crate::record::XMPP,
             Device::Browser { .. } | Device::Sms { .. } => continue,
         };
-        if let Some(error) = crate::device::email::last_outbox_error(pool, kind, name).await? {
+        if let Some(error) = state.live.device_error(name) {
+            entry["last_error"] = json!({ "message": error, "at": null, "gave_up": false });
+        } else if let Some(error) =
+            crate::device::email::last_outbox_error(pool, kind, name).await?
+        {
             entry["last_error"] = json!({
                 "message": error.message,
                 "at": error.at_ms,
