@@ -11,12 +11,19 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::config::Config;
+use crate::config::{AuthMode, Config};
 use crate::device::LivePresence;
 use crate::event::EventHub;
+use crate::health::{TwilioHealth, TwilioProbe};
+use crate::http::auth::{self, AuthState};
 use crate::http::{self, AppState};
 use crate::sender::SmsSender;
-use crate::store::Store;
+use crate::store::{contact, event, now_ms, session, Store};
+
+/// Events older than this are not replayed; a tab away longer reloads.
+const EVENT_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+/// How long Twilio may go without a REST call before the probe asks it something.
+const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 pub struct App {
     listener: TcpListener,
@@ -26,11 +33,37 @@ pub struct App {
 
 impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "listening on {} (server.listen or --listen)",
+                    config.server.listen
+                )
+            })?;
+        Self::build_on(config, listener).await
+    }
+
+    /// [`App::build`] on a listener the caller bound (tests that must know the port before
+    /// the configuration is final, e.g. to make it the public URL).
+    pub async fn build_on(config: Config, listener: TcpListener) -> anyhow::Result<App> {
         if config.server.insecure_skip_signature {
             tracing::warn!(
                 "server.insecure_skip_signature is on: anyone who can reach /flow can drive \
                  your Twilio number. Turn it off outside of local experiments."
             );
+        }
+        match &config.server.auth {
+            AuthMode::Login if config.users.is_empty() => tracing::warn!(
+                "no [[users]] in the configuration: nobody can log in to the web app; \
+                 add one with `vbx user add NAME --config FILE`"
+            ),
+            AuthMode::Login => {}
+            AuthMode::Proxy { header } => tracing::warn!(
+                header = %header,
+                "server.auth = \"proxy\": vbx trusts this header to name the user; only the \
+                 proxy may be able to reach vbx"
+            ),
         }
         let store = Store::open(&config.server.data_dir)
             .await
@@ -40,20 +73,17 @@ impl App {
                     config.server.data_dir.display()
                 )
             })?;
-        let listener = TcpListener::bind(config.server.listen)
-            .await
-            .with_context(|| {
-                format!(
-                    "listening on {} (server.listen or --listen)",
-                    config.server.listen
-                )
-            })?;
+        let csrf_key = prepare_store(&store, &config).await?;
         let presence = LivePresence::new();
         let state = AppState {
+            twilio: twilio_client(&config)?,
             config: Arc::new(config),
             store,
             presence: Arc::new(presence.clone()),
+            live: presence.clone(),
             events: EventHub::default(),
+            health: TwilioHealth::new(),
+            auth: Arc::new(AuthState::new(csrf_key.into_bytes())),
         };
         Ok(App {
             listener,
@@ -93,30 +123,58 @@ impl App {
             &mut workers,
             &workers_stop,
         );
-        let sender = SmsSender {
+        let syncer = crate::sync::Syncer::new(
+            twilio_client(&self.state.config)?,
+            self.state.store.clone(),
+            self.state.events.clone(),
+        );
+        let stop = workers_stop.clone();
+        workers.spawn(async move {
+            syncer.run(stop).await;
+            "Twilio sync"
+        });
+        let media = crate::inbound_media::MediaFetcher {
             client: twilio_client(&self.state.config)?,
             store: self.state.store.clone(),
             events: self.state.events.clone(),
-            status_callback: Some(format!(
-                "{}/flow/status/message",
-                self.state
-                    .config
-                    .server
-                    .public_url
-                    .as_str()
-                    .trim_end_matches('/')
-            )),
+            data_dir: self.state.config.server.data_dir.clone(),
+        };
+        let stop = workers_stop.clone();
+        workers.spawn(async move {
+            media.run(stop).await;
+            "media download"
+        });
+        let sender = SmsSender {
+            client: self.state.twilio.clone(),
+            store: self.state.store.clone(),
+            events: self.state.events.clone(),
+            status_callback: Some(self.state.config.server.url_for("/flow/status/message")),
+            health: self.state.health.clone(),
         };
         workers.spawn(async move {
             sender.run(workers_stop).await;
             "SMS sender"
         });
+        let probe = TwilioProbe {
+            client: self.state.twilio.clone(),
+            health: self.state.health.clone(),
+            number: self.state.config.twilio.number.to_string(),
+            every: PROBE_EVERY,
+        };
+        let probe_stop = stop_workers.subscribe();
+        workers.spawn(async move {
+            probe.run(probe_stop).await;
+            "Twilio probe"
+        });
 
         let router = http::router(self.state.clone());
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP");
+        let served = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP");
         let _ = stop_workers.send(true);
         while let Some(done) = workers.join_next().await {
             match done {
@@ -129,6 +187,28 @@ impl App {
         tracing::info!("vbx stopped");
         Ok(())
     }
+}
+
+/// Brings the store in line with the configuration at start: contacts seeded, sessions of
+/// removed users and expired sessions gone, old events pruned. Returns the proxy mode's CSRF
+/// key (made once, kept in the store).
+async fn prepare_store(store: &Store, config: &Config) -> anyhow::Result<String> {
+    let now = now_ms();
+    let contacts: Vec<(String, String)> = config
+        .contacts
+        .iter()
+        .map(|(number, name)| (number.to_string(), name.clone()))
+        .collect();
+    contact::seed(store.pool(), &contacts, now)
+        .await
+        .context("seeding contacts from [contacts]")?;
+    let names: Vec<String> = config.users.iter().map(|u| u.name.clone()).collect();
+    session::delete_expired(store.pool(), now).await?;
+    if matches!(config.server.auth, AuthMode::Login) {
+        session::delete_users_except(store.pool(), &names).await?;
+    }
+    event::prune(store.pool(), now.saturating_sub(EVENT_RETENTION_MS)).await?;
+    Ok(session::app_secret(store.pool(), "proxy_csrf_key", &auth::new_token()).await?)
 }
 
 /// The REST client for the configured account (or the simulator, through `api_base`).

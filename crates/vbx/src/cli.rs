@@ -1,12 +1,14 @@
-//! The command line: `vbx serve`, `vbx check`, `vbx import-flows`. Kept apart from `main.rs`
-//! so tests can run each command and read what it prints.
+//! The command line: `vbx serve`, `vbx check`, `vbx import-flows`, `vbx send-test-email`,
+//! `vbx user add`, `vbx passwd`. Kept apart from `main.rs` so tests can run each command and
+//! read what it prints.
 
-use std::io::Write;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::user::{set_password_hash_in_file, UserChange};
 use crate::config::{self, LoadError, Overrides};
 
 #[derive(Debug, Parser)]
@@ -34,9 +36,52 @@ pub enum Command {
         /// The old program's flow file.
         file: PathBuf,
     },
+    /// Point the number's webhooks and the TwiML App at `public_url`, create an API key if
+    /// none is configured, and print what changed.
+    Setup(Serve),
+    /// Check that Twilio and the configuration agree, and print how to fix what does not.
+    Doctor(Serve),
     /// Print a commented example configuration.
     ExampleConfig,
+    /// Send a test email through an email device's SMTP settings, explaining any failure.
+    SendTestEmail {
+        /// The configuration (TOML, or an old Python flow file).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The email device to test (needed when there are several).
+        #[arg(long)]
+        device: Option<String>,
+    },
+    /// Manage who may log in to the web app.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Change a user's password (prompts twice; reads two lines when stdin is not a terminal).
+    Passwd {
+        /// The user's name.
+        name: String,
+        /// The configuration file to update (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
 }
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (prompts for the password twice; reads two lines when stdin is not a
+    /// terminal) and write its argon2id hash into the configuration.
+    Add {
+        /// The user's name: letters, digits, `.`, `_`, `-`, `@`.
+        name: String,
+        /// The configuration file to update (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+}
+
+/// Shortest password `vbx user add` and `vbx passwd` accept.
+pub const MIN_PASSWORD_CHARS: usize = 8;
 
 #[derive(Debug, Args)]
 pub struct Serve {
@@ -82,9 +127,212 @@ pub fn main() -> ExitCode {
         Command::Serve(serve) => run_serve(&serve),
         Command::Check { config } => check(&config, &process_env, stdout, stderr),
         Command::ImportFlows { file } => import_flows(&file, stdout, stderr),
+        Command::Setup(args) => run_twilio_command(&args, TwilioCommand::Setup, stdout, stderr),
+        Command::Doctor(args) => run_twilio_command(&args, TwilioCommand::Doctor, stdout, stderr),
         Command::ExampleConfig => {
             let _ = stdout.write_all(config::EXAMPLE.as_bytes());
             ExitCode::SUCCESS
+        }
+        Command::SendTestEmail { config, device } => {
+            send_test_email(&config, device.as_deref(), &process_env, stdout, stderr)
+        }
+        Command::User {
+            command: UserCommand::Add { name, config },
+        } => set_password(
+            &config,
+            &name,
+            UserChange::Add,
+            &mut prompt(),
+            stdout,
+            stderr,
+        ),
+        Command::Passwd { name, config } => set_password(
+            &config,
+            &name,
+            UserChange::ChangePassword,
+            &mut prompt(),
+            stdout,
+            stderr,
+        ),
+    }
+}
+
+/// Asks for a password without echo on a terminal; otherwise reads a line of stdin, so
+/// scripts and tests can pipe it.
+fn prompt() -> impl FnMut(&str) -> std::io::Result<String> {
+    let tty = std::io::stdin().is_terminal();
+    move |question: &str| {
+        if tty {
+            rpassword::prompt_password(question)
+        } else {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+        }
+    }
+}
+
+/// `vbx send-test-email`: exit 0 once the SMTP server took the test email, or 1 with what
+/// went wrong and a hint.
+pub fn send_test_email(
+    path: &Path,
+    device: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let config = match config::load(path, &Overrides::default(), env) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "{}: {}", path.display(), describe(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let (name, email) = match email_device(&config, device) {
+        Ok(found) => found,
+        Err(problem) => {
+            let _ = writeln!(err, "{}: {problem}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(crate::device::email::send_test_email(email)) {
+        Ok(()) => {
+            let _ = writeln!(
+                out,
+                "Sent a test email from {} to {} through {}:{} (device `{name}`); check that \
+                 inbox.",
+                email.from, email.to, email.smtp_host, email.smtp_port
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problem) => {
+            let env_name: String = name
+                .chars()
+                .map(|c| {
+                    if c == '-' {
+                        '_'
+                    } else {
+                        c.to_ascii_uppercase()
+                    }
+                })
+                .collect();
+            let problem = problem.replace("<NAME>", &env_name);
+            let _ = writeln!(err, "device `{name}`: {problem}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The email device called `name`, or the only one.
+fn email_device<'a>(
+    config: &'a config::Config,
+    name: Option<&str>,
+) -> Result<(&'a str, &'a config::Email), String> {
+    let emails: Vec<(&str, &config::Email)> = config
+        .devices
+        .iter()
+        .filter_map(|(n, d)| match d {
+            config::Device::Email(e) => Some((n.as_str(), e)),
+            _ => None,
+        })
+        .collect();
+    let names = || {
+        emails
+            .iter()
+            .map(|(n, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (name, emails.as_slice()) {
+        (None, []) => Err("there is no email device in [devices]".to_owned()),
+        (None, [only]) => Ok(*only),
+        (None, _) => Err(format!(
+            "there are several email devices ({}); choose one with --device",
+            names()
+        )),
+        (Some(name), _) => emails
+            .iter()
+            .find(|(n, _)| *n == name)
+            .copied()
+            .ok_or_else(|| {
+                if emails.is_empty() {
+                    format!("`{name}` is not an email device, and there is none in [devices]")
+                } else {
+                    format!(
+                        "`{name}` is not an email device; email devices: {}",
+                        names()
+                    )
+                }
+            }),
+    }
+}
+
+/// `vbx user add` / `vbx passwd`: asks for the password twice, hashes it (argon2id) and
+/// writes the hash into the configuration file, keeping the rest of the file as it is.
+pub fn set_password(
+    path: &Path,
+    name: &str,
+    change: UserChange,
+    ask: &mut dyn FnMut(&str) -> std::io::Result<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    if !config::user::is_valid_name(name) {
+        let _ = writeln!(
+            err,
+            "`{name}` is not a user name: {}",
+            config::user::NAME_RULE
+        );
+        return ExitCode::FAILURE;
+    }
+    let (first, second) = match (ask("Password: "), ask("Again: ")) {
+        (Ok(first), Ok(second)) => (first, second),
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = writeln!(err, "cannot read the password: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if first != second {
+        let _ = writeln!(err, "the two passwords differ; nothing changed");
+        return ExitCode::FAILURE;
+    }
+    if first.chars().count() < MIN_PASSWORD_CHARS {
+        let _ = writeln!(
+            err,
+            "the password is shorter than {MIN_PASSWORD_CHARS} characters; nothing changed"
+        );
+        return ExitCode::FAILURE;
+    }
+    let hash = match crate::http::auth::hash_password(&first) {
+        Ok(hash) => hash,
+        Err(e) => {
+            let _ = writeln!(err, "cannot hash the password: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match set_password_hash_in_file(path, name, &hash, change) {
+        Ok(()) => {
+            let done = match change {
+                UserChange::Add => "added",
+                UserChange::ChangePassword => "has a new password",
+            };
+            let _ = writeln!(
+                out,
+                "{name} {done} in {}; restart vbx for it to take effect.",
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "{}: {e}", path.display());
+            ExitCode::FAILURE
         }
     }
 }
@@ -141,6 +389,80 @@ pub fn import_flows(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> Ex
             ExitCode::FAILURE
         }
     }
+}
+
+/// `vbx setup`: the report on stdout; exit 1 (with the error on stderr) if setup failed.
+pub async fn setup(config: &config::Config, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let client = match crate::app::twilio_client(config) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "vbx setup: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match crate::setup::setup(config, &client).await {
+        Ok(report) => {
+            let _ = out.write_all(report.render().as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "vbx setup: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `vbx doctor`: every finding with its fix on stdout; exit 1 if any check failed.
+pub async fn doctor(config: &config::Config, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let client = match crate::app::twilio_client(config) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "vbx doctor: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let findings = crate::doctor::doctor(config, &client).await;
+    let _ = out.write_all(crate::doctor::render(&findings).as_bytes());
+    if findings.iter().all(|f| f.ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum TwilioCommand {
+    Setup,
+    Doctor,
+}
+
+/// Loads the configuration and runs a command that talks to Twilio.
+fn run_twilio_command(
+    args: &Serve,
+    command: TwilioCommand,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let config = match config::load(&args.config, &args.overrides.to_overrides(), &process_env) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(err, "{}: {}", args.config.display(), describe(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        match command {
+            TwilioCommand::Setup => setup(&config, out, err).await,
+            TwilioCommand::Doctor => doctor(&config, out, err).await,
+        }
+    })
 }
 
 fn init_tracing() {

@@ -8,10 +8,30 @@ use tokio::sync::broadcast;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    Call { sid: String },
-    Message { sid: String },
-    Recording { sid: String, call_sid: String },
-    Outbox { id: i64 },
+    Call {
+        sid: String,
+    },
+    Message {
+        sid: String,
+    },
+    Recording {
+        sid: String,
+        call_sid: String,
+    },
+    Outbox {
+        id: i64,
+    },
+    /// Outbound work was queued; workers of that kind claim it without waiting for their poll.
+    Queued {
+        kind: String,
+        id: i64,
+    },
+    /// A frame for the browsers' WebSockets: a stored event (`cursor` is its id in the
+    /// `events` table) or presence (no cursor; never stored).
+    Feed {
+        cursor: Option<i64>,
+        frame: String,
+    },
 }
 
 #[derive(Debug, Clone)]

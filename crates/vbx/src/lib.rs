@@ -5,11 +5,16 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod device;
+pub mod doctor;
 pub mod event;
 pub mod flow;
+pub mod health;
 pub mod http;
+pub mod inbound_media;
 pub mod record;
 pub mod sender;
+pub mod setup;
 pub mod store;
+pub mod sync;
 
 pub use app::App;

@@ -1,5 +1,6 @@
-//! What the webhooks write: each event with the work its flow asked for, in one transaction,
-//! then an event on the hub. Webhook handlers call these and nothing else of the store.
+//! What the webhooks write: each event with the work its flow asked for and the browser's
+//! feed entry, in one transaction, then the hub. Webhook handlers call these and nothing else
+//! of the store.
 
 use anyhow::Context as _;
 use serde_json::json;
@@ -10,15 +11,46 @@ use twilio::webhook::{
 };
 
 use crate::config::Alias;
-use crate::event::Event;
+use crate::event::{Event, EventHub};
 use crate::flow::{Effect, MessageOutcome, VoiceOutcome};
 use crate::http::AppState;
+use crate::store::event::{self as feed, EventRow};
 use crate::store::{self, call, message, now_ms, outbox, recording, relay};
 
 /// Outbox kinds.
 pub const SMS: &str = "sms";
 pub const EMAIL: &str = "email";
 pub const XMPP: &str = "xmpp";
+
+/// What a committed transaction tells the hub: feed rows for the browsers, queued work for
+/// the workers.
+#[derive(Debug, Default)]
+pub struct Published {
+    pub feed: Vec<EventRow>,
+    pub queued: Vec<(&'static str, i64)>,
+}
+
+impl Published {
+    pub fn push(&mut self, row: Option<EventRow>) {
+        self.feed.extend(row);
+    }
+
+    /// Call after the commit only: the rows must be readable by whoever replays them.
+    pub fn publish(self, events: &EventHub) {
+        for row in self.feed {
+            events.publish(Event::Feed {
+                cursor: Some(row.id),
+                frame: row.frame(),
+            });
+        }
+        for (kind, id) in self.queued {
+            events.publish(Event::Queued {
+                kind: kind.to_owned(),
+                id,
+            });
+        }
+    }
+}
 
 pub async fn incoming_call(
     state: &AppState,
@@ -27,11 +59,13 @@ pub async fn incoming_call(
     outcome: &VoiceOutcome,
 ) -> anyhow::Result<()> {
     let now = now_ms();
+    let mut out = Published::default();
     let mut tx = state.store.pool().begin().await?;
-    call::record_call(
+    let sid = incoming.call_sid.to_string();
+    let new = call::record_call(
         &mut *tx,
         &call::NewCall {
-            sid: incoming.call_sid.to_string(),
+            sid: sid.clone(),
             account_sid: incoming.account_sid.to_string(),
             from: incoming.from.clone(),
             to: incoming.to.clone(),
@@ -43,12 +77,14 @@ pub async fn incoming_call(
         },
     )
     .await?;
+    if new {
+        out.push(feed::call_changed(&mut tx, &sid, now).await?);
+    }
     let key = format!("call:{}:{alias}", incoming.call_sid);
-    apply_effects(state, &mut tx, &key, &outcome.effects, now).await?;
+    apply_effects(state, &mut tx, &key, &outcome.effects, now, &mut out).await?;
     tx.commit().await.context("committing an incoming call")?;
-    state.events.publish(Event::Call {
-        sid: incoming.call_sid.to_string(),
-    });
+    state.events.publish(Event::Call { sid });
+    out.publish(&state.events);
     Ok(())
 }
 
@@ -57,9 +93,11 @@ pub async fn effects(state: &AppState, key: &str, effects: &[Effect]) -> anyhow:
     if effects.is_empty() {
         return Ok(());
     }
+    let mut out = Published::default();
     let mut tx = state.store.pool().begin().await?;
-    apply_effects(state, &mut tx, key, effects, now_ms()).await?;
+    apply_effects(state, &mut tx, key, effects, now_ms(), &mut out).await?;
     tx.commit().await.context("committing a flow's work")?;
+    out.publish(&state.events);
     Ok(())
 }
 
@@ -71,6 +109,7 @@ pub async fn record_action(
     outcome: &VoiceOutcome,
 ) -> anyhow::Result<()> {
     let now = now_ms();
+    let mut out = Published::default();
     let mut tx = state.store.pool().begin().await?;
     if let (Some(sid), Some(url)) = (&action.recording_sid, &action.recording_url) {
         recording::upsert_recording(
@@ -85,9 +124,10 @@ pub async fn record_action(
             },
         )
         .await?;
+        out.push(feed::voicemail_changed(&mut tx, sid.as_str(), now).await?);
     }
     let key = format!("record:{}:{alias}:{step}", action.call_sid);
-    apply_effects(state, &mut tx, &key, &outcome.effects, now).await?;
+    apply_effects(state, &mut tx, &key, &outcome.effects, now, &mut out).await?;
     tx.commit().await.context("committing a recording")?;
     if let Some(sid) = &action.recording_sid {
         state.events.publish(Event::Recording {
@@ -95,6 +135,7 @@ pub async fn record_action(
             call_sid: action.call_sid.to_string(),
         });
     }
+    out.publish(&state.events);
     Ok(())
 }
 
@@ -108,11 +149,13 @@ pub async fn incoming_message(
     outcome: &MessageOutcome,
 ) -> anyhow::Result<()> {
     let now = now_ms();
+    let mut out = Published::default();
     let mut tx = state.store.pool().begin().await?;
-    message::record_message(
+    let sid = text.message_sid.to_string();
+    let new = message::record_message(
         &mut *tx,
         &message::NewMessage {
-            sid: text.message_sid.to_string(),
+            sid: sid.clone(),
             account_sid: text.account_sid.to_string(),
             from: text.from.clone(),
             to: text.to.clone(),
@@ -135,101 +178,160 @@ pub async fn incoming_message(
         },
     )
     .await?;
+    if new {
+        out.push(feed::message_changed(&mut tx, &sid, now).await?);
+        let hidden = state.config.hidden_numbers();
+        out.push(Some(
+            feed::unread_changed(&mut tx, &text.from, &hidden, now).await?,
+        ));
+    }
     let key = format!("msg:{}", text.message_sid);
-    apply_effects(state, &mut tx, &key, &outcome.effects, now).await?;
+    apply_effects(state, &mut tx, &key, &outcome.effects, now, &mut out).await?;
     tx.commit()
         .await
         .context("committing an incoming message")?;
-    state.events.publish(Event::Message {
-        sid: text.message_sid.to_string(),
-    });
+    state.events.publish(Event::Message { sid });
+    out.publish(&state.events);
     Ok(())
 }
 
 pub async fn call_status(state: &AppState, update: &CallStatusCallback) {
-    let result = call::apply_call_status(
-        state.store.pool(),
-        &call::CallStatusUpdate {
-            sid: update.call_sid.to_string(),
-            account_sid: update
-                .params
-                .get("AccountSid")
-                .unwrap_or_default()
-                .to_owned(),
-            status: update.call_status.as_str().to_owned(),
-            sequence: update.sequence_number,
-            duration_s: update.call_duration.map(i64::from),
-            timestamp_ms: now_ms(),
-            from: update.from.clone(),
-            to: update.to.clone(),
-            direction: update.direction.clone().unwrap_or_default(),
-            parent_sid: update.parent_call_sid.as_ref().map(ToString::to_string),
-        },
-    )
+    let now = now_ms();
+    let sid = update.call_sid.to_string();
+    let result = async {
+        let mut tx = state.store.pool().begin().await?;
+        let changed = call::apply_call_status(
+            &mut *tx,
+            &call::CallStatusUpdate {
+                sid: sid.clone(),
+                account_sid: update
+                    .params
+                    .get("AccountSid")
+                    .unwrap_or_default()
+                    .to_owned(),
+                status: update.call_status.as_str().to_owned(),
+                sequence: update.sequence_number,
+                duration_s: update.call_duration.map(i64::from),
+                timestamp_ms: now,
+                from: update.from.clone(),
+                to: update.to.clone(),
+                direction: update.direction.clone().unwrap_or_default(),
+                parent_sid: update.parent_call_sid.as_ref().map(ToString::to_string),
+            },
+        )
+        .await?;
+        let mut out = Published::default();
+        if changed {
+            out.push(feed::call_changed(&mut tx, &sid, now).await?);
+        }
+        tx.commit().await?;
+        anyhow::Ok((changed, out))
+    }
     .await;
-    match result {
-        Ok(true) => state.events.publish(Event::Call {
-            sid: update.call_sid.to_string(),
-        }),
-        Ok(false) => {}
-        Err(e) => tracing::error!(error = %e, sid = %update.call_sid, "storing a call status"),
+    if settle(state, "storing a call status", &sid, result) == Some(true) {
+        state.events.publish(Event::Call { sid });
     }
 }
 
 pub async fn message_status(state: &AppState, update: &MessageStatusCallback) {
-    let result = message::apply_message_status(
-        state.store.pool(),
-        update.message_sid.as_str(),
-        update.message_status.as_str(),
-        update.error_code.map(i64::from),
-        update.params.get("ErrorMessage"),
-        now_ms(),
-    )
-    .await;
-    match result {
-        Ok(true) => state.events.publish(Event::Message {
-            sid: update.message_sid.to_string(),
-        }),
-        Ok(false) => {}
-        Err(e) => {
-            tracing::error!(error = %e, sid = %update.message_sid, "storing a message status")
+    let now = now_ms();
+    let sid = update.message_sid.to_string();
+    let result = async {
+        let mut tx = state.store.pool().begin().await?;
+        let changed = message::apply_message_status(
+            &mut *tx,
+            &sid,
+            update.message_status.as_str(),
+            update.error_code.map(i64::from),
+            update.params.get("ErrorMessage"),
+            now,
+        )
+        .await?;
+        let mut out = Published::default();
+        if changed {
+            out.push(feed::message_changed(&mut tx, &sid, now).await?);
         }
+        tx.commit().await?;
+        anyhow::Ok((changed, out))
+    }
+    .await;
+    if settle(state, "storing a message status", &sid, result) == Some(true) {
+        state.events.publish(Event::Message { sid });
     }
 }
 
 pub async fn recording_status(state: &AppState, update: &RecordingStatusCallback) {
-    let result = recording::upsert_recording(
-        state.store.pool(),
-        &recording::RecordingUpdate {
-            sid: update.recording_sid.to_string(),
-            call_sid: update.call_sid.to_string(),
-            url: update.recording_url.clone(),
-            duration_s: update.recording_duration.map(i64::from),
-            status: update.recording_status.clone(),
-            now_ms: now_ms(),
-        },
-    )
+    let now = now_ms();
+    let sid = update.recording_sid.to_string();
+    let result = async {
+        let mut tx = state.store.pool().begin().await?;
+        recording::upsert_recording(
+            &mut *tx,
+            &recording::RecordingUpdate {
+                sid: sid.clone(),
+                call_sid: update.call_sid.to_string(),
+                url: update.recording_url.clone(),
+                duration_s: update.recording_duration.map(i64::from),
+                status: update.recording_status.clone(),
+                now_ms: now,
+            },
+        )
+        .await?;
+        let mut out = Published::default();
+        out.push(feed::voicemail_changed(&mut tx, &sid, now).await?);
+        tx.commit().await?;
+        anyhow::Ok(((), out))
+    }
     .await;
-    match result {
-        Ok(()) => state.events.publish(Event::Recording {
-            sid: update.recording_sid.to_string(),
+    if settle(state, "storing a recording", &sid, result).is_some() {
+        state.events.publish(Event::Recording {
+            sid,
             call_sid: update.call_sid.to_string(),
-        }),
-        Err(e) => tracing::error!(error = %e, sid = %update.recording_sid, "storing a recording"),
+        });
     }
 }
 
 pub async fn transcription(state: &AppState, update: &TranscriptionCallback) {
-    let result = recording::set_transcription(
-        state.store.pool(),
-        update.recording_sid.as_str(),
-        update.transcription_text.as_deref(),
-        &update.transcription_status,
-        now_ms(),
-    )
+    let now = now_ms();
+    let sid = update.recording_sid.to_string();
+    let result = async {
+        let mut tx = state.store.pool().begin().await?;
+        let known = recording::set_transcription(
+            &mut *tx,
+            &sid,
+            update.transcription_text.as_deref(),
+            &update.transcription_status,
+            now,
+        )
+        .await?;
+        let mut out = Published::default();
+        if known {
+            out.push(feed::voicemail_changed(&mut tx, &sid, now).await?);
+        }
+        tx.commit().await?;
+        anyhow::Ok(((), out))
+    }
     .await;
-    if let Err(e) = result {
-        tracing::error!(error = %e, sid = %update.recording_sid, "storing a transcription");
+    settle(state, "storing a transcription", &sid, result);
+}
+
+/// Publishes what a committed status callback produced. Twilio gets its answer whatever
+/// happens here, so a failure is logged and gives `None`.
+fn settle<T>(
+    state: &AppState,
+    what: &'static str,
+    sid: &str,
+    result: anyhow::Result<(T, Published)>,
+) -> Option<T> {
+    match result {
+        Ok((value, out)) => {
+            out.publish(&state.events);
+            Some(value)
+        }
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), sid, "{what}");
+            None
+        }
     }
 }
 
@@ -239,6 +341,7 @@ async fn apply_effects(
     key: &str,
     effects: &[Effect],
     now: i64,
+    out: &mut Published,
 ) -> Result<(), store::StoreError> {
     for (index, effect) in effects.iter().enumerate() {
         let key = format!("{key}:{index}");
@@ -253,7 +356,11 @@ async fn apply_effects(
                     "body": body,
                     "media": [],
                 });
-                outbox::enqueue(&mut **tx, SMS, &payload, Some(&key), now).await?;
+                if let Some(id) = outbox::enqueue(&mut **tx, SMS, &payload, Some(&key), now).await?
+                {
+                    out.push(feed::outbox_changed(tx, id, now).await?);
+                    out.queued.push((SMS, id));
+                }
             }
             Effect::Email { device, text } | Effect::Xmpp { device, text } => {
                 let kind = if matches!(effect, Effect::Email { .. }) {
@@ -268,7 +375,11 @@ async fn apply_effects(
                     "body": text.body,
                     "media": text.media,
                 });
-                outbox::enqueue(&mut **tx, kind, &payload, Some(&key), now).await?;
+                if let Some(id) =
+                    outbox::enqueue(&mut **tx, kind, &payload, Some(&key), now).await?
+                {
+                    out.queued.push((kind, id));
+                }
             }
         }
     }

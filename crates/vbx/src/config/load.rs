@@ -35,6 +35,9 @@ pub struct RawConfig {
     /// Number → name.
     #[serde(default)]
     pub contacts: toml::Table,
+    /// `[[users]]`.
+    #[serde(default)]
+    pub users: Vec<RawUser>,
     /// Problems met while reading `*_file` secrets; `validate` reports them with its own.
     #[serde(skip)]
     pub(super) problems: Vec<Problem>,
@@ -47,6 +50,18 @@ pub struct RawServer {
     pub public_url: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub insecure_skip_signature: Option<bool>,
+    /// `login` (default) or `proxy`.
+    pub auth: Option<String>,
+    /// The header a trusted proxy names the user in (`auth = "proxy"`).
+    pub proxy_header: Option<String>,
+}
+
+/// One `[[users]]` entry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUser {
+    pub name: Option<String>,
+    pub password_hash: Option<String>,
 }
 
 #[derive(Default, Deserialize)]

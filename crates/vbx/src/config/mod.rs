@@ -4,9 +4,10 @@
 
 pub mod legacy;
 mod load;
+pub mod user;
 mod validate;
 
-pub use load::{load, load_str, LoadError, Overrides, RawConfig, RawServer, RawTwilio};
+pub use load::{load, load_str, LoadError, Overrides, RawConfig, RawServer, RawTwilio, RawUser};
 pub use validate::{summary, validate, Problem};
 
 /// The commented example configuration (`vbx check` / docs point at it); a test proves it
@@ -32,8 +33,63 @@ pub struct Config {
     pub calls: BTreeMap<Alias, Vec<Step>>,
     /// Alias → steps of the message flow.
     pub messages: BTreeMap<Alias, Vec<Step>>,
-    /// Number → name.
+    /// Number → name. They seed the app's contacts table at start; the flow engine still
+    /// names senders from here.
     pub contacts: BTreeMap<PhoneNumber, String>,
+    /// The people who may log in to the web app (`[[users]]`).
+    pub users: Vec<User>,
+}
+
+impl Config {
+    pub fn user(&self, name: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.name == name)
+    }
+
+    /// Numbers the app's conversation list leaves out: the forwarding devices' own numbers
+    /// (their traffic is vbx relaying) and the browser's `ignored` numbers.
+    pub fn hidden_numbers(&self) -> Vec<String> {
+        let mut hidden: Vec<String> = self
+            .devices
+            .values()
+            .flat_map(|device| match device {
+                Device::Sms { number } => vec![number.to_string()],
+                Device::Browser { ignored, .. } => {
+                    ignored.iter().map(ToString::to_string).collect()
+                }
+                Device::Xmpp(_) | Device::Email(_) => Vec::new(),
+            })
+            .collect();
+        hidden.sort();
+        hidden.dedup();
+        hidden
+    }
+
+    /// The client identity of the first browser device: what the browser's Voice SDK
+    /// registers as and what its access tokens name.
+    pub fn browser_identity(&self) -> Option<&str> {
+        self.devices.values().find_map(|device| match device {
+            Device::Browser { identity, .. } => Some(identity.as_str()),
+            _ => None,
+        })
+    }
+}
+
+/// Someone who may log in. Only [`validate`] builds one, after checking that the hash is an
+/// argon2id PHC string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub password_hash: String,
+}
+
+/// How the web app knows who is there.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AuthMode {
+    /// vbx's own login page and session cookie.
+    #[default]
+    Login,
+    /// A reverse proxy authenticates and names the user in `header` (lowercase).
+    Proxy { header: String },
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +101,14 @@ pub struct Server {
     pub data_dir: PathBuf,
     /// Skip the `X-Twilio-Signature` check (logged loudly at every start).
     pub insecure_skip_signature: bool,
+    pub auth: AuthMode,
+}
+
+impl Server {
+    /// Whether browsers reach vbx over https, so cookies must be `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
 }
 
 impl Server {

@@ -4,6 +4,7 @@
 mod device;
 mod step;
 mod summary;
+mod user;
 mod value;
 
 use std::collections::BTreeMap;
@@ -65,6 +66,7 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<Problem>> {
         calls,
         messages,
         contacts,
+        users,
         problems,
     } = raw;
     let mut cx = Ctx { problems };
@@ -74,12 +76,13 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<Problem>> {
     let contacts = check_contacts(&mut cx, &contacts);
     let calls = step::flows(&mut cx, step::Flow::Calls, &calls, &devices);
     let messages = step::flows(&mut cx, step::Flow::Messages, &messages, &devices);
+    let users = user::users(&mut cx, &users);
 
     let devices: Option<BTreeMap<String, super::Device>> = devices
         .into_iter()
         .map(|(name, device)| device.map(|d| (name, d)))
         .collect();
-    match (server, twilio, devices, calls, messages, contacts) {
+    match (server, twilio, devices, calls, messages, contacts, users) {
         (
             Some(server),
             Some(twilio),
@@ -87,6 +90,7 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<Problem>> {
             Some(calls),
             Some(messages),
             Some(contacts),
+            Some(users),
         ) if cx.problems.is_empty() => Ok(Config {
             server,
             twilio,
@@ -94,6 +98,7 @@ pub fn validate(raw: RawConfig) -> Result<Config, Vec<Problem>> {
             calls,
             messages,
             contacts,
+            users,
         }),
         _ => {
             debug_assert!(!cx.problems.is_empty(), "a part failed without a problem");
@@ -134,11 +139,13 @@ fn check_server(cx: &mut Ctx, raw: &RawServer) -> Option<Server> {
             "set it to the directory where vbx keeps its database, e.g. \"./data\"",
         );
     }
+    let auth = user::auth_mode(cx, raw);
     Some(Server {
         listen: listen?,
         public_url: public_url?,
         data_dir,
         insecure_skip_signature: raw.insecure_skip_signature.unwrap_or(false),
+        auth: auth?,
     })
 }
 

@@ -3,6 +3,7 @@
 //! reports the target available. SMS numbers and email inboxes have no presence.
 
 pub mod xmpp;
+pub mod email;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

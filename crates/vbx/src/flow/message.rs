@@ -1,5 +1,5 @@
-//! Message flows: runs the steps of `messages[alias]` into messaging TwiML, and relays a text
-//! from a forwarding (SMS device) number to the last outside sender.
+//! Message flows: runs the steps of `messages[alias]` into messaging TwiML for a text from an
+//! outside number (texts from a forwarding number go through `relay.rs` instead).
 
 use twilio::twiml::{self, MessagingVerb};
 
@@ -66,31 +66,6 @@ pub fn run_message(
         }
     }
     Ok(out)
-}
-
-/// A text from a forwarding device's own number goes to that device's last outside sender.
-/// Without one there is nobody to relay to, and the owner gets a short help reply instead of
-/// the text being forwarded back to themselves.
-pub fn relay_from_device(req: &MessageRequest<'_>, target: Option<&str>) -> MessageOutcome {
-    let mut out = MessageOutcome::default();
-    let message = match target {
-        Some(target) => twiml::Message {
-            body: Some(req.body.to_owned()),
-            media: req.media.to_vec(),
-            to: Some(target.to_owned()),
-            ..Default::default()
-        },
-        None => twiml::Message {
-            body: Some(
-                "vbx: nobody to reply to yet. Texts sent to this number are forwarded here; \
-                 your reply goes to whoever texted last."
-                    .to_owned(),
-            ),
-            ..Default::default()
-        },
-    };
-    out.twiml.push(MessagingVerb::Message(message));
-    out
 }
 
 /// Delivers a text to the first usable device of a step. Returns whether one took it.

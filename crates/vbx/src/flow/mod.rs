@@ -3,9 +3,11 @@
 
 mod call;
 mod message;
+mod relay;
 
 pub use call::{resume_after_dial, resume_after_record, run_call, CallRequest, DialOutcome};
-pub use message::{relay_from_device, run_message, MessageRequest};
+pub use message::{run_message, MessageRequest};
+pub use relay::relay_from_device;
 
 use twilio::twiml::{MessagingResponse, VoiceResponse};
 

@@ -85,6 +85,7 @@ pub fn config() -> Config {
             public_url: "https://vbx.example.com".parse().expect("url"),
             data_dir: "data".into(),
             insecure_skip_signature: false,
+            auth: crate::config::AuthMode::Login,
         },
         twilio: Twilio {
             account_sid: AccountSid::parse("AC0123456789abcdef0123456789abcdef").expect("sid"),
@@ -99,6 +100,7 @@ pub fn config() -> Config {
         calls,
         messages,
         contacts,
+        users: Vec::new(),
     }
 }
 

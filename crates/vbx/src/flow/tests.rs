@@ -7,6 +7,8 @@ use super::testing::*;
 use super::*;
 use crate::config::{Action, Device, Email, Secret, SmtpSecurity, Xmpp};
 
+mod relay;
+
 const CALLER: &str = "+14155550100";
 
 fn call<'a>(alias: &'a Alias, from: &'a str) -> CallRequest<'a> {
@@ -608,38 +610,4 @@ fn an_undelivered_text_goes_to_next_and_a_message_step_replies() {
             ..Default::default()
         })]
     );
-}
-
-#[test]
-fn a_text_from_the_cell_is_relayed_to_the_last_sender_with_its_media() {
-    let default = alias("default");
-    let media = vec!["https://api.twilio.com/m/ME1".to_string()];
-    let out = relay_from_device(
-        &text(&default, "+18005555555", "sure", &media),
-        Some(CALLER),
-    );
-    assert_eq!(
-        out.twiml.verbs,
-        vec![MessagingVerb::Message(twiml::Message {
-            body: Some("sure".into()),
-            media,
-            to: Some(CALLER.into()),
-            ..Default::default()
-        })]
-    );
-}
-
-#[test]
-fn a_text_from_the_cell_with_nobody_to_relay_to_gets_help_not_a_loop() {
-    let default = alias("default");
-    let out = relay_from_device(&text(&default, "+18005555555", "hello?", &[]), None);
-    let [MessagingVerb::Message(m)] = &out.twiml.verbs[..] else {
-        panic!("expected one reply: {out:?}")
-    };
-    assert_eq!(m.to, None, "the help goes back to the sender");
-    assert!(m
-        .body
-        .as_deref()
-        .unwrap_or("")
-        .contains("nobody to reply to"));
 }

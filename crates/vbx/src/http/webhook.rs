@@ -195,7 +195,7 @@ async fn run_message(
     let outcome = match relay_device {
         Some(device) => {
             let target = record::relay_target(state, device).await?;
-            flow::relay_from_device(req, target.as_deref())
+            flow::relay_from_device(&state.config, device, req, target.as_deref())
         }
         None => flow::run_message(&state.config, state.presence.as_ref(), req)?,
     };

@@ -3,10 +3,18 @@
 //! something it can begin a transaction on) so callers choose a pool or their own transaction.
 
 pub mod call;
+pub mod contact;
+pub mod event;
+pub mod history;
+pub mod media_fetch;
 pub mod message;
+pub mod message_sync;
 pub mod outbox;
+pub mod outbox_sms;
 pub mod recording;
 pub mod relay;
+pub mod session;
+pub mod sync_state;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -161,7 +169,9 @@ mod tests {
             .fetch_one(store.pool())
             .await
             .unwrap();
-        assert_eq!(applied, 1);
+        assert_eq!(applied, 2);
+        let shipped = sqlx::migrate!("./migrations").iter().count();
+        assert_eq!(usize::try_from(applied).unwrap(), shipped);
     }
 
     #[tokio::test]

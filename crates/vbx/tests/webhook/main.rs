@@ -1,11 +1,12 @@
 //! The webhooks as Twilio uses them: the real server on port 0, a temporary store, signed
-//! requests. A golden table covers every step, every device, the outgoing call, the SMS relay,
-//! escaping, and every error status.
+//! requests. A golden table covers every step, every device, the outgoing call, the SMS relay
+//! (`relay.rs`), escaping, and every error status.
 
 mod harness;
+mod relay;
 
 use harness::*;
-use vbx::store::{call, message, outbox, recording, relay};
+use vbx::store::{call, message, outbox, recording};
 
 const EMPTY: &str = "<Response />";
 
@@ -292,7 +293,7 @@ async fn a_text_is_forwarded_to_the_cell_with_every_media_item_and_stored() {
     let urls: Vec<&str> = stored_media.iter().map(|m| m.url.as_str()).collect();
     assert_eq!(urls, media);
     assert_eq!(
-        relay::relay_target(app.store.pool(), "cell")
+        vbx::store::relay::relay_target(app.store.pool(), "cell")
             .await
             .unwrap()
             .as_deref(),
@@ -312,95 +313,6 @@ async fn a_text_from_a_contact_is_forwarded_with_the_name_escaped() {
             "<Message to=\"+18005555555\"><Body>From: Ann \"Boss\" &lt;&amp;&gt; Ünï\nhi there</Body></Message>"
         )
     );
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn the_cell_replies_to_the_last_sender_across_separate_connections() {
-    let app = TestApp::start().await;
-    let first = "+14155550101";
-    let second = "+14155550102";
-    for from in [first, second] {
-        let params = text_params(&sid("SM"), from, "hello", &[]);
-        let other = reqwest::Client::new();
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&params)
-            .finish();
-        let pairs: Vec<(String, String)> = params.clone();
-        let sig = twilio::signature::compute(
-            AUTH_TOKEN,
-            &format!("{PUBLIC_URL}/flow/msg/default"),
-            &pairs,
-        );
-        let resp = other
-            .post(app.url("/flow/msg/default"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", sig)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-    }
-    let media = ["https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM9/Media/ME9"];
-    let reply = app
-        .post_signed(
-            "/flow/msg/default",
-            &borrow(&text_params(&sid("MM"), CELL, "On my way", &media)),
-        )
-        .await;
-    assert_eq!(
-        reply.twiml(),
-        answer(&format!(
-            "<Message to=\"{second}\"><Body>On my way</Body><Media>{}</Media></Message>",
-            media[0]
-        ))
-    );
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn the_relay_target_survives_a_restart() {
-    let app = TestApp::start().await;
-    let data = app.data.path().to_path_buf();
-    app.post_signed(
-        "/flow/msg/default",
-        &borrow(&text_params(&sid("SM"), CALLER, "hello", &[])),
-    )
-    .await;
-    let dir = app.stop().await;
-    let restarted = TestApp::start_in(dir).await;
-    assert_eq!(restarted.data.path(), data);
-    let reply = restarted
-        .post_signed(
-            "/flow/msg/default",
-            &borrow(&text_params(&sid("SM"), CELL, "back", &[])),
-        )
-        .await;
-    assert_eq!(
-        reply.twiml(),
-        answer(&format!(
-            "<Message to=\"{CALLER}\"><Body>back</Body></Message>"
-        ))
-    );
-    restarted.stop().await;
-}
-
-#[tokio::test]
-async fn a_text_from_the_cell_with_nobody_to_reply_to_gets_help() {
-    let app = TestApp::start().await;
-    let reply = app
-        .post_signed(
-            "/flow/msg/default",
-            &borrow(&text_params(&sid("SM"), CELL, "anyone?", &[])),
-        )
-        .await;
-    let twiml = reply.twiml();
-    assert!(
-        twiml.starts_with("<Response><Message><Body>vbx: nobody to reply to yet."),
-        "{twiml}"
-    );
-    assert!(!twiml.contains(CELL), "not forwarded to itself: {twiml}");
     app.stop().await;
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use twilio::twiml::{RejectReason, Voice};
 
-use crate::config::{Action, Alias, Config, Device, SmtpSecurity, Step};
+use crate::config::{Action, Alias, AuthMode, Config, Device, SmtpSecurity, Step};
 
 /// One line per device and per flow alias, e.g. `calls.default: device(browser) → next phone`.
 pub fn summary(config: &Config) -> String {
@@ -63,6 +63,25 @@ pub fn summary(config: &Config) -> String {
 
     let count = config.contacts.len();
     let _ = writeln!(out, "contacts: {count}");
+    match &config.server.auth {
+        AuthMode::Login => {
+            let names: Vec<&str> = config.users.iter().map(|u| u.name.as_str()).collect();
+            if names.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "users: (none) — nobody can log in; add one with `vbx user add NAME --config FILE`"
+                );
+            } else {
+                let _ = writeln!(out, "users: {}", names.join(", "));
+            }
+        }
+        AuthMode::Proxy { header } => {
+            let _ = writeln!(
+                out,
+                "users: named by the reverse proxy in the `{header}` header; only it may reach vbx"
+            );
+        }
+    }
     out
 }
 

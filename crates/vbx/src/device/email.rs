@@ -1,0 +1,379 @@
+//! The email device: a worker that turns `email` outbox rows (a text for an email device) into
+//! mail through the device's SMTP server, with media attached, retried with backoff while the
+//! server is down or refusing for now; permanent refusals stay in the store as `failed`.
+
+mod compose;
+mod smtp;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteExecutor;
+use tokio::sync::{broadcast, watch};
+
+use crate::config::{self, Config, Device};
+use crate::event::{Event, EventHub};
+use crate::record::EMAIL;
+use crate::sender::backoff;
+use crate::store::{now_ms, outbox, Context as _, Store, StoreError};
+
+pub use compose::{compose, footer, subject, Attachment, MediaItem};
+pub use smtp::{hint, send_test_email, send_test_email_within, SmtpFailure};
+
+/// What an `email` outbox row carries (written by `record::apply_effects`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailPayload {
+    /// The email device's name in `[devices]`.
+    pub device: String,
+    /// Who sent the text (as Twilio gave it; normally E.164).
+    pub from: String,
+    /// The contact's name, when the sender is a contact.
+    #[serde(default)]
+    pub from_name: Option<String>,
+    #[serde(default)]
+    pub body: String,
+    /// Twilio media URLs.
+    #[serde(default)]
+    pub media: Vec<String>,
+}
+
+/// How much media is attached; the rest becomes links in the body. Mail servers commonly
+/// refuse messages over 25 MB, and base64 grows attachments by a third.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaLimits {
+    pub per_item: usize,
+    pub total: usize,
+}
+
+impl Default for MediaLimits {
+    fn default() -> Self {
+        Self {
+            per_item: 5 * 1024 * 1024,
+            total: 15 * 1024 * 1024,
+        }
+    }
+}
+
+/// Transient failures are retried this many times (about a day at the 5-minute cap), then
+/// the row is marked failed so the outbox does not grow forever.
+pub const MAX_ATTEMPTS: i64 = 300;
+/// A media download that fails for a reason that may pass is retried this many times before
+/// the mail goes out with a link instead.
+const MEDIA_ATTEMPTS: i64 = 3;
+/// The longest one SMTP conversation may take (lettre only times out the connect).
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+/// Rows handled per step; each is claimed just before it is sent so none sits `sending`
+/// past the outbox lease while earlier ones are slow.
+const PER_STEP: usize = 20;
+
+pub struct EmailSender {
+    pub store: Store,
+    pub config: Arc<Config>,
+    /// Downloads media (with the account's credentials, on the API's origin only).
+    pub twilio: twilio::client::Client,
+    pub events: EventHub,
+    pub limits: MediaLimits,
+}
+
+/// What became of one row.
+enum Outcome {
+    Sent(String),
+    Retry(String),
+    Failed(String),
+}
+
+impl EmailSender {
+    pub fn new(
+        store: Store,
+        config: Arc<Config>,
+        twilio: twilio::client::Client,
+        events: EventHub,
+    ) -> Self {
+        Self {
+            store,
+            config,
+            twilio,
+            events,
+            limits: MediaLimits::default(),
+        }
+    }
+
+    /// Sends every email due now; returns how many rows it handled.
+    pub async fn step(&self) -> Result<usize, StoreError> {
+        self.step_at(now_ms()).await
+    }
+
+    /// [`EmailSender::step`] as if the clock read `now` (unix ms), so tests can reach a retry
+    /// without waiting for it.
+    pub async fn step_at(&self, now: i64) -> Result<usize, StoreError> {
+        let mut handled = 0;
+        while handled < PER_STEP {
+            let Some(item) = outbox::claim_due(self.store.pool(), &[EMAIL], now, 1)
+                .await?
+                .pop()
+            else {
+                break;
+            };
+            handled += 1;
+            let outcome = self.deliver(&item).await;
+            self.settle(&item, outcome, now).await?;
+            self.events.publish(Event::Outbox { id: item.id });
+        }
+        Ok(handled)
+    }
+
+    async fn settle(
+        &self,
+        item: &outbox::OutboxItem,
+        outcome: Outcome,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let pool = self.store.pool();
+        let outcome = match outcome {
+            Outcome::Retry(error) if item.attempts + 1 >= MAX_ATTEMPTS => Outcome::Failed(format!(
+                "gave up after {} attempts: {error}",
+                item.attempts + 1
+            )),
+            other => other,
+        };
+        match outcome {
+            Outcome::Sent(result) => {
+                outbox::mark_sent(pool, item.id, Some(&result), now).await?;
+                tracing::info!(id = item.id, server = %result, "email sent");
+            }
+            Outcome::Retry(error) => {
+                let wait = backoff(item.attempts);
+                let next = now.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
+                outbox::mark_retry(pool, item.id, &error, next).await?;
+                tracing::warn!(id = item.id, %error, retry_in = ?wait, "email not sent; will retry");
+            }
+            Outcome::Failed(error) => {
+                outbox::mark_failed(pool, item.id, &error, now).await?;
+                tracing::error!(id = item.id, %error, "email not sent and will not be retried");
+            }
+        }
+        Ok(())
+    }
+
+    async fn deliver(&self, item: &outbox::OutboxItem) -> Outcome {
+        let payload: EmailPayload = match item.payload_as() {
+            Ok(p) => p,
+            Err(e) => return Outcome::Failed(format!("unreadable payload: {e}")),
+        };
+        let device = match self.config.devices.get(&payload.device) {
+            Some(Device::Email(device)) => device,
+            _ => {
+                return Outcome::Failed(format!(
+                    "`{}` is no longer an email device in the configuration",
+                    payload.device
+                ))
+            }
+        };
+        let media = match self.fetch_media(&payload, item.attempts).await {
+            Ok(media) => media,
+            Err(error) => return Outcome::Retry(error),
+        };
+        match self.send(device, &payload, &media).await {
+            // Too big for this server: the text still matters more than the pictures.
+            Err(SmtpFailure::Reply { code: 552, .. })
+                if media.iter().any(MediaItem::is_attached) =>
+            {
+                let linked: Vec<MediaItem> = media.into_iter().map(MediaItem::into_link).collect();
+                tracing::warn!(
+                    id = item.id,
+                    "the SMTP server refused the size; sending links"
+                );
+                self.outcome(self.send(device, &payload, &linked).await)
+            }
+            other => self.outcome(other),
+        }
+    }
+
+    fn outcome(&self, sent: Result<String, SmtpFailure>) -> Outcome {
+        match sent {
+            Ok(reply) => Outcome::Sent(reply),
+            Err(e) if e.is_permanent() => Outcome::Failed(e.to_string()),
+            Err(e) => Outcome::Retry(e.to_string()),
+        }
+    }
+
+    async fn send(
+        &self,
+        device: &config::Email,
+        payload: &EmailPayload,
+        media: &[MediaItem],
+    ) -> Result<String, SmtpFailure> {
+        let message = compose(device, payload, media).map_err(SmtpFailure::Compose)?;
+        smtp::send(device, message, SEND_TIMEOUT).await
+    }
+
+    /// Downloads what fits the limits; the rest becomes links. `Err` when a download failed
+    /// for a reason that may pass and the row has attempts left: the whole mail is retried.
+    async fn fetch_media(
+        &self,
+        payload: &EmailPayload,
+        attempts: i64,
+    ) -> Result<Vec<MediaItem>, String> {
+        let mut items = Vec::with_capacity(payload.media.len());
+        let mut budget = self.limits.total;
+        for (index, url) in payload.media.iter().enumerate() {
+            let cap = self.limits.per_item.min(budget);
+            if cap == 0 {
+                items.push(MediaItem::too_large(url));
+                continue;
+            }
+            match self.twilio.download(url, cap).await {
+                Ok((content_type, bytes)) => {
+                    budget -= bytes.len();
+                    items.push(MediaItem::Attached(Attachment::new(
+                        index,
+                        url,
+                        content_type.as_deref(),
+                        bytes,
+                    )));
+                }
+                Err(twilio::client::Error::TooLarge { .. }) => {
+                    items.push(MediaItem::too_large(url))
+                }
+                Err(e) if e.is_retryable() && attempts + 1 < MEDIA_ATTEMPTS => {
+                    return Err(format!("downloading media {url}: {e}"));
+                }
+                Err(e) => {
+                    tracing::warn!(%url, error = %e, "media not downloaded; the email links to it");
+                    items.push(MediaItem::Unavailable {
+                        url: url.clone(),
+                        error: e.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(items)
+    }
+
+    /// Runs until `shutdown` turns true: sends what is due, then waits a second or for a new
+    /// text.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut events = self.events.subscribe();
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            if let Err(e) = self.step().await {
+                tracing::error!(error = %e, "email sender cannot read the outbox");
+            }
+            tokio::select! {
+                _ = shutdown.changed() => {},
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+                _ = wait_for_new_text(&mut events) => {},
+            }
+        }
+    }
+}
+
+async fn wait_for_new_text(events: &mut broadcast::Receiver<Event>) {
+    loop {
+        match events.recv().await {
+            Ok(Event::Message { .. }) => return,
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
+}
+
+/// A delivery problem of an email device, for the status endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DeviceError {
+    /// What went wrong (the SMTP server's answer, or what vbx could not do).
+    pub message: String,
+    /// When (unix ms).
+    pub at_ms: i64,
+    /// `true` when the email was given up on; `false` while it is still being retried.
+    pub failed: bool,
+}
+
+/// The latest delivery problem of email device `device` that no later successful send has
+/// superseded; `None` while the device delivers fine.
+pub async fn last_error(
+    exec: impl SqliteExecutor<'_>,
+    device: &str,
+) -> Result<Option<DeviceError>, StoreError> {
+    // json_extract is SQLite's; a PostgreSQL port would read `payload::json ->> 'device'`.
+    sqlx::query_as::<_, DeviceError>(
+        "SELECT last_error AS message, updated_at AS at_ms, status = 'failed' AS failed \
+         FROM outbox \
+         WHERE kind = $1 AND json_extract(payload, '$.device') = $2 \
+           AND last_error IS NOT NULL AND status <> 'sent' \
+           AND updated_at >= COALESCE((SELECT MAX(updated_at) FROM outbox \
+               WHERE kind = $1 AND json_extract(payload, '$.device') = $2 \
+                 AND status = 'sent'), 0) \
+         ORDER BY updated_at DESC, id DESC LIMIT 1",
+    )
+    .bind(EMAIL)
+    .bind(device)
+    .fetch_optional(exec)
+    .await
+    .op("email last_error")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::store;
+    use serde_json::json;
+
+    const T0: i64 = 1_700_000_000_000;
+
+    async fn row(pool: &sqlx::SqlitePool, device: &str) -> i64 {
+        outbox::enqueue(
+            pool,
+            EMAIL,
+            &json!({"device": device, "from": "+1"}),
+            None,
+            T0,
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn last_error_shows_the_newest_problem_until_a_later_send_succeeds() {
+        let (_dir, store) = store().await;
+        let pool = store.pool();
+        assert_eq!(last_error(pool, "inbox").await.unwrap(), None);
+
+        let refused = row(pool, "inbox").await;
+        let other_device = row(pool, "work").await;
+        outbox::mark_failed(pool, refused, "550 mailbox unavailable", T0 + 1)
+            .await
+            .unwrap();
+        outbox::mark_failed(pool, other_device, "535 bad login", T0 + 2)
+            .await
+            .unwrap();
+        let seen = last_error(pool, "inbox").await.unwrap().unwrap();
+        assert_eq!(seen.message, "550 mailbox unavailable");
+        assert_eq!(seen.at_ms, T0 + 1);
+        assert!(seen.failed);
+
+        let later = row(pool, "inbox").await;
+        outbox::mark_sent(pool, later, Some("250 ok"), T0 + 3)
+            .await
+            .unwrap();
+        assert_eq!(last_error(pool, "inbox").await.unwrap(), None);
+        assert_eq!(
+            last_error(pool, "work").await.unwrap().unwrap().message,
+            "535 bad login"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_payload_without_optional_fields_is_read() {
+        let payload: EmailPayload =
+            serde_json::from_value(json!({"device": "inbox", "from": "+15550001111"})).unwrap();
+        assert_eq!(payload.from_name, None);
+        assert!(payload.media.is_empty());
+        assert_eq!(payload.body, "");
+    }
+}

@@ -1,0 +1,114 @@
+//! Contacts: list, add, rename, delete. Every change is a `contact` event so open tabs
+//! re-title their threads. (The flow engine still names senders from the configuration.)
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{party, phone_number, ApiError, ApiJson, ApiPath};
+use crate::http::auth::User;
+use crate::http::AppState;
+use crate::record::Published;
+use crate::store::event as feed;
+use crate::store::{contact, now_ms};
+
+const MAX_NAME_CHARS: usize = 100;
+
+fn name(text: &str) -> Result<String, ApiError> {
+    let name = text.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "a contact's name is 1 to {MAX_NAME_CHARS} characters, without control characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+pub async fn list(State(state): State<AppState>, _user: User) -> Result<Json<Value>, ApiError> {
+    let items = contact::list(state.store.pool()).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+pub struct NewContact {
+    number: String,
+    name: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    _user: User,
+    ApiJson(new): ApiJson<NewContact>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let number = phone_number(&new.number, "number")?.to_string();
+    let name = name(&new.name)?;
+    let now = now_ms();
+    let mut tx = state.store.pool().begin().await?;
+    if !contact::create(&mut *tx, &number, &name, now).await? {
+        return Err(ApiError::Conflict(format!(
+            "{number} is already a contact; rename it with PUT /api/contacts/{number}"
+        )));
+    }
+    let mut out = Published::default();
+    out.push(Some(
+        feed::contact_changed(&mut *tx, &number, Some(&name), now).await?,
+    ));
+    tx.commit().await?;
+    out.publish(&state.events);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "number": number, "name": name })),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Rename {
+    name: String,
+}
+
+pub async fn rename(
+    State(state): State<AppState>,
+    _user: User,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(rename): ApiJson<Rename>,
+) -> Result<Json<Value>, ApiError> {
+    let number = party(&number)?;
+    let name = name(&rename.name)?;
+    let now = now_ms();
+    let mut tx = state.store.pool().begin().await?;
+    if !contact::rename(&mut *tx, &number, &name, now).await? {
+        return Err(ApiError::NotFound(format!("{number} is not a contact")));
+    }
+    let mut out = Published::default();
+    out.push(Some(
+        feed::contact_changed(&mut *tx, &number, Some(&name), now).await?,
+    ));
+    tx.commit().await?;
+    out.publish(&state.events);
+    Ok(Json(json!({ "number": number, "name": name })))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    _user: User,
+    ApiPath(number): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let number = party(&number)?;
+    let now = now_ms();
+    let mut tx = state.store.pool().begin().await?;
+    if !contact::delete(&mut *tx, &number).await? {
+        return Err(ApiError::NotFound(format!("{number} is not a contact")));
+    }
+    let mut out = Published::default();
+    out.push(Some(
+        feed::contact_changed(&mut *tx, &number, None, now).await?,
+    ));
+    tx.commit().await?;
+    out.publish(&state.events);
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,74 @@
+//! Logging in and out, and what the app needs to know about its session.
+
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ApiError, ApiJson};
+use crate::config::AuthMode;
+use crate::http::auth::{self, ClientIp, User};
+use crate::http::AppState;
+
+#[derive(Deserialize)]
+pub struct Login {
+    name: String,
+    password: String,
+}
+
+/// The same answer for an unknown name and a wrong password, after the same work.
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(login): ApiJson<Login>,
+) -> Result<Response, ApiError> {
+    if matches!(state.config.server.auth, AuthMode::Proxy { .. }) {
+        return Err(ApiError::NotFound(
+            "vbx is set up for proxy authentication (server.auth = \"proxy\"): log in through the proxy".into(),
+        ));
+    }
+    let limiter = &state.auth.limiter;
+    if let Err(wait) = limiter.check(&login.name, ip) {
+        tracing::warn!(user = %login.name, ?ip, "login refused: too many failures");
+        return Err(ApiError::RateLimited {
+            retry_after: wait.as_secs().max(1),
+        });
+    }
+    let user = state.config.user(&login.name);
+    // Unknown names cost a verification too, against a real user's hash so the time matches.
+    let hash = user
+        .or(state.config.users.first())
+        .map(|u| u.password_hash.clone());
+    let matches = match hash {
+        Some(hash) => auth::verify_password_off_thread(hash, login.password).await,
+        None => false,
+    };
+    if !(matches && user.is_some()) {
+        limiter.failed(&login.name, ip);
+        tracing::warn!(user = %login.name, ?ip, "login failed");
+        return Err(ApiError::BadCredentials);
+    }
+    limiter.succeeded(&login.name);
+    let (user, cookie) = auth::start_session(&state, &login.name).await?;
+    tracing::info!(user = %user.name, "logged in");
+    let body = Json(json!({ "user": { "name": user.name }, "csrf": user.csrf }));
+    Ok(([(SET_COOKIE, cookie)], body).into_response())
+}
+
+pub async fn logout(State(state): State<AppState>, user: User) -> Result<Response, ApiError> {
+    auth::end_session(&state, &user).await?;
+    let cookie = auth::clearing_cookie(state.config.server.is_https());
+    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
+}
+
+pub async fn show(State(state): State<AppState>, user: User) -> Json<serde_json::Value> {
+    Json(json!({
+        "user": { "name": user.name },
+        "csrf": user.csrf,
+        "identity": state.config.browser_identity(),
+        "number": state.config.twilio.number.as_str(),
+    }))
+}

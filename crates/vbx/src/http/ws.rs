@@ -1,0 +1,233 @@
+//! `/ws`: the live feed for a logged-in tab. It says `hello` with the newest cursor, then sends
+//! every stored event in cursor order (filling gaps from the table), replays what a tab missed
+//! when it asks to `resume`, and registers the tab's Voice device so the browser rings.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::header::{HOST, ORIGIN};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::api::ApiError;
+use super::auth::User;
+use super::AppState;
+use crate::event::Event;
+use crate::store::event;
+
+/// Frames from a tab are small; anything larger is not one.
+const MAX_FRAME: usize = 64 * 1024;
+const PING_EVERY: Duration = Duration::from_secs(30);
+/// Events read from the table per query when replaying.
+const REPLAY_BATCH: u32 = 500;
+
+pub async fn handler(
+    State(state): State<AppState>,
+    user: User,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    if !same_origin(&headers, &state) {
+        return Err(ApiError::Forbidden(
+            "the WebSocket may only be opened by vbx's own pages".into(),
+        ));
+    }
+    Ok(upgrade
+        .max_message_size(MAX_FRAME)
+        .on_upgrade(move |socket| async move {
+            let name = user.name.clone();
+            if let Err(e) = serve(state, socket).await {
+                tracing::debug!(user = %name, error = format!("{e:#}"), "WebSocket closed");
+            }
+        }))
+}
+
+/// Browsers always send `Origin` on WebSocket requests; it must be the host the page came
+/// from (or the public URL's), so another site cannot open a socket with the user's cookie.
+fn same_origin(headers: &HeaderMap, state: &AppState) -> bool {
+    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let Ok(origin) = url::Url::parse(origin) else {
+        return false;
+    };
+    let origin_host = match (origin.host_str(), origin.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => return false,
+    };
+    let public = &state.config.server.public_url;
+    let public_host = match (public.host_str(), public.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => String::new(),
+    };
+    let host = headers
+        .get(HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin_host.eq_ignore_ascii_case(host) || origin_host.eq_ignore_ascii_case(&public_host)
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientFrame {
+    Resume { cursor: i64 },
+    Voice { registered: bool },
+}
+
+/// One tab's socket.
+struct Tab {
+    state: AppState,
+    socket: WebSocket,
+    /// The newest cursor sent; live events arrive in cursor order from here.
+    last_sent: i64,
+    /// Whether this tab's Voice device counts as registered.
+    registered: bool,
+}
+
+async fn serve(state: AppState, socket: WebSocket) -> anyhow::Result<()> {
+    // Subscribe before reading the newest cursor, so nothing committed in between is lost.
+    let mut events = state.events.subscribe();
+    let latest = event::latest_id(state.store.pool()).await?;
+    let mut tab = Tab {
+        state,
+        socket,
+        last_sent: latest,
+        registered: false,
+    };
+    let result = tab.run(&mut events, latest).await;
+    if tab.registered {
+        tab.set_registered(false);
+    }
+    result
+}
+
+impl Tab {
+    async fn run(
+        &mut self,
+        events: &mut tokio::sync::broadcast::Receiver<Event>,
+        hello: i64,
+    ) -> anyhow::Result<()> {
+        self.send(json!({ "type": "hello", "cursor": hello }).to_string())
+            .await?;
+        self.send(presence_frame(&self.state)).await?;
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
+        loop {
+            tokio::select! {
+                incoming = self.socket.recv() => match incoming {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
+                    Some(Ok(Message::Text(text))) => self.on_frame(&text).await?,
+                    Some(Ok(_)) => {}
+                },
+                published = events.recv() => match published {
+                    Ok(Event::Feed { cursor: Some(cursor), frame }) => {
+                        self.catch_up(cursor - 1).await?;
+                        if cursor > self.last_sent {
+                            self.send(frame).await?;
+                            self.last_sent = cursor;
+                        }
+                    }
+                    Ok(Event::Feed { cursor: None, frame }) => self.send(frame).await?,
+                    Ok(_) => {}
+                    // Missed some: the table has them all.
+                    Err(RecvError::Lagged(_)) => {
+                        let latest = event::latest_id(self.state.store.pool()).await?;
+                        self.catch_up(latest).await?;
+                    }
+                    Err(RecvError::Closed) => return Ok(()),
+                },
+                _ = ping.tick() => self.socket.send(Message::Ping(Default::default())).await?,
+            }
+        }
+    }
+
+    async fn send(&mut self, frame: String) -> anyhow::Result<()> {
+        self.socket
+            .send(Message::Text(Utf8Bytes::from(frame)))
+            .await?;
+        Ok(())
+    }
+
+    /// Sends the stored events after `last_sent` up to `upto` (events commit in cursor order,
+    /// so all of them are in the table once a later one was published).
+    async fn catch_up(&mut self, upto: i64) -> anyhow::Result<()> {
+        self.replay(self.last_sent, upto).await?;
+        self.last_sent = self.last_sent.max(upto);
+        Ok(())
+    }
+
+    /// Sends the stored events in `(after, upto]`, oldest first.
+    async fn replay(&mut self, mut after: i64, upto: i64) -> anyhow::Result<()> {
+        while after < upto {
+            let rows = event::after(self.state.store.pool(), after, REPLAY_BATCH).await?;
+            let Some(last) = rows.last().map(|r| r.id) else {
+                break;
+            };
+            for row in rows.into_iter().take_while(|r| r.id <= upto) {
+                self.send(row.frame()).await?;
+            }
+            after = last;
+        }
+        Ok(())
+    }
+
+    async fn on_frame(&mut self, text: &str) -> anyhow::Result<()> {
+        let frame = match serde_json::from_str::<ClientFrame>(text) {
+            Ok(frame) => frame,
+            Err(e) => {
+                let error = json!({"type": "error", "message": format!("unknown frame: {e}")});
+                return self.send(error.to_string()).await;
+            }
+        };
+        match frame {
+            ClientFrame::Voice { registered } => self.set_registered(registered),
+            ClientFrame::Resume { cursor } => {
+                let oldest = event::oldest_id(self.state.store.pool()).await?;
+                let pruned = oldest.is_some_and(|oldest| cursor < oldest - 1);
+                if cursor > self.last_sent || pruned {
+                    // The tab's cursor is from another database or too old: it must reload.
+                    let reload = json!({"type": "reload", "cursor": self.last_sent});
+                    return self.send(reload.to_string()).await;
+                }
+                // Events after `last_sent` arrive live; events already sent live may come
+                // again, still in order, so the tab's final state is the newest.
+                self.replay(cursor, self.last_sent).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts this tab's Voice device (once) and tells every tab the new presence.
+    fn set_registered(&mut self, registered: bool) {
+        if registered == self.registered {
+            return;
+        }
+        let Some(identity) = self.state.config.browser_identity().map(str::to_owned) else {
+            return;
+        };
+        if registered {
+            self.state.live.browser_registered(&identity);
+        } else {
+            self.state.live.browser_unregistered(&identity);
+        }
+        self.registered = registered;
+        self.state.events.publish(Event::Feed {
+            cursor: None,
+            frame: presence_frame(&self.state),
+        });
+    }
+}
+
+fn presence_frame(state: &AppState) -> String {
+    let devices: Vec<_> = super::api::status_devices(state)
+        .into_iter()
+        .map(|d| json!({ "name": d["name"], "online": d["online"] }))
+        .collect();
+    json!({ "type": "presence", "devices": devices }).to_string()
+}

@@ -1,0 +1,276 @@
+//! The event feed: what the browser is told, written in the same transaction as the change it
+//! describes so that a socket resuming from a cursor misses nothing. Rows are replayed by id.
+
+use serde_json::{json, Map, Value};
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+use super::history::{self, Located};
+use super::{sql_limit, Context, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EventRow {
+    /// The cursor.
+    pub id: i64,
+    /// `message`, `call`, `voicemail`, `unread`, `deleted`, `contact`.
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    /// The thread it concerns.
+    pub number: Option<String>,
+    /// A JSON object: the frame's fields besides `type`, `cursor` and `number`.
+    pub payload: String,
+    pub at: i64,
+}
+
+impl EventRow {
+    /// The WebSocket frame: `{"type", "cursor", "number", …payload}`.
+    pub fn frame(&self) -> String {
+        let mut object = match serde_json::from_str::<Value>(&self.payload) {
+            Ok(Value::Object(object)) => object,
+            _ => Map::new(),
+        };
+        object.insert("type".into(), json!(self.kind));
+        object.insert("cursor".into(), json!(self.id));
+        if let Some(number) = &self.number {
+            object.insert("number".into(), json!(number));
+        }
+        Value::Object(object).to_string()
+    }
+}
+
+pub async fn append(
+    exec: impl SqliteExecutor<'_>,
+    kind: &str,
+    number: Option<&str>,
+    payload: &Value,
+    at: i64,
+) -> Result<EventRow> {
+    sqlx::query_as::<_, EventRow>(
+        "INSERT INTO events (type, number, payload, at) VALUES ($1, $2, $3, $4) RETURNING *",
+    )
+    .bind(kind)
+    .bind(number)
+    .bind(payload.to_string())
+    .bind(at)
+    .fetch_one(exec)
+    .await
+    .op("append event")
+}
+
+/// The newest cursor (0 before the first event).
+pub async fn latest_id(exec: impl SqliteExecutor<'_>) -> Result<i64> {
+    sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM events")
+        .fetch_one(exec)
+        .await
+        .op("latest event")
+}
+
+/// The oldest cursor still kept, if any.
+pub async fn oldest_id(exec: impl SqliteExecutor<'_>) -> Result<Option<i64>> {
+    sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(id) FROM events")
+        .fetch_one(exec)
+        .await
+        .op("oldest event")
+}
+
+/// Up to `limit` events after `cursor`, oldest first.
+pub async fn after(
+    exec: impl SqliteExecutor<'_>,
+    cursor: i64,
+    limit: u32,
+) -> Result<Vec<EventRow>> {
+    sqlx::query_as::<_, EventRow>("SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2")
+        .bind(cursor)
+        .bind(sql_limit(limit))
+        .fetch_all(exec)
+        .await
+        .op("events after")
+}
+
+/// Forgets events older than `before_ms`, always keeping the newest so cursors never go
+/// back to 0.
+pub async fn prune(exec: impl SqliteExecutor<'_>, before_ms: i64) -> Result<u64> {
+    let done =
+        sqlx::query("DELETE FROM events WHERE at < $1 AND id < (SELECT MAX(id) FROM events)")
+            .bind(before_ms)
+            .execute(exec)
+            .await
+            .op("prune events")?;
+    Ok(done.rows_affected())
+}
+
+/// `{"type": message|call|voicemail, "item": …}` for an item of a thread.
+pub async fn item_changed(
+    exec: impl SqliteExecutor<'_>,
+    located: &Located,
+    at: i64,
+) -> Result<EventRow> {
+    append(
+        exec,
+        located.item.kind(),
+        Some(&located.number),
+        &json!({ "item": located.item }),
+        at,
+    )
+    .await
+}
+
+/// The event for a message that was stored or changed (none for a status-only stub).
+pub async fn message_changed(
+    conn: &mut SqliteConnection,
+    sid: &str,
+    at: i64,
+) -> Result<Option<EventRow>> {
+    match history::message_item(&mut *conn, sid).await? {
+        Some(located) => Ok(Some(item_changed(&mut *conn, &located, at).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The event for a top-level call that was stored or changed (none for a `<Dial>` leg).
+pub async fn call_changed(
+    conn: &mut SqliteConnection,
+    sid: &str,
+    at: i64,
+) -> Result<Option<EventRow>> {
+    match history::call_item(&mut *conn, sid).await? {
+        Some(located) => Ok(Some(item_changed(&mut *conn, &located, at).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The event for a recording (or its transcription) of a known call.
+pub async fn voicemail_changed(
+    conn: &mut SqliteConnection,
+    sid: &str,
+    at: i64,
+) -> Result<Option<EventRow>> {
+    match history::voicemail_item(&mut *conn, sid).await? {
+        Some(located) => Ok(Some(item_changed(&mut *conn, &located, at).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The event for an SMS outbox row that is queued or was refused.
+pub async fn outbox_changed(
+    conn: &mut SqliteConnection,
+    id: i64,
+    at: i64,
+) -> Result<Option<EventRow>> {
+    match history::outbox_item(&mut *conn, id).await? {
+        Some(located) => Ok(Some(item_changed(&mut *conn, &located, at).await?)),
+        None => Ok(None),
+    }
+}
+
+/// `{"type": "unread", "unread": N, "total": N}` for `number`; `hidden` numbers do not count
+/// towards the total.
+pub async fn unread_changed(
+    conn: &mut SqliteConnection,
+    number: &str,
+    hidden: &[String],
+    at: i64,
+) -> Result<EventRow> {
+    let unread = history::unread(&mut *conn, number).await?;
+    let total = history::unread_total(&mut *conn, hidden).await?;
+    append(
+        &mut *conn,
+        "unread",
+        Some(number),
+        &json!({ "unread": unread, "total": total }),
+        at,
+    )
+    .await
+}
+
+/// `{"type": "deleted", "kind": "message", "sid"}`.
+pub async fn message_deleted(
+    exec: impl SqliteExecutor<'_>,
+    sid: &str,
+    number: &str,
+    at: i64,
+) -> Result<EventRow> {
+    append(
+        exec,
+        "deleted",
+        Some(number),
+        &json!({ "kind": "message", "sid": sid }),
+        at,
+    )
+    .await
+}
+
+/// `{"type": "contact", "name": "…" | null}` (null: no longer a contact).
+pub async fn contact_changed(
+    exec: impl SqliteExecutor<'_>,
+    number: &str,
+    name: Option<&str>,
+    at: i64,
+) -> Result<EventRow> {
+    append(exec, "contact", Some(number), &json!({ "name": name }), at).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::store;
+
+    #[tokio::test]
+    async fn events_get_increasing_cursors_and_replay_in_order() {
+        let (_dir, store) = store().await;
+        assert_eq!(latest_id(store.pool()).await.unwrap(), 0);
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let row = append(
+                store.pool(),
+                "call",
+                Some("+15550001111"),
+                &json!({"i": i}),
+                i,
+            )
+            .await
+            .unwrap();
+            ids.push(row.id);
+        }
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert_eq!(latest_id(store.pool()).await.unwrap(), ids[4]);
+        let replay = after(store.pool(), ids[1], 2).await.unwrap();
+        let got: Vec<i64> = replay.iter().map(|r| r.id).collect();
+        assert_eq!(got, [ids[2], ids[3]]);
+    }
+
+    #[tokio::test]
+    async fn a_frame_carries_type_cursor_number_and_the_payload() {
+        let (_dir, store) = store().await;
+        let row = append(
+            store.pool(),
+            "unread",
+            Some("+15550001111"),
+            &json!({"unread": 2, "total": 5}),
+            9,
+        )
+        .await
+        .unwrap();
+        let frame: Value = serde_json::from_str(&row.frame()).unwrap();
+        assert_eq!(
+            frame,
+            json!({"type": "unread", "cursor": row.id, "number": "+15550001111", "unread": 2, "total": 5})
+        );
+    }
+
+    #[tokio::test]
+    async fn pruning_keeps_the_newest_event_so_cursors_keep_growing() {
+        let (_dir, store) = store().await;
+        for at in [1, 2, 3] {
+            append(store.pool(), "call", None, &json!({}), at)
+                .await
+                .unwrap();
+        }
+        assert_eq!(prune(store.pool(), 100).await.unwrap(), 2);
+        let newest = latest_id(store.pool()).await.unwrap();
+        assert_eq!(oldest_id(store.pool()).await.unwrap(), Some(newest));
+        let next = append(store.pool(), "call", None, &json!({}), 4)
+            .await
+            .unwrap();
+        assert_eq!(next.id, newest + 1);
+    }
+}

@@ -1,0 +1,515 @@
+//! The app's read models over calls, messages, recordings and unsent SMS work: conversations
+//! (one per other party), a thread (everything with one number, newest first), the call log,
+//! and the items they are made of — which the event feed sends too.
+
+use serde::Serialize;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
+
+use super::{sql_limit, Context, Result};
+
+/// The other party of a message: the sender of an inbound one, else the recipient. Must stay
+/// identical to the `messages_party` index in migrations/0002_app.sql.
+macro_rules! message_party {
+    ($t:literal) => {
+        concat!(
+            "(CASE WHEN ",
+            $t,
+            "direction = 'inbound' THEN ",
+            $t,
+            "from_number ELSE ",
+            $t,
+            "to_number END)"
+        )
+    };
+}
+
+/// The other party of a top-level call: the caller of an inbound call, unless the caller is
+/// the browser (`client:…`, an outgoing call through the TwiML App), else the called number.
+/// Must stay identical to the `calls_party` index.
+macro_rules! call_party {
+    ($t:literal) => {
+        concat!(
+            "(CASE WHEN ",
+            $t,
+            "direction = 'inbound' AND substr(",
+            $t,
+            "from_number, 1, 7) <> 'client:' THEN ",
+            $t,
+            "from_number ELSE ",
+            $t,
+            "to_number END)"
+        )
+    };
+}
+
+/// `inbound` or `outbound` as the user sees a call (a browser call is outbound).
+macro_rules! call_direction {
+    ($t:literal) => {
+        concat!(
+            "(CASE WHEN ",
+            $t,
+            "direction = 'inbound' AND substr(",
+            $t,
+            "from_number, 1, 7) <> 'client:' THEN 'inbound' ELSE 'outbound' END)"
+        )
+    };
+}
+
+mod item;
+
+pub use item::{
+    call_item, message_item, outbox_item, voicemail_item, CallItem, Direction, Item, Located,
+    MediaRef, MessageItem, VoicemailItem,
+};
+use item::{CallJoin, VoicemailJoin, CALL_COLUMNS, VOICEMAIL_SELECT};
+
+/// Where the next page starts: the `(at, key)` of the last entry returned.
+pub type Cursor = (i64, String);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+/// Keeps `limit` rows and says where the next page starts if there was one more.
+fn page<T>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(cursor)
+    } else {
+        None
+    };
+    Page { items: rows, next }
+}
+
+#[derive(sqlx::FromRow)]
+struct Key {
+    kind: String,
+    key: String,
+    at: i64,
+}
+
+/// Everything with `number`, newest first: messages, top-level calls, voicemails, and SMS
+/// still in the outbox or refused. `before` pages backwards.
+pub async fn thread(
+    conn: &mut SqliteConnection,
+    number: &str,
+    before: Option<&Cursor>,
+    limit: u32,
+) -> Result<Page<Item>> {
+    let op = "thread";
+    let (at, key) = match before {
+        Some((at, key)) => (Some(*at), Some(key.as_str())),
+        None => (None, None),
+    };
+    let keys = sqlx::query_as::<_, Key>(concat!(
+        "SELECT kind, key, at FROM ( \
+           SELECT 'message' AS kind, sid AS key, created_at AS at FROM messages \
+             WHERE ",
+        message_party!(""),
+        " = $1 AND stub = 0 \
+           UNION ALL \
+           SELECT 'call', sid, started_at FROM calls \
+             WHERE parent_sid IS NULL AND ",
+        call_party!(""),
+        " = $1 \
+           UNION ALL \
+           SELECT 'voicemail', r.sid, r.created_at FROM recordings r \
+             JOIN calls c ON c.sid = r.call_sid WHERE ",
+        call_party!("c."),
+        " = $1 \
+           UNION ALL \
+           SELECT 'outbox', 'outbox:' || id, created_at FROM outbox \
+             WHERE kind = 'sms' AND status IN ('pending', 'sending', 'failed') AND json_extract(payload, '$.to') = $1 \
+         ) WHERE $2 IS NULL OR at < $2 OR (at = $2 AND key < $3) \
+         ORDER BY at DESC, key DESC LIMIT $4"
+    ))
+    .bind(number)
+    .bind(at)
+    .bind(key)
+    .bind(sql_limit(limit).saturating_add(1))
+    .fetch_all(&mut *conn)
+    .await
+    .op(op)?;
+    let keys = page(keys, limit, |k| (k.at, k.key.clone()));
+    let mut items = Vec::with_capacity(keys.items.len());
+    for key in &keys.items {
+        let located = match key.kind.as_str() {
+            "message" => message_item(&mut *conn, &key.key).await?,
+            "call" => call_item(&mut *conn, &key.key).await?,
+            "voicemail" => voicemail_item(&mut *conn, &key.key).await?,
+            _ => match key.key.strip_prefix("outbox:").map(str::parse::<i64>) {
+                Some(Ok(id)) => outbox_item(&mut *conn, id).await?,
+                _ => None,
+            },
+        };
+        items.extend(located.map(|l| l.item));
+    }
+    Ok(Page {
+        items,
+        next: keys.next,
+    })
+}
+
+/// What a conversation's row shows of its newest item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Last {
+    pub kind: &'static str,
+    /// A message's body, a call's status, a voicemail's transcription (or empty).
+    pub text: String,
+    pub direction: Direction,
+    pub at: i64,
+}
+
+impl Last {
+    fn of(item: &Item) -> Last {
+        match item {
+            Item::Message(m) => Last {
+                kind: "message",
+                text: m.body.clone(),
+                direction: m.direction,
+                at: m.at,
+            },
+            Item::Call(c) => Last {
+                kind: "call",
+                text: c.status.clone(),
+                direction: c.direction,
+                at: c.at,
+            },
+            Item::Voicemail(v) => Last {
+                kind: "voicemail",
+                text: v.transcription.clone().unwrap_or_default(),
+                direction: Direction::Inbound,
+                at: v.at,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conversation {
+    pub number: String,
+    pub name: Option<String>,
+    pub last: Option<Last>,
+    pub unread: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConversationQuery {
+    /// Matches a contact name (substring, ASCII case-insensitive) or the digits of a number.
+    pub search: Option<String>,
+    /// Numbers never listed (forwarding devices, the browser's ignored numbers).
+    pub hidden: Vec<String>,
+    pub before: Option<Cursor>,
+    pub limit: u32,
+}
+
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    number: String,
+    at: i64,
+    name: Option<String>,
+    unread: i64,
+}
+
+/// `%text%` for LIKE, with LIKE's wildcards escaped by `\`.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// One row per other party, newest activity first, with its newest item and unread count.
+pub async fn conversations(
+    conn: &mut SqliteConnection,
+    query: &ConversationQuery,
+) -> Result<Page<Conversation>> {
+    let op = "conversations";
+    let mut sql = QueryBuilder::<Sqlite>::new(concat!(
+        "WITH activity (number, at) AS ( \
+           SELECT ",
+        message_party!(""),
+        ", MAX(created_at) FROM messages GROUP BY ",
+        message_party!(""),
+        " UNION ALL SELECT ",
+        call_party!(""),
+        ", MAX(started_at) FROM calls WHERE parent_sid IS NULL GROUP BY ",
+        call_party!(""),
+        " UNION ALL SELECT ",
+        call_party!("c."),
+        ", MAX(r.created_at) FROM recordings r JOIN calls c ON c.sid = r.call_sid GROUP BY 1 \
+           UNION ALL SELECT json_extract(payload, '$.to'), MAX(created_at) FROM outbox \
+             WHERE kind = 'sms' AND status IN ('pending', 'sending', 'failed') GROUP BY 1 \
+         ), latest (number, at) AS ( \
+           SELECT number, MAX(at) FROM activity WHERE number <> '' GROUP BY number \
+         ) \
+         SELECT page.number, page.at, page.name, \
+           (SELECT COUNT(*) FROM messages \
+             WHERE direction = 'inbound' AND read_at IS NULL AND from_number = page.number) \
+             AS unread \
+         FROM (SELECT latest.number, latest.at, contacts.name FROM latest \
+           LEFT JOIN contacts ON contacts.number = latest.number WHERE 1 = 1"
+    ));
+    if !query.hidden.is_empty() {
+        sql.push(" AND latest.number NOT IN (");
+        let mut list = sql.separated(", ");
+        for number in &query.hidden {
+            list.push_bind(number);
+        }
+        sql.push(")");
+    }
+    if let Some(search) = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        sql.push(" AND (contacts.name LIKE ")
+            .push_bind(like_pattern(search))
+            .push(" ESCAPE '\\'");
+        let digits: String = search.chars().filter(char::is_ascii_digit).collect();
+        if !digits.is_empty() {
+            sql.push(" OR latest.number LIKE ")
+                .push_bind(like_pattern(&digits))
+                .push(" ESCAPE '\\'");
+        }
+        sql.push(")");
+    }
+    if let Some((at, number)) = &query.before {
+        sql.push(" AND (latest.at < ")
+            .push_bind(*at)
+            .push(" OR (latest.at = ")
+            .push_bind(*at)
+            .push(" AND latest.number < ")
+            .push_bind(number.as_str())
+            .push("))");
+    }
+    sql.push(" ORDER BY latest.at DESC, latest.number DESC LIMIT ")
+        .push_bind(sql_limit(query.limit).saturating_add(1))
+        .push(") page ORDER BY page.at DESC, page.number DESC");
+    let rows = sql
+        .build_query_as::<ConversationRow>()
+        .fetch_all(&mut *conn)
+        .await
+        .op(op)?;
+    let rows = page(rows, query.limit, |r| (r.at, r.number.clone()));
+    let mut items = Vec::with_capacity(rows.items.len());
+    for row in rows.items {
+        let newest = thread(&mut *conn, &row.number, None, 1).await?;
+        items.push(Conversation {
+            last: newest.items.first().map(Last::of),
+            unread: row.unread,
+            name: row.name,
+            number: row.number,
+        });
+    }
+    Ok(Page {
+        items,
+        next: rows.next,
+    })
+}
+
+/// Inbound messages from `number` not yet read.
+pub async fn unread(exec: impl SqliteExecutor<'_>, number: &str) -> Result<i64> {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM messages \
+         WHERE direction = 'inbound' AND read_at IS NULL AND from_number = $1",
+    )
+    .bind(number)
+    .fetch_one(exec)
+    .await
+    .op("unread")
+}
+
+/// All unread inbound messages, except from `hidden` numbers.
+pub async fn unread_total(exec: impl SqliteExecutor<'_>, hidden: &[String]) -> Result<i64> {
+    let mut sql = QueryBuilder::<Sqlite>::new(
+        "SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND read_at IS NULL",
+    );
+    if !hidden.is_empty() {
+        sql.push(" AND from_number NOT IN (");
+        let mut list = sql.separated(", ");
+        for number in hidden {
+            list.push_bind(number);
+        }
+        sql.push(")");
+    }
+    sql.build_query_scalar::<i64>()
+        .fetch_one(exec)
+        .await
+        .op("unread total")
+}
+
+/// A call in the call log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallEntry {
+    pub sid: String,
+    pub from: String,
+    pub to: String,
+    pub name: Option<String>,
+    pub direction: Direction,
+    pub status: String,
+    pub duration: Option<i64>,
+    pub at: i64,
+    pub recording: Option<VoicemailItem>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CallLogQuery {
+    pub direction: Option<Direction>,
+    pub status: Option<String>,
+    /// The other party.
+    pub number: Option<String>,
+    pub before: Option<Cursor>,
+    pub limit: u32,
+}
+
+#[derive(sqlx::FromRow)]
+struct CallLogRow {
+    #[sqlx(flatten)]
+    call: CallJoin,
+    name: Option<String>,
+}
+
+/// Top-level calls, newest first, filtered.
+pub async fn call_log(
+    conn: &mut SqliteConnection,
+    query: &CallLogQuery,
+) -> Result<Page<CallEntry>> {
+    let op = "call log";
+    let mut sql = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {CALL_COLUMNS}, contacts.name FROM calls c \
+         LEFT JOIN contacts ON contacts.number = {} \
+         WHERE c.parent_sid IS NULL",
+        call_party!("c.")
+    ));
+    if let Some(direction) = query.direction {
+        let text = match direction {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        };
+        sql.push(concat!(" AND ", call_direction!("c."), " = "))
+            .push_bind(text);
+    }
+    if let Some(status) = &query.status {
+        sql.push(" AND c.status = ").push_bind(status.as_str());
+    }
+    if let Some(number) = &query.number {
+        sql.push(concat!(" AND ", call_party!("c."), " = "))
+            .push_bind(number.as_str());
+    }
+    if let Some((at, sid)) = &query.before {
+        sql.push(" AND (c.started_at < ")
+            .push_bind(*at)
+            .push(" OR (c.started_at = ")
+            .push_bind(*at)
+            .push(" AND c.sid < ")
+            .push_bind(sid.as_str())
+            .push("))");
+    }
+    sql.push(" ORDER BY c.started_at DESC, c.sid DESC LIMIT ")
+        .push_bind(sql_limit(query.limit).saturating_add(1));
+    let rows = sql
+        .build_query_as::<CallLogRow>()
+        .fetch_all(&mut *conn)
+        .await
+        .op(op)?;
+    let rows = page(rows, query.limit, |r| {
+        (r.call.started_at, r.call.sid.clone())
+    });
+    let mut items = Vec::with_capacity(rows.items.len());
+    for row in rows.items {
+        let recording = sqlx::query_as::<_, VoicemailJoin>(&format!(
+            "{VOICEMAIL_SELECT} WHERE r.call_sid = $1 ORDER BY r.created_at, r.sid LIMIT 1"
+        ))
+        .bind(&row.call.sid)
+        .fetch_optional(&mut *conn)
+        .await
+        .op(op)?;
+        let item = row.call.item();
+        items.push(CallEntry {
+            sid: item.sid,
+            from: row.call.from_number,
+            to: row.call.to_number,
+            name: row.name,
+            direction: item.direction,
+            status: item.status,
+            duration: item.duration,
+            at: item.at,
+            recording: recording.map(VoicemailJoin::item),
+        });
+    }
+    Ok(Page {
+        items,
+        next: rows.next,
+    })
+}
+
+/// Outbox work not done yet (`pending` or `sending`) and work that failed, all kinds.
+pub async fn outbox_counts(exec: impl SqliteExecutor<'_>) -> Result<(i64, i64)> {
+    sqlx::query_as::<_, (i64, i64)>(
+        "SELECT COALESCE(SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END), 0),                 COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0)          FROM outbox",
+    )
+    .fetch_one(exec)
+    .await
+    .op("outbox counts")
+}
+
+/// What deleting a message removed: its thread, and the files vbx kept of its media.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedMessage {
+    pub number: String,
+    pub local_paths: Vec<String>,
+}
+
+/// Deletes a message and its media rows (`None` if there was no such message).
+pub async fn delete_message(
+    conn: &mut SqliteConnection,
+    sid: &str,
+) -> Result<Option<DeletedMessage>> {
+    let op = "delete message";
+    let number = sqlx::query_scalar::<_, String>(concat!(
+        "SELECT ",
+        message_party!(""),
+        " FROM messages WHERE sid = $1"
+    ))
+    .bind(sid)
+    .fetch_optional(&mut *conn)
+    .await
+    .op(op)?;
+    let Some(number) = number else {
+        return Ok(None);
+    };
+    let local_paths = sqlx::query_scalar::<_, String>(
+        "SELECT local_path FROM media WHERE message_sid = $1 AND local_path IS NOT NULL",
+    )
+    .bind(sid)
+    .fetch_all(&mut *conn)
+    .await
+    .op(op)?;
+    sqlx::query("DELETE FROM media WHERE message_sid = $1")
+        .bind(sid)
+        .execute(&mut *conn)
+        .await
+        .op(op)?;
+    sqlx::query("DELETE FROM messages WHERE sid = $1")
+        .bind(sid)
+        .execute(&mut *conn)
+        .await
+        .op(op)?;
+    Ok(Some(DeletedMessage {
+        number,
+        local_paths,
+    }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,346 @@
+//! The entries of a thread — messages, calls, voicemails, unsent texts — loaded one by one:
+//! threads are made of them and the event feed sends them.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+use crate::store::{Context, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+impl Direction {
+    fn of_message(direction: &str) -> Direction {
+        if direction == "inbound" {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        }
+    }
+
+    fn parse(text: &str) -> Direction {
+        if text == "inbound" {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        }
+    }
+}
+
+/// One entry of a thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Item {
+    Message(MessageItem),
+    Call(CallItem),
+    Voicemail(VoicemailItem),
+}
+
+impl Item {
+    pub fn at(&self) -> i64 {
+        match self {
+            Item::Message(m) => m.at,
+            Item::Call(c) => c.at,
+            Item::Voicemail(v) => v.at,
+        }
+    }
+
+    /// The event type that carries this item.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Item::Message(_) => "message",
+            Item::Call(_) => "call",
+            Item::Voicemail(_) => "voicemail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageItem {
+    /// `None` while the text is still in the outbox (or Twilio refused it).
+    pub sid: Option<String>,
+    /// The outbox row that sent it, for texts sent by vbx.
+    pub outbox_id: Option<i64>,
+    pub direction: Direction,
+    pub body: String,
+    pub media: Vec<MediaRef>,
+    pub status: String,
+    pub error: Option<String>,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MediaRef {
+    pub url: String,
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallItem {
+    pub sid: String,
+    pub direction: Direction,
+    pub status: String,
+    pub duration: Option<i64>,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoicemailItem {
+    pub sid: String,
+    pub call_sid: String,
+    pub url: String,
+    pub duration: Option<i64>,
+    pub transcription: Option<String>,
+    pub at: i64,
+}
+
+/// An item and the number whose thread it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub number: String,
+    pub item: Item,
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageJoin {
+    sid: String,
+    direction: String,
+    body: String,
+    status: String,
+    error_code: Option<i64>,
+    error_message: Option<String>,
+    created_at: i64,
+    party: String,
+    outbox_id: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MediaJoin {
+    idx: i64,
+    content_type: String,
+}
+
+fn error_text(code: Option<i64>, message: Option<String>) -> Option<String> {
+    match (code, message) {
+        (_, Some(message)) if !message.is_empty() => Some(message),
+        (Some(code), _) => Some(format!("Twilio error {code}")),
+        _ => None,
+    }
+}
+
+/// A stored message as a thread item (`None` for an unknown SID or a status-only stub).
+pub async fn message_item(conn: &mut SqliteConnection, sid: &str) -> Result<Option<Located>> {
+    let op = "message item";
+    let row = sqlx::query_as::<_, MessageJoin>(concat!(
+        "SELECT m.sid, m.direction, m.body, m.status, m.error_code, m.error_message, \
+             m.created_at, ",
+        message_party!("m."),
+        " AS party, (SELECT MIN(o.id) FROM outbox o WHERE o.result = m.sid AND o.kind = 'sms') \
+             AS outbox_id \
+         FROM messages m WHERE m.sid = $1 AND m.stub = 0"
+    ))
+    .bind(sid)
+    .fetch_optional(&mut *conn)
+    .await
+    .op(op)?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let media = sqlx::query_as::<_, MediaJoin>(
+        "SELECT idx, content_type FROM media WHERE message_sid = $1 ORDER BY idx",
+    )
+    .bind(sid)
+    .fetch_all(&mut *conn)
+    .await
+    .op(op)?;
+    let media = media
+        .into_iter()
+        .map(|m| MediaRef {
+            url: format!("/api/media/{}/{}", row.sid, m.idx),
+            content_type: m.content_type,
+        })
+        .collect();
+    Ok(Some(Located {
+        number: row.party,
+        item: Item::Message(MessageItem {
+            sid: Some(row.sid),
+            outbox_id: row.outbox_id,
+            direction: Direction::of_message(&row.direction),
+            body: row.body,
+            media,
+            status: row.status,
+            error: error_text(row.error_code, row.error_message),
+            at: row.created_at,
+        }),
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct CallJoin {
+    pub(super) sid: String,
+    pub(super) from_number: String,
+    pub(super) to_number: String,
+    pub(super) status: String,
+    pub(super) duration_s: Option<i64>,
+    pub(super) started_at: i64,
+    pub(super) party: String,
+    pub(super) user_direction: String,
+}
+
+impl CallJoin {
+    pub(super) fn item(&self) -> CallItem {
+        CallItem {
+            sid: self.sid.clone(),
+            direction: Direction::parse(&self.user_direction),
+            status: self.status.clone(),
+            duration: self.duration_s,
+            at: self.started_at,
+        }
+    }
+}
+
+pub(super) const CALL_COLUMNS: &str = concat!(
+    "c.sid, c.from_number, c.to_number, c.status, c.duration_s, c.started_at, ",
+    call_party!("c."),
+    " AS party, ",
+    call_direction!("c."),
+    " AS user_direction"
+);
+
+/// A top-level call as a thread item (`None` for an unknown SID or a `<Dial>` leg).
+pub async fn call_item(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Option<Located>> {
+    let row = sqlx::query_as::<_, CallJoin>(&format!(
+        "SELECT {CALL_COLUMNS} FROM calls c WHERE c.sid = $1 AND c.parent_sid IS NULL"
+    ))
+    .bind(sid)
+    .fetch_optional(exec)
+    .await
+    .op("call item")?;
+    Ok(row.map(|row| Located {
+        item: Item::Call(row.item()),
+        number: row.party,
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct VoicemailJoin {
+    pub(super) sid: String,
+    pub(super) call_sid: String,
+    pub(super) duration_s: Option<i64>,
+    pub(super) transcription_text: Option<String>,
+    pub(super) created_at: i64,
+    pub(super) party: String,
+}
+
+impl VoicemailJoin {
+    pub(super) fn item(self) -> VoicemailItem {
+        VoicemailItem {
+            url: format!("/api/recordings/{}", self.sid),
+            sid: self.sid,
+            call_sid: self.call_sid,
+            duration: self.duration_s,
+            transcription: self.transcription_text,
+            at: self.created_at,
+        }
+    }
+}
+
+pub(super) const VOICEMAIL_SELECT: &str = concat!(
+    "SELECT r.sid, r.call_sid, r.duration_s, r.transcription_text, r.created_at, ",
+    call_party!("c."),
+    " AS party FROM recordings r JOIN calls c ON c.sid = r.call_sid"
+);
+
+/// A recording as a voicemail item (`None` when its call is unknown).
+pub async fn voicemail_item(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Option<Located>> {
+    let row = sqlx::query_as::<_, VoicemailJoin>(&format!("{VOICEMAIL_SELECT} WHERE r.sid = $1"))
+        .bind(sid)
+        .fetch_optional(exec)
+        .await
+        .op("voicemail item")?;
+    Ok(row.map(|row| Located {
+        number: row.party.clone(),
+        item: Item::Voicemail(row.item()),
+    }))
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxJoin {
+    id: i64,
+    payload: String,
+    status: String,
+    last_error: Option<String>,
+    created_at: i64,
+}
+
+impl OutboxJoin {
+    fn located(self) -> Option<Located> {
+        let payload: Value = serde_json::from_str(&self.payload).ok()?;
+        let to = payload.get("to")?.as_str()?.to_owned();
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let types: Vec<String> = payload
+            .get("local_media")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .map(|m| m.get("content_type").and_then(text).unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let media = payload
+            .get("media")
+            .and_then(Value::as_array)
+            .map(|urls| {
+                urls.iter()
+                    .enumerate()
+                    .filter_map(|(i, url)| {
+                        let url = url.as_str()?;
+                        // The page is served from the same public URL: a path is enough.
+                        let path = url::Url::parse(url)
+                            .map(|u| u.path().to_owned())
+                            .unwrap_or_else(|_| url.to_owned());
+                        Some(MediaRef {
+                            url: path,
+                            content_type: types.get(i).cloned().unwrap_or_default(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (status, error) = match self.status.as_str() {
+            "failed" => ("failed", self.last_error),
+            _ => ("queued", None),
+        };
+        Some(Located {
+            number: to,
+            item: Item::Message(MessageItem {
+                sid: None,
+                outbox_id: Some(self.id),
+                direction: Direction::Outbound,
+                body: payload.get("body").and_then(text).unwrap_or_default(),
+                media,
+                status: status.to_owned(),
+                error,
+                at: self.created_at,
+            }),
+        })
+    }
+}
+
+/// An SMS outbox row not (yet) turned into a message, as a thread item.
+pub async fn outbox_item(exec: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Located>> {
+    let row = sqlx::query_as::<_, OutboxJoin>(
+        "SELECT id, payload, status, last_error, created_at FROM outbox \
+         WHERE id = $1 AND kind = 'sms' AND status IN ('pending', 'sending', 'failed')",
+    )
+    .bind(id)
+    .fetch_optional(exec)
+    .await
+    .op("outbox item")?;
+    Ok(row.and_then(OutboxJoin::located))
+}

@@ -1,0 +1,11 @@
+//! The web app's backend as the browser and Twilio use it: the real server on port 0, a
+//! temporary store, and the Twilio simulator where a REST API is needed.
+
+mod access;
+mod cli;
+mod harness;
+mod history;
+mod live;
+mod send;
+mod session;
+mod token;

@@ -1,0 +1,140 @@
+//! The full loop: `vbx setup` points the simulated number at the running vbx; then a text and
+//! a call from outside go simulator → signed webhook → vbx → TwiML → simulator.
+
+use twilio_sim::{InboundCall, InboundMedia, InboundText, MessageDirection, MessageStatus};
+use vbx::setup::setup;
+use vbx::store::{call, message};
+
+use crate::harness::*;
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
+    0x42, 0x60, 0x82,
+];
+
+#[tokio::test]
+async fn a_text_from_outside_is_forwarded_to_the_cell_and_a_pictures_media_is_saved() {
+    let sim = TestSim::start().await;
+    let app = TestApp::start(&sim).await;
+    setup(&app.config, &sim.client()).await.unwrap();
+    let number = sim.number();
+
+    let text = sim
+        .sim()
+        .incoming_message(InboundText {
+            from: OUTSIDE.into(),
+            to: number.clone(),
+            body: "hello there".into(),
+            media: vec![],
+        })
+        .unwrap();
+
+    let forwarded = sim
+        .sim()
+        .wait_until(WAIT, |s| {
+            s.messages()
+                .into_iter()
+                .find(|m| m.to == CELL && m.status == MessageStatus::Delivered)
+        })
+        .await
+        .expect("the forward to the cell is delivered");
+    assert_eq!(forwarded.body, format!("From: {OUTSIDE}\nhello there"));
+    assert_eq!(forwarded.from, number);
+    assert_eq!(forwarded.direction, MessageDirection::OutboundReply);
+    let hooks = sim.sim().webhooks_of(text.as_str());
+    assert_eq!(hooks.len(), 1, "{hooks:#?}");
+    assert_eq!(hooks[0].status, Some(200), "{hooks:#?}");
+    assert_eq!(
+        hooks[0].url,
+        format!("http://{}/flow/msg/default", app.addr)
+    );
+    let store = app.store.clone();
+    let stored = until(&app.events, "the text in the store", || {
+        let store = store.clone();
+        let sid = text.to_string();
+        async move { message::get_message(store.pool(), &sid).await.unwrap() }
+    })
+    .await;
+    assert_eq!(
+        (stored.direction.as_str(), stored.body.as_str()),
+        ("inbound", "hello there")
+    );
+
+    let picture = sim
+        .sim()
+        .incoming_message(InboundText {
+            from: OUTSIDE.into(),
+            to: number.clone(),
+            body: "look".into(),
+            media: vec![InboundMedia {
+                content_type: "image/png".into(),
+                content: PNG.to_vec(),
+            }],
+        })
+        .unwrap();
+
+    let saved = until(
+        &app.events,
+        "the picture saved in the data directory",
+        || {
+            let store = store.clone();
+            let sid = picture.to_string();
+            async move {
+                message::media_of(store.pool(), &sid)
+                    .await
+                    .unwrap()
+                    .first()
+                    .and_then(|m| m.local_path.clone())
+            }
+        },
+    )
+    .await;
+    assert_eq!(saved, format!("media/in/{picture}/0"));
+    assert_eq!(std::fs::read(app.data.path().join(&saved)).unwrap(), PNG);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_call_nobody_answers_in_the_browser_rings_the_cell_and_its_end_is_stored() {
+    let sim = TestSim::start().await;
+    let app = TestApp::start(&sim).await;
+    setup(&app.config, &sim.client()).await.unwrap();
+
+    let sid = sim
+        .sim()
+        .incoming_call(InboundCall {
+            from: OUTSIDE.into(),
+            to: sim.number(),
+            ..Default::default()
+        })
+        .unwrap();
+    let ended = sim.sim().wait_for_call_end(&sid, WAIT).await.unwrap();
+
+    let legs = sim.sim().child_calls(&sid);
+    assert_eq!(legs.len(), 1, "{legs:#?}");
+    assert_eq!(legs[0].to, CELL);
+    let store = app.store.clone();
+    let row = until(
+        &app.events,
+        "the call's final status from its callback",
+        || {
+            let store = store.clone();
+            let sid = sid.to_string();
+            async move {
+                call::get_call(store.pool(), &sid)
+                    .await
+                    .unwrap()
+                    .filter(|c| call::is_final(&c.status))
+            }
+        },
+    )
+    .await;
+    assert_eq!(row.status, ended.status.as_str());
+    assert_eq!(row.alias.as_deref(), Some("default"));
+    assert!(row.duration_s.is_some(), "{row:?}");
+    app.stop().await;
+}

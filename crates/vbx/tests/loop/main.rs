@@ -1,0 +1,11 @@
+//! The whole loop with the simulator as Twilio: `vbx setup` and `vbx doctor` against it, the
+//! sync of what happened there, the outbox under outages and restarts, and a text from the
+//! outside forwarded by vbx with its media saved.
+
+mod harness;
+
+mod full;
+mod media;
+mod outbox;
+mod setup;
+mod sync;
