@@ -135,6 +135,35 @@ async fn paths_nobody_listed_are_closed_too() {
     app.stop().await;
 }
 
+/// Found by the `api_requests` fuzz target (`HEAD /api/login` with a session): a listed path
+/// called with another method got axum's bare 405, not an API error.
+#[tokio::test]
+async fn a_method_a_route_does_not_take_is_an_api_error_405() {
+    let app = TestApp::start().await;
+    let session = app.alice().await;
+    for (method, path) in [
+        (Method::HEAD, "/api/login"),
+        (Method::GET, "/api/login"),
+        (Method::PUT, "/api/messages"),
+        (Method::POST, "/api/status"),
+        (Method::PATCH, "/api/contacts"),
+    ] {
+        let request = app.request(method.clone(), path, Some(&session));
+        let reply = Reply::from(request.send().await.unwrap()).await;
+        assert_eq!(reply.status, 405, "{method} {path}: {}", reply.body);
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "{method} {path}"
+        );
+        // A HEAD answer has no body to read the code from.
+        if method != Method::HEAD {
+            assert_eq!(reply.code(), "method_not_allowed", "{method} {path}");
+        }
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_browser_asking_for_a_page_without_a_session_is_sent_to_the_login_page() {
     let app = TestApp::start().await;

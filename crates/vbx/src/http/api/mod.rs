@@ -67,11 +67,17 @@ pub fn router() -> Router<AppState> {
         .fold(Router::new(), |router, (path, handler)| {
             router.route(path, handler)
         })
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
 /// Whatever no route matched (after the gate, so only a user or a `/flow` caller sees it).
 pub async fn no_route() -> ApiError {
     ApiError::NoRoute
+}
+
+/// A route called with a method it does not take (axum's own 405 has no body).
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 /// `Json` whose rejection is an [`ApiError`].
