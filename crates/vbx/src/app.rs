@@ -17,6 +17,7 @@ use crate::event::EventHub;
 use crate::health::{TwilioHealth, TwilioProbe};
 use crate::http::auth::{self, AuthState};
 use crate::http::{self, AppState};
+use crate::media_link::MediaLinks;
 use crate::sender::SmsSender;
 use crate::store::{contact, event, now_ms, session, Store};
 
@@ -74,8 +75,9 @@ impl App {
                     config.server.data_dir.display()
                 )
             })?;
-        let csrf_key = prepare_store(&store, &config).await?;
+        let keys = prepare_store(&store, &config).await?;
         let presence = LivePresence::new();
+        let media_links = MediaLinks::new(keys.media.as_bytes(), &config.server.public_url);
         let state = AppState {
             twilio: twilio_client(&config)?,
             config: Arc::new(config),
@@ -84,7 +86,8 @@ impl App {
             live: presence.clone(),
             events: EventHub::default(),
             health: TwilioHealth::new(),
-            auth: Arc::new(AuthState::new(csrf_key.into_bytes())),
+            auth: Arc::new(AuthState::new(keys.csrf.into_bytes())),
+            media_links,
         };
         Ok(App {
             listener,
@@ -201,10 +204,17 @@ impl App {
     }
 }
 
+/// The keys vbx makes once and keeps in the store.
+struct Keys {
+    /// Signs the proxy mode's CSRF tokens.
+    csrf: String,
+    /// Signs the links to incoming media.
+    media: String,
+}
+
 /// Brings the store in line with the configuration at start: contacts seeded, sessions of
-/// removed users and expired sessions gone, old events pruned. Returns the proxy mode's CSRF
-/// key (made once, kept in the store).
-async fn prepare_store(store: &Store, config: &Config) -> anyhow::Result<String> {
+/// removed users and expired sessions gone, old events pruned. Returns the keys.
+async fn prepare_store(store: &Store, config: &Config) -> anyhow::Result<Keys> {
     let now = now_ms();
     let contacts: Vec<(String, String)> = config
         .contacts
@@ -220,7 +230,10 @@ async fn prepare_store(store: &Store, config: &Config) -> anyhow::Result<String>
         session::delete_users_except(store.pool(), &names).await?;
     }
     event::prune(store.pool(), now.saturating_sub(EVENT_RETENTION_MS)).await?;
-    Ok(session::app_secret(store.pool(), "proxy_csrf_key", &auth::new_token()).await?)
+    Ok(Keys {
+        csrf: session::app_secret(store.pool(), "proxy_csrf_key", &auth::new_token()).await?,
+        media: session::app_secret(store.pool(), "media_link_key", &auth::new_token()).await?,
+    })
 }
 
 /// The REST client for the configured account (or the simulator, through `api_base`).

@@ -12,6 +12,7 @@ pub mod flow;
 pub mod health;
 pub mod http;
 pub mod inbound_media;
+pub mod media_link;
 pub mod record;
 pub mod sender;
 pub mod setup;

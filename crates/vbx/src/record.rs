@@ -12,7 +12,7 @@ use twilio::webhook::{
 
 use crate::config::Alias;
 use crate::event::{Event, EventHub};
-use crate::flow::{Effect, MessageOutcome, VoiceOutcome};
+use crate::flow::{Effect, Media, MessageOutcome, VoiceOutcome};
 use crate::http::AppState;
 use crate::store::event::{self as feed, EventRow};
 use crate::store::{self, call, message, now_ms, outbox, recording, relay};
@@ -388,12 +388,16 @@ async fn apply_effects(
                 } else {
                     XMPP
                 };
+                // The links are what the person sees; the email device downloads the
+                // attachments from Twilio itself.
+                let sources: Vec<&str> = text.media.iter().map(|m| m.twilio.as_str()).collect();
                 let payload = json!({
                     "device": device,
                     "from": text.from,
                     "from_name": text.from_name,
                     "body": text.body,
-                    "media": text.media,
+                    "media": Media::links(&text.media),
+                    "media_sources": sources,
                 });
                 if let Some(id) =
                     outbox::enqueue(&mut *conn, kind, &payload, Some(&key), now).await?

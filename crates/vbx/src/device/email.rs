@@ -33,9 +33,14 @@ pub struct EmailPayload {
     pub from_name: Option<String>,
     #[serde(default)]
     pub body: String,
-    /// Twilio media URLs.
+    /// The media's links (vbx's `/flow/media/in/...`), which the email shows for what it
+    /// does not attach.
     #[serde(default)]
     pub media: Vec<String>,
+    /// Where each item is downloaded from (Twilio, with the account's credentials); rows
+    /// queued before links existed have none and carry Twilio's URLs in `media`.
+    #[serde(default)]
+    pub media_sources: Vec<String>,
 }
 
 /// How much media is attached; the rest becomes links in the body. Mail servers commonly
@@ -223,7 +228,8 @@ impl EmailSender {
                 items.push(MediaItem::too_large(url));
                 continue;
             }
-            match self.twilio.download(url, cap).await {
+            let source = payload.media_sources.get(index).unwrap_or(url);
+            match self.twilio.download(source, cap).await {
                 Ok((content_type, bytes)) => {
                     budget -= bytes.len();
                     items.push(MediaItem::Attached(Attachment::new(

@@ -4,7 +4,7 @@
 use twilio::twiml::{self, MessagingVerb};
 
 use super::{
-    contact_name, pick_device, Effect, FlowError, Forwarded, MessageOutcome, Presence, Urls,
+    contact_name, pick_device, Effect, FlowError, Forwarded, Media, MessageOutcome, Presence, Urls,
 };
 use crate::config::{Action, Alias, Config, Device};
 
@@ -15,7 +15,7 @@ pub struct MessageRequest<'a> {
     pub from: &'a str,
     pub to: &'a str,
     pub body: &'a str,
-    pub media: &'a [String],
+    pub media: &'a [Media],
 }
 
 /// Runs the alias's message flow for a text from an outside number.
@@ -93,7 +93,7 @@ fn deliver(
             let sender = from_name.as_deref().unwrap_or(req.from);
             out.twiml.push(MessagingVerb::Message(twiml::Message {
                 body: Some(format!("From: {sender}\n{}", req.body)),
-                media: req.media.to_vec(),
+                media: Media::links(req.media),
                 to: Some(number.to_string()),
                 ..Default::default()
             }));

@@ -41,7 +41,25 @@ pub struct Forwarded {
     /// The contact's name, when the sender is a contact.
     pub from_name: Option<String>,
     pub body: String,
-    pub media: Vec<String>,
+    pub media: Vec<Media>,
+}
+
+/// A media item of an incoming text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    /// Where Twilio keeps it: fetching it takes the account's credentials, so it never leaves
+    /// vbx.
+    pub twilio: String,
+    /// vbx's unguessable URL for it (`/flow/media/in/...`): what phones, XMPP clients and
+    /// email links get, and what Twilio fetches when the item is forwarded as MMS.
+    pub link: String,
+}
+
+impl Media {
+    /// The links of `media`, in order.
+    pub fn links(media: &[Media]) -> Vec<String> {
+        media.iter().map(|m| m.link.clone()).collect()
+    }
 }
 
 /// What the engine answers for a call.

@@ -36,7 +36,7 @@
 use twilio::twiml::{self, MessagingVerb};
 use twilio::PhoneNumber;
 
-use super::{Effect, MessageOutcome, MessageRequest};
+use super::{Effect, Media, MessageOutcome, MessageRequest};
 use crate::config::Config;
 
 /// The most close contact names an unknown-name reply lists.
@@ -327,10 +327,10 @@ fn join_or(items: &[String]) -> String {
     }
 }
 
-fn send(to: &str, text: &str, media: &[String]) -> twiml::Message {
+fn send(to: &str, text: &str, media: &[Media]) -> twiml::Message {
     twiml::Message {
         body: (!text.is_empty()).then(|| text.to_owned()),
-        media: media.to_vec(),
+        media: Media::links(media),
         to: Some(to.to_owned()),
         ..Default::default()
     }

@@ -23,7 +23,7 @@ fn text<'a>(
     alias: &'a Alias,
     from: &'a str,
     body: &'a str,
-    media: &'a [String],
+    media: &'a [Media],
 ) -> MessageRequest<'a> {
     MessageRequest {
         alias,
@@ -467,11 +467,12 @@ fn a_text_goes_to_the_online_browser_and_nowhere_else() {
 fn a_text_is_forwarded_to_the_cell_with_its_sender_and_every_media_item() {
     let config = config();
     let default = alias("default");
-    let media = vec![
-        "https://api.twilio.com/m/ME1".to_string(),
-        "https://api.twilio.com/m/ME2".to_string(),
-        "https://api.twilio.com/m/ME3".to_string(),
-    ];
+    let media: Vec<Media> = (1..=3)
+        .map(|i| Media {
+            twilio: format!("https://api.twilio.com/m/ME{i}"),
+            link: format!("https://vbx.example.com/flow/media/in/MM1/{i}/cap"),
+        })
+        .collect();
     let out = run_message(
         &config,
         &FixedPresence::default(),
@@ -482,7 +483,11 @@ fn a_text_is_forwarded_to_the_cell_with_its_sender_and_every_media_item() {
         out.twiml.verbs,
         vec![MessagingVerb::Message(twiml::Message {
             body: Some(format!("From: {CALLER}\nlook <&>")),
-            media: media.clone(),
+            media: vec![
+                "https://vbx.example.com/flow/media/in/MM1/1/cap".to_string(),
+                "https://vbx.example.com/flow/media/in/MM1/2/cap".to_string(),
+                "https://vbx.example.com/flow/media/in/MM1/3/cap".to_string(),
+            ],
             to: Some("+18005555555".into()),
             ..Default::default()
         })]

@@ -40,6 +40,7 @@ pub struct AppState {
     pub twilio: twilio::client::Client,
     pub health: TwilioHealth,
     pub auth: Arc<auth::AuthState>,
+    pub media_links: crate::media_link::MediaLinks,
 }
 
 /// Who may call a route.
@@ -68,6 +69,11 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::POST, "/flow/status/recording", Access::Signed),
     (Method::POST, "/flow/status/transcription", Access::Signed),
     (Method::GET, "/flow/media/{id}", Access::Capability),
+    (
+        Method::GET,
+        "/flow/media/in/{sid}/{idx}/{token}",
+        Access::Capability,
+    ),
     (Method::POST, "/api/login", Access::Public),
     // Served by the web UI (web.rs): the login page.
     (Method::GET, "/login", Access::Public),

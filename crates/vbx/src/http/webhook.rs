@@ -170,7 +170,10 @@ async fn message(
 ) -> Result<Response, WebhookError> {
     let alias = message_alias(&state, &alias)?;
     let text = IncomingMessage::from_params(&params)?;
-    let media: Vec<String> = text.media.iter().map(|m| m.url.clone()).collect();
+    let media = state.media_links.of_message(
+        text.message_sid.as_str(),
+        text.media.iter().map(|m| m.url.clone()),
+    );
     let req = MessageRequest {
         alias: &alias,
         from: &text.from,

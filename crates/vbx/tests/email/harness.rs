@@ -111,12 +111,13 @@ impl Vbx {
         )
     }
 
-    /// A text from `from` arriving at `/flow/msg/default`, signed as Twilio signs it;
-    /// returns the HTTP status.
-    pub async fn text(&self, from: &str, body: &str, media: &[String]) -> u16 {
+    /// A text from `from` arriving at `/flow/msg/default`, signed as Twilio signs it and
+    /// answered 200; returns its SID.
+    pub async fn text(&self, from: &str, body: &str, media: &[String]) -> String {
         let path = "/flow/msg/default";
+        let message_sid = sid(if media.is_empty() { "SM" } else { "MM" });
         let mut params = vec![
-            ("MessageSid".to_owned(), sid("SM")),
+            ("MessageSid".to_owned(), message_sid.clone()),
             ("AccountSid".to_owned(), ACCOUNT.to_owned()),
             ("From".to_owned(), from.to_owned()),
             ("To".to_owned(), NUMBER.to_owned()),
@@ -146,7 +147,31 @@ impl Vbx {
         let status = response.status().as_u16();
         let answer = response.text().await.expect("body");
         assert_eq!(status, 200, "vbx answered {status}: {answer}");
-        status
+        message_sid
+    }
+
+    /// vbx's link to media item `idx` of a text: what an email shows instead of Twilio's URL.
+    pub fn link(&self, message_sid: &str, idx: i64) -> String {
+        let link = self.state.media_links.link(message_sid, idx);
+        assert!(
+            link.starts_with(&format!("{PUBLIC_URL}/flow/media/in/{message_sid}/{idx}/")),
+            "{link}"
+        );
+        link
+    }
+
+    /// GETs a link from the test's own address instead of the public one, without any
+    /// credentials: what an email reader's browser does.
+    pub async fn fetch_link(&self, link: &str) -> (u16, Vec<u8>) {
+        let path = link.strip_prefix(PUBLIC_URL).expect("a link to vbx");
+        let response = self
+            .http
+            .get(format!("http://{}{path}", self.addr))
+            .send()
+            .await
+            .expect("request reaches vbx");
+        let status = response.status().as_u16();
+        (status, response.bytes().await.expect("body").to_vec())
     }
 }
 

@@ -185,8 +185,8 @@ async fn media_over_the_size_cap_or_missing_is_linked_instead() {
     let big = media.add("image/jpeg", vec![0xFF; 4096]);
     let gone = media.missing();
     let vbx = Vbx::start(&config(server.port, &media.base, ", security = \"none\"")).await;
-    vbx.text(ANN, "pics", &[small, big.clone(), gone.clone()])
-        .await;
+    let sid = vbx.text(ANN, "pics", &[small, big, gone]).await;
+    let (big, gone) = (vbx.link(&sid, 1), vbx.link(&sid, 2));
 
     let mut sender = vbx.email_sender();
     sender.limits = MediaLimits {
@@ -208,7 +208,17 @@ async fn media_over_the_size_cap_or_missing_is_linked_instead() {
         )),
         "{body}"
     );
+    assert!(
+        !body.contains(&media.base),
+        "Twilio's URLs stay inside vbx: {body}"
+    );
     assert_eq!(only_row(&vbx).await.status, OutboxStatus::Sent);
+    assert_eq!(
+        vbx.fetch_link(&big).await,
+        (200, vec![0xFF; 4096]),
+        "the link serves the item without credentials"
+    );
+    assert_eq!(vbx.fetch_link(&gone).await.0, 404);
 }
 
 #[tokio::test]
@@ -217,8 +227,8 @@ async fn media_twilio_cannot_serve_for_now_is_retried_then_linked() {
     let media = MediaServer::start().await;
     let busy = media.add_unavailable();
     let vbx = Vbx::start(&config(server.port, &media.base, ", security = \"none\"")).await;
-    vbx.text(ANN, "photo soon", std::slice::from_ref(&busy))
-        .await;
+    let sid = vbx.text(ANN, "photo soon", &[busy]).await;
+    let busy = vbx.link(&sid, 0);
     let sender = vbx.email_sender();
 
     assert_eq!(sender.step().await.unwrap(), 1);
@@ -258,7 +268,8 @@ async fn a_server_that_refuses_the_size_gets_the_text_with_links() {
     let media = MediaServer::start().await;
     let photo = media.add("image/jpeg", vec![0xAB; 8000]);
     let vbx = Vbx::start(&config(server.port, &media.base, ", security = \"none\"")).await;
-    vbx.text(ANN, "big one", std::slice::from_ref(&photo)).await;
+    let sid = vbx.text(ANN, "big one", &[photo]).await;
+    let photo = vbx.link(&sid, 0);
 
     assert_eq!(vbx.email_sender().step().await.unwrap(), 1);
 
@@ -271,6 +282,14 @@ async fn a_server_that_refuses_the_size_gets_the_text_with_links() {
         "{body}"
     );
     assert_eq!(only_row(&vbx).await.status, OutboxStatus::Sent);
+    assert_eq!(vbx.fetch_link(&photo).await, (200, vec![0xAB; 8000]));
+    let wrong_token = format!("{}0", &photo[..photo.len() - 1]);
+    let wrong_token = if wrong_token == photo {
+        format!("{}1", &photo[..photo.len() - 1])
+    } else {
+        wrong_token
+    };
+    assert_eq!(vbx.fetch_link(&wrong_token).await.0, 404);
 }
 
 #[tokio::test]

@@ -99,6 +99,71 @@ async fn a_text_from_outside_is_forwarded_to_the_cell_and_a_pictures_media_is_sa
 }
 
 #[tokio::test]
+async fn a_picture_forwarded_to_the_cell_reaches_it_through_vbxs_link() {
+    let sim = TestSim::start().await;
+    let app = TestApp::start(&sim).await;
+    setup(&app.config, &sim.client()).await.unwrap();
+
+    let picture = sim
+        .sim()
+        .incoming_message(InboundText {
+            from: OUTSIDE.into(),
+            to: sim.number(),
+            body: "look".into(),
+            media: vec![InboundMedia {
+                content_type: "image/png".into(),
+                content: PNG.to_vec(),
+            }],
+        })
+        .unwrap();
+
+    // Twilio fetches a forwarded MMS's media without credentials: from vbx's link, since its
+    // own media URL would refuse it (error 11200, the message never sent).
+    let forwarded = sim
+        .sim()
+        .wait_until(WAIT, |s| {
+            s.messages().into_iter().find(|m| {
+                m.to == CELL
+                    && matches!(
+                        m.status,
+                        MessageStatus::Delivered
+                            | MessageStatus::Failed
+                            | MessageStatus::Undelivered
+                    )
+            })
+        })
+        .await
+        .expect("the forward to the cell ends");
+    assert_eq!(
+        (forwarded.status, forwarded.error_code),
+        (MessageStatus::Delivered, None),
+        "{forwarded:#?}"
+    );
+    assert_eq!(forwarded.body, format!("From: {OUTSIDE}\nlook"));
+    let link_prefix = format!("http://{}/flow/media/in/{picture}/0/", app.addr);
+    assert_eq!(forwarded.media_urls.len(), 1, "{forwarded:#?}");
+    assert!(
+        forwarded.media_urls[0].starts_with(&link_prefix),
+        "{forwarded:#?}"
+    );
+    let media = sim.sim().media_of(&forwarded.sid);
+    assert_eq!(media.len(), 1);
+    assert_eq!(
+        (media[0].content_type.as_str(), media[0].content.as_slice()),
+        ("image/png", PNG)
+    );
+
+    let tampered = forwarded.media_urls[0].replace(&link_prefix, &format!("{link_prefix}0"));
+    let refused = reqwest::get(&tampered).await.unwrap();
+    assert_eq!(
+        refused.status(),
+        404,
+        "a link with a wrong token serves nothing"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_call_nobody_answers_in_the_browser_rings_the_cell_and_its_end_is_stored() {
     let sim = TestSim::start().await;
     let app = TestApp::start(&sim).await;

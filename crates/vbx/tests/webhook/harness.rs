@@ -267,3 +267,24 @@ pub fn borrow(params: &[(impl AsRef<str>, impl AsRef<str>)]) -> Vec<(&str, &str)
         .map(|(k, v)| (k.as_ref(), v.as_ref()))
         .collect()
 }
+
+/// The `<Media>` URLs of a messaging answer, after checking that each is vbx's own link to
+/// item `i` of message `message_sid` (Twilio's URLs need credentials nobody else has).
+pub fn media_links(twiml: &str, message_sid: &str) -> Vec<String> {
+    let links: Vec<String> = twiml
+        .split("<Media>")
+        .skip(1)
+        .map(|rest| rest.split("</Media>").next().unwrap_or_default().to_owned())
+        .collect();
+    for (i, link) in links.iter().enumerate() {
+        let prefix = format!("{PUBLIC_URL}/flow/media/in/{message_sid}/{i}/");
+        let token = link
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("media {i} is not vbx's link {prefix}…: {link}"));
+        assert!(
+            token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{link}"
+        );
+    }
+    links
+}

@@ -276,11 +276,13 @@ async fn a_text_is_forwarded_to_the_cell_with_every_media_item_and_stored() {
     ];
     let params = text_params(&message_sid, CALLER, "Look <&> at these", &media);
     let reply = app.post_signed("/flow/msg/default", &borrow(&params)).await;
+    let links = media_links(reply.twiml(), &message_sid);
+    assert_eq!(links.len(), 3, "{}", reply.twiml());
     assert_eq!(
         reply.twiml(),
         answer(&format!(
             "<Message to=\"+18005555555\"><Body>From: +14155550100\nLook &lt;&amp;&gt; at these</Body>{}</Message>",
-            media.iter().map(|m| format!("<Media>{m}</Media>")).collect::<String>()
+            links.iter().map(|m| format!("<Media>{m}</Media>")).collect::<String>()
         ))
     );
     let stored = message::get_message(app.store.pool(), &message_sid)

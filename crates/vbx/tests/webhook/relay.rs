@@ -15,10 +15,20 @@ fn config_with(contacts: &str) -> String {
 }
 
 async fn text_in(app: &TestApp, from: &str, body: &str, media: &[&str]) -> String {
+    text_in_as(app, &sid("MM"), from, body, media).await
+}
+
+async fn text_in_as(
+    app: &TestApp,
+    message_sid: &str,
+    from: &str,
+    body: &str,
+    media: &[&str],
+) -> String {
     let reply = app
         .post_signed(
             "/flow/msg/default",
-            &borrow(&text_params(&sid("MM"), from, body, media)),
+            &borrow(&text_params(message_sid, from, body, media)),
         )
         .await;
     reply.twiml().to_owned()
@@ -56,17 +66,20 @@ async fn the_cell_replies_to_the_last_sender_across_separate_connections() {
         assert_eq!(resp.status(), 200);
     }
     let media = ["https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM9/Media/ME9"];
+    let message_sid = sid("MM");
     let reply = app
         .post_signed(
             "/flow/msg/default",
-            &borrow(&text_params(&sid("MM"), CELL, "On my way", &media)),
+            &borrow(&text_params(&message_sid, CELL, "On my way", &media)),
         )
         .await;
+    let links = media_links(reply.twiml(), &message_sid);
+    assert_eq!(links.len(), 1, "{}", reply.twiml());
     assert_eq!(
         reply.twiml(),
         answer(&format!(
             "<Message to=\"{second}\"><Body>On my way</Body><Media>{}</Media></Message>",
-            media[0]
+            links[0]
         ))
     );
     app.stop().await;
@@ -123,12 +136,15 @@ async fn an_at_name_goes_to_the_contact_with_media_and_later_replies_follow() {
     text_in(&app, CALLER, "hello", &[]).await;
     assert_eq!(target(&app).await.as_deref(), Some(CALLER));
     let media = ["https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM9/Media/ME9"];
-    let twiml = text_in(&app, CELL, "@ann are you free?", &media).await;
+    let message_sid = sid("MM");
+    let twiml = text_in_as(&app, &message_sid, CELL, "@ann are you free?", &media).await;
+    let links = media_links(&twiml, &message_sid);
+    assert_eq!(links.len(), 1, "{twiml}");
     assert_eq!(
         twiml,
         answer(&format!(
             "<Message to=\"{ANN}\"><Body>are you free?</Body><Media>{}</Media></Message>",
-            media[0]
+            links[0]
         ))
     );
     assert_eq!(target(&app).await.as_deref(), Some(ANN));

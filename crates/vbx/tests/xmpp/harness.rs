@@ -159,9 +159,10 @@ impl TestApp {
         self.presence.online(DEVICE, device)
     }
 
-    /// An incoming text, POSTed to `/flow/msg/default` and signed as Twilio signs it.
-    pub async fn text_from(&self, from: &str, body: &str, media: &[&str]) -> u16 {
-        let sid = format!("SM{:032x}", rand::random::<u128>());
+    /// An incoming text with SID `sid`, POSTed to `/flow/msg/default` and signed as Twilio
+    /// signs it.
+    pub async fn text_from_as(&self, sid: &str, from: &str, body: &str, media: &[&str]) -> u16 {
+        let sid = sid.to_owned();
         let mut params = vec![
             ("MessageSid".to_owned(), sid.clone()),
             ("SmsSid".to_owned(), sid),

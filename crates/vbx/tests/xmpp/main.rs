@@ -105,9 +105,12 @@ async fn the_targets_presence_turns_the_device_online_and_offline() {
 #[tokio::test]
 async fn an_incoming_text_reaches_the_client_with_the_contacts_nick_and_the_reply_becomes_an_sms() {
     let (_prosody, app, mut target) = online().await;
-    let media = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1?a=1&b=2";
+    let twilio_url =
+        "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1?a=1&b=2";
+    let sid = format!("MM{:032x}", rand::random::<u128>());
     assert_eq!(
-        app.text_from(ANN, "Hi <there> & 'you' 📞", &[media]).await,
+        app.text_from_as(&sid, ANN, "Hi <there> & 'you' 📞", &[twilio_url])
+            .await,
         200
     );
 
@@ -115,9 +118,17 @@ async fn an_incoming_text_reaches_the_client_with_the_contacts_nick_and_the_repl
         .wait_for("the text", |s| is_from(s, "message", &jid(ANN)))
         .await;
     assert_eq!(text.attr("type"), Some("chat"));
-    assert_eq!(
-        child_text(&text, "body", vbx::device::xmpp::stream::NS_CLIENT).as_deref(),
-        Some(format!("Hi <there> & 'you' 📞\n{media}").as_str())
+    // The client gets vbx's link: Twilio's URL needs the account's credentials.
+    let body = child_text(&text, "body", vbx::device::xmpp::stream::NS_CLIENT).unwrap();
+    let media = body
+        .strip_prefix("Hi <there> & 'you' 📞\n")
+        .unwrap_or_else(|| panic!("{body}"));
+    let token = media
+        .strip_prefix(&format!("{PUBLIC_URL}/flow/media/in/{sid}/0/"))
+        .unwrap_or_else(|| panic!("not vbx's link: {media}"));
+    assert!(
+        token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{media}"
     );
     assert_eq!(
         child_text(&text, "nick", NS_NICK).as_deref(),

@@ -258,6 +258,7 @@ mod tests {
             from_name: name.map(str::to_owned),
             body: body.into(),
             media: vec![],
+            media_sources: vec![],
         }
     }
 

@@ -20,7 +20,7 @@ fn with_contacts(contacts: &[(&str, &str)]) -> Config {
     config
 }
 
-fn relay(config: &Config, body: &str, media: &[String], target: Option<&str>) -> MessageOutcome {
+fn relay(config: &Config, body: &str, media: &[Media], target: Option<&str>) -> MessageOutcome {
     let default = alias("default");
     relay_from_device(config, "cell", &text(&default, CELL, body, media), target)
 }
@@ -63,17 +63,32 @@ fn assert_plain(config: &Config, body: &str) {
     assert!(out.effects.is_empty(), "{body:?} keeps the target");
 }
 
-fn media() -> Vec<String> {
+fn media() -> Vec<Media> {
     vec![
-        "https://api.twilio.com/m/ME1".to_string(),
-        "https://api.twilio.com/m/ME2".to_string(),
+        Media {
+            twilio: "https://api.twilio.com/m/ME1".into(),
+            link: "https://vbx.example.com/flow/media/in/MM1/0/aa".into(),
+        },
+        Media {
+            twilio: "https://api.twilio.com/m/ME2".into(),
+            link: "https://vbx.example.com/flow/media/in/MM1/1/bb".into(),
+        },
+    ]
+}
+
+/// What Twilio is told to fetch for `media()`: vbx's links, never Twilio's own URLs (those
+/// need the account's credentials).
+fn links() -> Vec<String> {
+    vec![
+        "https://vbx.example.com/flow/media/in/MM1/0/aa".into(),
+        "https://vbx.example.com/flow/media/in/MM1/1/bb".into(),
     ]
 }
 
 #[test]
 fn a_text_from_the_cell_is_relayed_to_the_last_sender_with_its_media() {
     let out = relay(&config(), "sure", &media(), Some(CALLER));
-    assert_eq!(out.twiml.verbs, vec![sent(CALLER, Some("sure"), &media())]);
+    assert_eq!(out.twiml.verbs, vec![sent(CALLER, Some("sure"), &links())]);
     assert!(out.effects.is_empty());
 }
 
@@ -93,7 +108,7 @@ fn an_at_name_sends_the_rest_with_media_to_the_contact_and_makes_them_the_target
     let out = relay(&config, "@Ann see you <&> at 5", &media(), Some(CALLER));
     assert_eq!(
         out.twiml.verbs,
-        vec![sent(ANN, Some("see you <&> at 5"), &media())]
+        vec![sent(ANN, Some("see you <&> at 5"), &links())]
     );
     assert_eq!(out.effects, new_target(ANN));
 }
@@ -189,7 +204,7 @@ fn a_name_alone_is_an_error_but_a_name_with_media_sends_the_media() {
         );
     }
     let out = relay(&config, "@Ann", &media(), Some(CALLER));
-    assert_eq!(out.twiml.verbs, vec![sent(ANN, None, &media())]);
+    assert_eq!(out.twiml.verbs, vec![sent(ANN, None, &links())]);
     assert_eq!(out.effects, new_target(ANN));
 }
 
@@ -286,7 +301,7 @@ fn a_leading_number_in_any_lenient_form_sends_the_rest_there() {
         let out = relay(&config, body, &media(), Some(ANN));
         assert_eq!(
             out.twiml.verbs,
-            vec![sent(to, Some("hi there"), &media())],
+            vec![sent(to, Some("hi there"), &links())],
             "{body:?}"
         );
         assert_eq!(out.effects, new_target(to), "{body:?}");

@@ -1,6 +1,8 @@
 //! Media: the files of received MMS and voicemails (vbx's cached copy, fetched from Twilio
 //! with the account's credentials the first time), and the images users upload, which Twilio
 //! fetches from an unguessable `/flow/media/<id>` URL because it never signs those requests.
+//! Received media also have unguessable links (`/flow/media/in/...`, see `media_link.rs`) for
+//! forwarding to phones, XMPP clients and email.
 
 use std::path::{Path, PathBuf};
 
@@ -165,11 +167,30 @@ pub async fn message_media(
     _user: User,
     ApiPath((sid, idx)): ApiPath<(String, i64)>,
 ) -> Result<Response, ApiError> {
+    serve_message_media(&state, &sid, idx).await
+}
+
+/// `GET /flow/media/in/{sid}/{idx}/{token}`: a media item of an incoming text, for whoever
+/// vbx handed the link to (Twilio forwarding it as MMS, an XMPP client, an email reader).
+/// A wrong token is the same 404 as a missing item.
+pub async fn incoming_link(
+    State(state): State<AppState>,
+    ApiPath((sid, idx, token)): ApiPath<(String, i64, String)>,
+) -> Result<Response, ApiError> {
+    if !state.media_links.verify(&sid, idx, &token) {
+        return Err(ApiError::NotFound("no such media".into()));
+    }
+    serve_message_media(&state, &sid, idx).await
+}
+
+/// Media item `idx` of message `sid`: vbx's copy, or fetched from Twilio (with the account's
+/// credentials) and kept.
+async fn serve_message_media(state: &AppState, sid: &str, idx: i64) -> Result<Response, ApiError> {
     let not_found = || ApiError::NotFound(format!("message {sid} has no media {idx}"));
-    if !is_safe_sid(&sid) {
+    if !is_safe_sid(sid) {
         return Err(not_found());
     }
-    let media = message::media_of(state.store.pool(), &sid).await?;
+    let media = message::media_of(state.store.pool(), sid).await?;
     let item = media
         .into_iter()
         .find(|m| m.idx == idx)
@@ -190,12 +211,12 @@ pub async fn message_media(
         result.map_err(|e| ApiError::from_twilio(&e, &format!("media {idx} of {sid}")))?;
     // The same place the background media download uses, so whichever fetches first wins
     // and neither writes a second copy.
-    let Some(relative) = crate::inbound_media::relative_path(&sid, idx) else {
+    let Some(relative) = crate::inbound_media::relative_path(sid, idx) else {
         return Err(not_found());
     };
     match write_file(data_dir, &relative, &bytes).await {
         Ok(()) => {
-            message::set_media_local_path(state.store.pool(), &sid, idx, &relative).await?;
+            message::set_media_local_path(state.store.pool(), sid, idx, &relative).await?;
         }
         Err(e) => tracing::warn!(error = %e, path = relative, "cannot cache a media file"),
     }

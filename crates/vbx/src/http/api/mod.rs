@@ -53,6 +53,7 @@ fn handler(method: &Method, path: &str) -> Option<MethodRouter<AppState>> {
         "/api/contacts/{number}" if delete => routing::delete(contact::delete),
         "/api/status" if get => routing::get(status::show),
         "/flow/media/{id}" if get => routing::get(media::outgoing),
+        "/flow/media/in/{sid}/{idx}/{token}" if get => routing::get(media::incoming_link),
         _ => return None,
     };
     Some(handler)
@@ -202,7 +203,7 @@ mod tests {
     #[test]
     fn every_api_route_in_the_list_has_a_handler() {
         for (method, path, access) in ROUTES {
-            let served_here = path.starts_with("/api/") || *path == "/flow/media/{id}";
+            let served_here = path.starts_with("/api/") || path.starts_with("/flow/media/");
             if served_here {
                 assert!(
                     handler(method, path).is_some(),
