@@ -7,7 +7,8 @@
 # Knobs (environment): BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_REPS (3),
 # BENCH_CONNECTIONS ("1 16 64"), BENCH_KINDS ("voice msg"), BENCH_STARTUP_REPS (9),
 # BENCH_KEEP=1 (keep the temp dir), VBX_LOG (off: the server's log filter),
-# CARGO_TARGET_DIR (where the release binary is built).
+# CARGO_TARGET_DIR (where the release binary is built), VBX_BIN (a binary to measure instead of
+# building one: compare two builds side by side).
 set -euo pipefail
 
 # Logging is off by default: `vbx serve` holds the stdout lock on its main thread for its whole
@@ -45,10 +46,14 @@ command -v python3 >/dev/null || die "python3 is missing"
 command -v curl >/dev/null || die "curl is missing"
 
 # --- build ---------------------------------------------------------------------------------
-say "building: cargo build --release -p vbx"
-(cd "$ROOT" && cargo build --release -p vbx --quiet)
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-VBX="$TARGET/release/vbx"
+if [ -n "${VBX_BIN:-}" ]; then
+  VBX="$VBX_BIN"
+else
+  say "building: cargo build --release -p vbx"
+  (cd "$ROOT" && cargo build --release -p vbx --quiet)
+  TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+  VBX="$TARGET/release/vbx"
+fi
 [ -x "$VBX" ] || die "no binary at $VBX"
 
 # --- scratch space, cleanup ----------------------------------------------------------------

@@ -77,6 +77,13 @@ pub async fn incoming_call(
     let out = state
         .store
         .write(move |conn| {
+            // The job may run again after a rollback: it works on its own copies.
+            let (new_call, key, effects, number) = (
+                new_call.clone(),
+                key.clone(),
+                effects.clone(),
+                number.clone(),
+            );
             Box::pin(async move {
                 let mut out = Published::default();
                 if call::record_call(&mut *conn, &new_call).await? {
@@ -104,6 +111,7 @@ pub async fn effects(state: &AppState, key: &str, effects: &[Effect]) -> anyhow:
     let out = state
         .store
         .write(move |conn| {
+            let (key, effects, number) = (key.clone(), effects.clone(), number.clone());
             Box::pin(async move {
                 let mut out = Published::default();
                 apply_effects(conn, &number, &key, &effects, now_ms(), &mut out).await?;
@@ -195,9 +203,16 @@ pub async fn incoming_message(
     let out = state
         .store
         .write(move |conn| {
+            let (new_message, key, effects, number, hidden) = (
+                new_message.clone(),
+                key.clone(),
+                effects.clone(),
+                number.clone(),
+                hidden.clone(),
+            );
             Box::pin(async move {
                 let mut out = Published::default();
-                if message::record_message(&mut *conn, &new_message).await? {
+                if message::record_message_in(&mut *conn, &new_message).await? {
                     out.push(feed::message_changed(conn, &new_message.sid, now).await?);
                     out.push(Some(
                         feed::unread_changed(conn, &new_message.from, &hidden, now).await?,

@@ -2,7 +2,7 @@
 //! describes so that a socket resuming from a cursor misses nothing. Rows are replayed by id.
 
 use serde_json::{json, Map, Value};
-use sqlx::{SqliteConnection, SqliteExecutor};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 use super::history::{self, Located};
 use super::{sql_limit, Context, Result};
@@ -170,16 +170,23 @@ pub async fn unread_changed(
     hidden: &[String],
     at: i64,
 ) -> Result<EventRow> {
-    let unread = history::unread(&mut *conn, number).await?;
-    let total = history::unread_total(&mut *conn, hidden).await?;
-    append(
-        &mut *conn,
-        "unread",
-        Some(number),
-        &json!({ "unread": unread, "total": total }),
-        at,
-    )
-    .await
+    // One statement: counting and appending in separate ones would be three round trips on
+    // the busiest write path (every stored text).
+    let mut sql = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO events (type, number, payload, at) SELECT 'unread', ",
+    );
+    sql.push_bind(number);
+    sql.push(", json_object('total', ");
+    history::push_unread_total(&mut sql, hidden);
+    sql.push(", 'unread', ");
+    history::push_unread(&mut sql, number);
+    sql.push("), ");
+    sql.push_bind(at);
+    sql.push(" RETURNING *");
+    sql.build_query_as::<EventRow>()
+        .fetch_one(&mut *conn)
+        .await
+        .op("append unread event")
 }
 
 /// `{"type": "deleted", "kind": "message", "sid"}`.

@@ -1,6 +1,8 @@
 //! Group commit: one task owns the write path for queued jobs, runs up to [`MAX_BATCH`] of them
-//! in one transaction (each in its own SAVEPOINT, so a failing job undoes only itself) and
-//! answers each job only after the COMMIT that holds its writes.
+//! in one transaction and answers each job only after the COMMIT that holds its writes. Jobs
+//! run back to back (each statement is a round trip to SQLite's thread, so a SAVEPOINT pair per
+//! job would cost as much as the job); when one fails, the transaction is rolled back and the
+//! others run again, each in its own SAVEPOINT, so a failing job undoes only itself.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,20 +18,22 @@ pub const MAX_BATCH: usize = 64;
 /// A boxed future that may borrow for `'a`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A write job: runs on the writer connection inside a savepoint; an error rolls back its own
-/// writes only.
-pub type Job<T> =
-    Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send>;
+/// A write job: runs on the writer connection inside the batch's transaction. It may run more
+/// than once (after a rollback caused by another job), so it only touches the database.
+pub type Job<T> = Box<dyn for<'c> Fn(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send>;
 
-/// A job with its answer, type-erased so one queue carries jobs of every result type.
+/// A queued job with its answer, type-erased for the batch.
 trait Pending: Send {
+    /// Runs the job; `true` if it succeeded. Its output is kept for the answer.
     fn run<'c>(&'c mut self, conn: &'c mut SqliteConnection) -> BoxFuture<'c, bool>;
-    /// `committed` is `Err` when the batch's transaction did not commit: nothing was stored.
+    /// Whether the job failed on its own (its error is its answer, whatever the batch does).
+    fn failed(&self) -> bool;
+    /// Answers the job: its output if its transaction committed, else the commit's error.
     fn answer(self: Box<Self>, committed: std::result::Result<(), String>);
 }
 
 struct Slot<T> {
-    job: Option<Job<T>>,
+    job: Job<T>,
     output: Option<Result<T>>,
     reply: oneshot::Sender<Result<T>>,
 }
@@ -37,18 +41,21 @@ struct Slot<T> {
 impl<T: Send + 'static> Pending for Slot<T> {
     fn run<'c>(&'c mut self, conn: &'c mut SqliteConnection) -> BoxFuture<'c, bool> {
         Box::pin(async move {
-            let Some(job) = self.job.take() else {
-                return false;
-            };
-            let output = job(conn).await;
+            let output = (self.job)(conn).await;
             let ok = output.is_ok();
             self.output = Some(output);
             ok
         })
     }
 
+    fn failed(&self) -> bool {
+        matches!(self.output, Some(Err(_)))
+    }
+
     fn answer(self: Box<Self>, committed: std::result::Result<(), String>) {
         let output = match (committed, self.output) {
+            // A job's own error stands: nothing of it was committed.
+            (_, Some(Err(e))) => Err(e),
             (Ok(()), Some(output)) => output,
             (Ok(()), None) => Err(StoreError::Batch {
                 op: "write job",
@@ -59,34 +66,33 @@ impl<T: Send + 'static> Pending for Slot<T> {
                 message,
             }),
         };
-        // The caller may have gone away (e.g. its HTTP client hung up); the write stands.
         let _ = self.reply.send(output);
     }
 }
 
-/// The queue in front of the group-commit task; cheap to clone.
+/// The handle jobs are queued through (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct WriteQueue {
     tx: mpsc::UnboundedSender<Box<dyn Pending>>,
 }
 
 impl WriteQueue {
-    /// Spawns the task that runs queued jobs on `writer` (which should hold one connection).
+    /// Starts the writer task on `writer` (a pool of exactly one connection).
     pub fn spawn(writer: SqlitePool) -> WriteQueue {
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(run(writer, rx));
         WriteQueue { tx }
     }
 
-    /// Runs `job` in the next batch; resolves once that batch has committed (or failed).
+    /// Queues `job` and waits for the commit of the batch it ran in.
     pub async fn write<T, F>(&self, job: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
+        F: for<'c> Fn(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T>> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let slot = Slot {
-            job: Some(Box::new(job)),
+            job: Box::new(job),
             output: None,
             reply,
         };
@@ -118,13 +124,27 @@ async fn run(writer: SqlitePool, mut rx: mpsc::UnboundedReceiver<Box<dyn Pending
     }
 }
 
+/// Runs the batch in one transaction: all jobs back to back; if one fails, everything is
+/// rolled back and the batch runs again with each other job in its own savepoint.
 async fn run_batch(
     writer: &SqlitePool,
     batch: &mut [Box<dyn Pending>],
 ) -> std::result::Result<(), sqlx::Error> {
-    let mut tx = writer.begin().await?;
+    let mut conn = writer.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let mut all_ok = true;
     for job in batch.iter_mut() {
-        // A transaction begun on a transaction is a SAVEPOINT.
+        if !job.run(&mut tx).await {
+            all_ok = false;
+            break;
+        }
+    }
+    if all_ok {
+        return tx.commit().await;
+    }
+    tx.rollback().await?;
+    let mut tx = conn.begin().await?;
+    for job in batch.iter_mut().filter(|job| !job.failed()) {
         let mut savepoint = tx.begin().await?;
         if job.run(&mut savepoint).await {
             savepoint.commit().await?;
@@ -145,6 +165,7 @@ mod tests {
         let device = device.to_owned();
         store
             .write(move |conn| {
+                let device = device.clone();
                 Box::pin(async move {
                     set_relay_target(&mut *conn, &device, "+15550001111", 1_000).await?;
                     if fail {

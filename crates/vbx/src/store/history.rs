@@ -317,31 +317,44 @@ pub async fn conversations(
     })
 }
 
-/// Inbound messages from `number` not yet read.
-pub async fn unread(exec: impl SqliteExecutor<'_>, number: &str) -> Result<i64> {
-    sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM messages \
-         WHERE direction = 'inbound' AND read_at IS NULL AND from_number = $1",
-    )
-    .bind(number)
-    .fetch_one(exec)
-    .await
-    .op("unread")
+/// Pushes the expression for the unread messages from `number` (kept by triggers, see
+/// `0004_unread.sql`).
+pub(crate) fn push_unread<'a>(sql: &mut QueryBuilder<'a, Sqlite>, number: &'a str) {
+    sql.push("COALESCE((SELECT n FROM unread_counts WHERE number = ");
+    sql.push_bind(number);
+    sql.push("), 0)");
 }
 
-/// All unread inbound messages, except from `hidden` numbers.
-pub async fn unread_total(exec: impl SqliteExecutor<'_>, hidden: &[String]) -> Result<i64> {
-    let mut sql = QueryBuilder::<Sqlite>::new(
-        "SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND read_at IS NULL",
-    );
+/// Pushes the expression for all unread messages except from `hidden` numbers: the kept
+/// total less the hidden numbers' counts, so it costs the same with a million messages as
+/// with ten.
+pub(crate) fn push_unread_total<'a>(sql: &mut QueryBuilder<'a, Sqlite>, hidden: &'a [String]) {
+    sql.push("(COALESCE((SELECT n FROM unread_total WHERE id = 1), 0)");
     if !hidden.is_empty() {
-        sql.push(" AND from_number NOT IN (");
+        sql.push(" - COALESCE((SELECT SUM(n) FROM unread_counts WHERE number IN (");
         let mut list = sql.separated(", ");
         for number in hidden {
             list.push_bind(number);
         }
-        sql.push(")");
+        sql.push(")), 0)");
     }
+    sql.push(")");
+}
+
+/// Inbound messages from `number` not yet read.
+pub async fn unread(exec: impl SqliteExecutor<'_>, number: &str) -> Result<i64> {
+    let mut sql = QueryBuilder::<Sqlite>::new("SELECT ");
+    push_unread(&mut sql, number);
+    sql.build_query_scalar::<i64>()
+        .fetch_one(exec)
+        .await
+        .op("unread")
+}
+
+/// All unread inbound messages, except from `hidden` numbers.
+pub async fn unread_total(exec: impl SqliteExecutor<'_>, hidden: &[String]) -> Result<i64> {
+    let mut sql = QueryBuilder::<Sqlite>::new("SELECT ");
+    push_unread_total(&mut sql, hidden);
     sql.build_query_scalar::<i64>()
         .fetch_one(exec)
         .await
@@ -513,3 +526,5 @@ pub async fn delete_message(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod unread_tests;

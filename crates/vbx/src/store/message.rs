@@ -1,7 +1,7 @@
 //! Messages (SMS/MMS) and their media, recorded from webhooks and REST sends and moved along by
 //! status callbacks, whose statuses only ever move forward.
 
-use sqlx::{Acquire, Sqlite, SqliteExecutor};
+use sqlx::{Acquire, Sqlite, SqliteConnection, SqliteExecutor};
 
 use super::{sql_limit, Context, Result};
 
@@ -85,8 +85,16 @@ pub async fn record_message<'a, A>(conn: A, message: &NewMessage) -> Result<bool
 where
     A: Acquire<'a, Database = Sqlite>,
 {
+    let mut tx = conn.begin().await.op("record_message")?;
+    let recorded = record_message_in(&mut tx, message).await?;
+    tx.commit().await.op("record_message")?;
+    Ok(recorded)
+}
+
+/// [`record_message`] inside a transaction the caller owns and rolls back on an error (a
+/// group-commit job): no savepoint of its own, which would cost two more round trips.
+pub async fn record_message_in(tx: &mut SqliteConnection, message: &NewMessage) -> Result<bool> {
     let op = "record_message";
-    let mut tx = conn.begin().await.op(op)?;
     let num_media = i64::try_from(message.media.len()).unwrap_or(i64::MAX);
     // Writing first takes the write lock at once, so a concurrent writer makes this wait
     // (busy_timeout) instead of failing a read-to-write upgrade.
@@ -140,7 +148,6 @@ where
         .await
         .op(op)?;
     }
-    tx.commit().await.op(op)?;
     Ok(true)
 }
 

@@ -151,12 +151,13 @@ impl Store {
     }
 
     /// Runs `job` on the writer in a group commit with other queued jobs (see [`group`]);
-    /// resolves after the commit that holds its writes. For small, frequent writes such as
+    /// resolves after the commit that holds its writes. The job may run more than once (after
+    /// a rollback another job caused), so it must only touch the database. For small, frequent writes such as
     /// webhooks: it saves each its own transaction and its wait for the connection.
     pub async fn write<T, F>(&self, job: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> group::BoxFuture<'c, Result<T>>
+        F: for<'c> Fn(&'c mut sqlx::SqliteConnection) -> group::BoxFuture<'c, Result<T>>
             + Send
             + 'static,
     {
