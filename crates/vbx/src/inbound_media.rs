@@ -57,7 +57,13 @@ impl MediaFetcher {
         for item in media_fetch::due(pool, now_ms, BATCH).await? {
             match self.fetch(&item).await {
                 Ok(relative) => {
-                    media_fetch::mark_fetched(pool, &item.message_sid, item.idx, &relative).await?;
+                    media_fetch::mark_fetched(
+                        self.store.writer(),
+                        &item.message_sid,
+                        item.idx,
+                        &relative,
+                    )
+                    .await?;
                     report.saved += 1;
                     tracing::debug!(sid = %item.message_sid, idx = item.idx, path = %relative, "media saved");
                     self.events.publish(Event::Message {
@@ -71,7 +77,7 @@ impl MediaFetcher {
                     let next = crate::store::now_ms()
                         .saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
                     media_fetch::record_failure(
-                        pool,
+                        self.store.writer(),
                         &item.message_sid,
                         item.idx,
                         &failure.message,

@@ -114,7 +114,11 @@ impl EmailSender {
     pub async fn step_at(&self, now: i64) -> Result<usize, StoreError> {
         let mut handled = 0;
         while handled < PER_STEP {
-            let Some(item) = outbox::claim_due(self.store.pool(), &[EMAIL], now, 1)
+            // A read first: claiming is a write, and the writer is busy with webhooks.
+            if !outbox::any_due(self.store.pool(), &[EMAIL], now).await? {
+                break;
+            }
+            let Some(item) = outbox::claim_due(self.store.writer(), &[EMAIL], now, 1)
                 .await?
                 .pop()
             else {
@@ -134,7 +138,7 @@ impl EmailSender {
         outcome: Outcome,
         now: i64,
     ) -> Result<(), StoreError> {
-        let pool = self.store.pool();
+        let pool = self.store.writer();
         let outcome = match outcome {
             Outcome::Retry(error) if item.attempts + 1 >= MAX_ATTEMPTS => Outcome::Failed(format!(
                 "gave up after {} attempts: {error}",
@@ -258,7 +262,7 @@ impl EmailSender {
     }
 
     /// Runs until `shutdown` turns true: sends what is due, then waits a second or for a new
-    /// text.
+    /// email to be queued.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut events = self.events.subscribe();
         loop {
@@ -271,16 +275,16 @@ impl EmailSender {
             tokio::select! {
                 _ = shutdown.changed() => {},
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {},
-                _ = wait_for_new_text(&mut events) => {},
+                _ = wait_for_queued_email(&mut events) => {},
             }
         }
     }
 }
 
-async fn wait_for_new_text(events: &mut broadcast::Receiver<Event>) {
+async fn wait_for_queued_email(events: &mut broadcast::Receiver<Event>) {
     loop {
         match events.recv().await {
-            Ok(Event::Message { .. }) => return,
+            Ok(Event::Queued { kind, .. }) if kind == EMAIL => return,
             Ok(_) => {}
             Err(broadcast::error::RecvError::Lagged(_)) => return,
             Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,

@@ -25,6 +25,7 @@ use self::stream::{Element, StreamEvent, XmlWriter, NS_STREAM, STREAM_FOOTER};
 use crate::config::{self, Config, Device};
 use crate::device::LivePresence;
 use crate::event::{Event, EventHub};
+use crate::record::XMPP;
 use crate::store::{now_ms, outbox, Store, StoreError};
 
 /// How patient the device is. The defaults suit production; tests shorten them.
@@ -354,7 +355,9 @@ impl XmppDevice {
                             Err(e) => tracing::error!(device = %self.name, error = %e, "cannot read the outbox"),
                         }
                     }
-                    Ok(Event::Message { .. }) => self.deliver(&mut session, gateway).await?,
+                    Ok(Event::Queued { kind, .. }) if kind == XMPP => {
+                        self.deliver(&mut session, gateway).await?
+                    }
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         self.report_failures_logged().await;
@@ -438,7 +441,8 @@ impl XmppDevice {
     /// Sends the texts queued for the target, one row at a time; a row whose write failed
     /// goes back to the queue for the next connection.
     async fn deliver(&self, session: &mut Session, gateway: &Gateway) -> Result<(), Lost> {
-        let pool = self.store.pool();
+        // Claims and marks are writes: through the one writer, not the read pool.
+        let pool = self.store.writer();
         loop {
             let item = match queue::claim_next(pool, &self.name, now_ms()).await {
                 Ok(Some(item)) => item,
