@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::{AuthMode, Config};
+use crate::contact_book::ContactBook;
 use crate::device::LivePresence;
 use crate::event::EventHub;
 use crate::health::{TwilioHealth, TwilioProbe};
@@ -78,6 +79,9 @@ impl App {
         let keys = prepare_store(&store, &config).await?;
         let presence = LivePresence::new();
         let media_links = MediaLinks::new(keys.media.as_bytes(), &config.server.public_url);
+        let contacts = ContactBook::load(store.pool())
+            .await
+            .context("reading the contacts")?;
         let state = AppState {
             twilio: twilio_client(&config)?,
             config: Arc::new(config),
@@ -88,6 +92,7 @@ impl App {
             health: TwilioHealth::new(),
             auth: Arc::new(AuthState::new(keys.csrf.into_bytes())),
             media_links,
+            contacts,
         };
         Ok(App {
             listener,

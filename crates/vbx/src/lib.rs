@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod contact_book;
 pub mod demo;
 pub mod device;
 pub mod doctor;

@@ -4,7 +4,8 @@
 use twilio::twiml::{self, MessagingVerb};
 
 use super::{
-    contact_name, pick_device, Effect, FlowError, Forwarded, Media, MessageOutcome, Presence, Urls,
+    contact_name, pick_device, Contacts, Effect, FlowError, Forwarded, Media, MessageOutcome,
+    Presence, Urls,
 };
 use crate::config::{Action, Alias, Config, Device};
 
@@ -16,6 +17,8 @@ pub struct MessageRequest<'a> {
     pub to: &'a str,
     pub body: &'a str,
     pub media: &'a [Media],
+    /// Who is who: names in forwarded texts, `@Name` in the relay.
+    pub contacts: &'a Contacts,
 }
 
 /// Runs the alias's message flow for a text from an outside number.
@@ -79,7 +82,7 @@ fn deliver(
     let Some((name, device)) = pick_device(config, presence, devices, |_| true) else {
         return false;
     };
-    let from_name = contact_name(config, req.from);
+    let from_name = contact_name(req.contacts, req.from);
     let forwarded = || Forwarded {
         from: req.from.to_owned(),
         from_name: from_name.clone(),

@@ -141,10 +141,13 @@ impl Urls {
     }
 }
 
+/// Names of phone numbers: the `[contacts]` of the configuration and those added in the app.
+pub type Contacts = std::collections::BTreeMap<twilio::PhoneNumber, String>;
+
 /// The contact name for a number, if it is a contact.
-fn contact_name(config: &Config, number: &str) -> Option<String> {
+fn contact_name(contacts: &Contacts, number: &str) -> Option<String> {
     let number = twilio::PhoneNumber::parse(number).ok()?;
-    config.contacts.get(&number).cloned()
+    contacts.get(&number).cloned()
 }
 
 /// Picks the device a step uses: the first online one, else the first without presence.

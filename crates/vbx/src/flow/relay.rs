@@ -7,7 +7,7 @@
 //! is sent exactly as written). Then, in this order:
 //!
 //! 1. **`@Name text`.** The text starts with `@` directly followed by something other than
-//!    whitespace. The name is the longest contact name (config `[contacts]`; compared
+//!    whitespace. The name is the longest contact name (`[contacts]` and the app's; compared
 //!    ignoring case and emoji variation selectors; spaces and emoji are part of names) that
 //!    the text after the `@` starts with, followed by whitespace or the end. What follows the
 //!    name, without the whitespace in between, goes to that contact with any media, and the
@@ -36,7 +36,7 @@
 use twilio::twiml::{self, MessagingVerb};
 use twilio::PhoneNumber;
 
-use super::{Effect, Media, MessageOutcome, MessageRequest};
+use super::{Contacts, Effect, Media, MessageOutcome, MessageRequest};
 use crate::config::Config;
 
 /// The most close contact names an unknown-name reply lists.
@@ -53,7 +53,7 @@ pub fn relay_from_device(
     target: Option<&str>,
 ) -> MessageOutcome {
     let mut out = MessageOutcome::default();
-    let message = match read_address(config, req) {
+    let message = match read_address(req) {
         Address::To { number, text } => {
             if number.as_str() == req.from {
                 reply("vbx: that is this phone's own number. Nothing was sent.".to_owned())
@@ -78,7 +78,7 @@ pub fn relay_from_device(
                     .to_owned(),
             ),
         },
-        Address::UnknownName { after } => reply(unknown_name(config, after)),
+        Address::UnknownName { after } => reply(unknown_name(req.contacts, after)),
         Address::NothingToSend { name } => reply(format!(
             "vbx: nothing to send to @{name}. Write the text after the name."
         )),
@@ -106,11 +106,11 @@ enum Address<'t> {
     Ambiguous { name: &'t str, numbers: Vec<String> },
 }
 
-fn read_address<'t>(config: &Config, req: &MessageRequest<'t>) -> Address<'t> {
+fn read_address<'t>(req: &MessageRequest<'t>) -> Address<'t> {
     let text = req.body.trim();
     if let Some(after) = text.strip_prefix('@') {
         if after.starts_with(|c: char| !c.is_whitespace()) {
-            return read_name(config, after, !req.media.is_empty());
+            return read_name(req.contacts, after, !req.media.is_empty());
         }
         return Address::Plain;
     }
@@ -121,10 +121,10 @@ fn read_address<'t>(config: &Config, req: &MessageRequest<'t>) -> Address<'t> {
 }
 
 /// Rule 1, for the text after the `@`.
-fn read_name<'t>(config: &Config, after: &'t str, has_media: bool) -> Address<'t> {
+fn read_name<'t>(contacts: &Contacts, after: &'t str, has_media: bool) -> Address<'t> {
     let mut longest = 0;
     let mut numbers: Vec<&PhoneNumber> = Vec::new();
-    for (number, name) in &config.contacts {
+    for (number, name) in contacts {
         let Some(len) = strip_name(after, name) else {
             continue;
         };
@@ -226,16 +226,16 @@ fn words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 
 /// The error reply for an `@name` that is no contact, with the closest contact names.
 /// `after` is the text after the `@`; its first word is the name quoted back.
-fn unknown_name(config: &Config, after: &str) -> String {
+fn unknown_name(contacts: &Contacts, after: &str) -> String {
     let typed = after.split_whitespace().next().unwrap_or("");
     let quoted: String = typed.chars().take(QUOTED_NAME).collect();
-    if config.contacts.is_empty() {
+    if contacts.is_empty() {
         return format!(
-            "vbx: no contact \"{quoted}\"; there are no contacts in the configuration. \
+            "vbx: no contact \"{quoted}\"; there are no contacts. \
              Nothing was sent."
         );
     }
-    let close = close_names(config.contacts.values().map(String::as_str), after);
+    let close = close_names(contacts.values().map(String::as_str), after);
     if close.is_empty() {
         return format!("vbx: no contact \"{quoted}\" nor one like it. Nothing was sent.");
     }

@@ -20,6 +20,7 @@ fn call<'a>(alias: &'a Alias, from: &'a str) -> CallRequest<'a> {
 }
 
 fn text<'a>(
+    config: &'a Config,
     alias: &'a Alias,
     from: &'a str,
     body: &'a str,
@@ -31,6 +32,7 @@ fn text<'a>(
         to: "+18001234567",
         body,
         media,
+        contacts: &config.contacts,
     }
 }
 
@@ -456,7 +458,7 @@ fn a_text_goes_to_the_online_browser_and_nowhere_else() {
     let out = run_message(
         &config,
         &FixedPresence::online(&["browser"]),
-        &text(&default, CALLER, "hi", &[]),
+        &text(&config, &default, CALLER, "hi", &[]),
     )
     .unwrap();
     assert!(out.twiml.verbs.is_empty());
@@ -476,7 +478,7 @@ fn a_text_is_forwarded_to_the_cell_with_its_sender_and_every_media_item() {
     let out = run_message(
         &config,
         &FixedPresence::default(),
-        &text(&default, CALLER, "look <&>", &media),
+        &text(&config, &default, CALLER, "look <&>", &media),
     )
     .unwrap();
     assert_eq!(
@@ -511,7 +513,7 @@ fn a_forwarded_text_from_a_contact_carries_the_contact_name() {
     let out = run_message(
         &config,
         &FixedPresence::default(),
-        &text(&default, CALLER, "hi", &[]),
+        &text(&config, &default, CALLER, "hi", &[]),
     )
     .unwrap();
     let MessagingVerb::Message(m) = &out.twiml.verbs[0] else {
@@ -549,7 +551,7 @@ fn texts_for_xmpp_and_email_devices_become_effects() {
     config
         .messages
         .insert(a.clone(), vec![step(device(&["jabber", "inbox"]))]);
-    let req = text(&a, CALLER, "hello", &[]);
+    let req = text(&config, &a, CALLER, "hello", &[]);
     let forwarded = Forwarded {
         from: CALLER.into(),
         from_name: None,
@@ -592,7 +594,7 @@ fn an_undelivered_text_goes_to_next_and_a_message_step_replies() {
     let out = run_message(
         &config,
         &FixedPresence::default(),
-        &text(&a, CALLER, "hi", &[]),
+        &text(&config, &a, CALLER, "hi", &[]),
     )
     .unwrap();
     assert_eq!(
@@ -605,7 +607,7 @@ fn an_undelivered_text_goes_to_next_and_a_message_step_replies() {
     let out = run_message(
         &config,
         &FixedPresence::default(),
-        &text(&b, CALLER, "hi", &[]),
+        &text(&config, &b, CALLER, "hi", &[]),
     )
     .unwrap();
     assert_eq!(

@@ -41,6 +41,8 @@ pub struct AppState {
     pub health: TwilioHealth,
     pub auth: Arc<auth::AuthState>,
     pub media_links: crate::media_link::MediaLinks,
+    /// The contacts the flows know by name (reloaded when the app changes one).
+    pub contacts: crate::contact_book::ContactBook,
 }
 
 /// Who may call a route.

@@ -174,12 +174,14 @@ async fn message(
         text.message_sid.as_str(),
         text.media.iter().map(|m| m.url.clone()),
     );
+    let contacts = state.contacts.snapshot();
     let req = MessageRequest {
         alias: &alias,
         from: &text.from,
         to: &text.to,
         body: &text.body,
         media: &media,
+        contacts: &contacts,
     };
     let answer = run_message(&state, &req, &text).await;
     Ok(message_answer(answer))

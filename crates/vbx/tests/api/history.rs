@@ -409,3 +409,74 @@ async fn contacts_are_seeded_from_the_config_and_edited_through_the_api() {
     );
     app.stop().await;
 }
+
+/// The relay's answer to a text from the forwarding cell.
+async fn from_cell(app: &TestApp, body: &str) -> String {
+    let message_sid = sid("SM");
+    let p = [
+        ("MessageSid", message_sid.as_str()),
+        ("AccountSid", ACCOUNT),
+        ("From", CELL),
+        ("To", NUMBER),
+        ("Body", body),
+        ("NumMedia", "0"),
+    ];
+    app.post_signed("/flow/msg/default", &p)
+        .await
+        .twiml()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn contacts_edited_in_the_app_are_names_for_the_relay_at_once() {
+    let app = TestApp::start().await;
+    let session = app.alice().await;
+    let zed = "+14155550177";
+    assert!(
+        from_cell(&app, "@Zed are you there?")
+            .await
+            .contains("vbx: no contact"),
+        "not a contact yet"
+    );
+
+    let added = app
+        .send_json(
+            Method::POST,
+            "/api/contacts",
+            &session,
+            json!({"number": zed, "name": "Zed"}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    assert_eq!(
+        from_cell(&app, "@Zed are you there?").await,
+        format!("<Response><Message to=\"{zed}\"><Body>are you there?</Body></Message></Response>")
+    );
+
+    let renamed = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/contacts/{}", path_number(zed)),
+            &session,
+            json!({"name": "Zack"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    let old_name = from_cell(&app, "@Zed hi").await;
+    assert!(
+        old_name.contains("vbx: no contact \"Zed\""),
+        "the old name is gone: {old_name}"
+    );
+    assert!(from_cell(&app, "@Zack hi")
+        .await
+        .contains(&format!("to=\"{zed}\"")));
+
+    let gone = app
+        .delete(&format!("/api/contacts/{}", path_number(zed)), &session)
+        .await;
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    assert!(from_cell(&app, "@Zack hi")
+        .await
+        .contains("vbx: no contact"));
+    app.stop().await;
+}

@@ -22,7 +22,12 @@ fn with_contacts(contacts: &[(&str, &str)]) -> Config {
 
 fn relay(config: &Config, body: &str, media: &[Media], target: Option<&str>) -> MessageOutcome {
     let default = alias("default");
-    relay_from_device(config, "cell", &text(&default, CELL, body, media), target)
+    relay_from_device(
+        config,
+        "cell",
+        &text(config, &default, CELL, body, media),
+        target,
+    )
 }
 
 fn sent(to: &str, body: Option<&str>, media: &[String]) -> MessagingVerb {
@@ -261,7 +266,7 @@ fn an_unknown_name_with_nothing_close_or_no_contacts_says_so() {
     let reply = error_reply(&relay(&with_contacts(&[]), "@Ann hi", &[], Some(CALLER)));
     assert_eq!(
         reply,
-        "vbx: no contact \"Ann\"; there are no contacts in the configuration. Nothing was sent."
+        "vbx: no contact \"Ann\"; there are no contacts. Nothing was sent."
     );
 }
 

@@ -48,7 +48,7 @@ pub async fn create(
     let number = phone_number(&new.number, "number")?.to_string();
     let name = name(&new.name)?;
     let now = now_ms();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.writer().begin().await?;
     if !contact::create(&mut *tx, &number, &name, now).await? {
         return Err(ApiError::Conflict(format!(
             "{number} is already a contact; rename it with PUT /api/contacts/{number}"
@@ -59,6 +59,7 @@ pub async fn create(
         feed::contact_changed(&mut *tx, &number, Some(&name), now).await?,
     ));
     tx.commit().await?;
+    reload_contacts(&state).await;
     out.publish(&state.events);
     Ok((
         StatusCode::CREATED,
@@ -80,7 +81,7 @@ pub async fn rename(
     let number = party(&number)?;
     let name = name(&rename.name)?;
     let now = now_ms();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.writer().begin().await?;
     if !contact::rename(&mut *tx, &number, &name, now).await? {
         return Err(ApiError::NotFound(format!("{number} is not a contact")));
     }
@@ -89,6 +90,7 @@ pub async fn rename(
         feed::contact_changed(&mut *tx, &number, Some(&name), now).await?,
     ));
     tx.commit().await?;
+    reload_contacts(&state).await;
     out.publish(&state.events);
     Ok(Json(json!({ "number": number, "name": name })))
 }
@@ -100,7 +102,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let number = party(&number)?;
     let now = now_ms();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.writer().begin().await?;
     if !contact::delete(&mut *tx, &number).await? {
         return Err(ApiError::NotFound(format!("{number} is not a contact")));
     }
@@ -109,6 +111,15 @@ pub async fn delete(
         feed::contact_changed(&mut *tx, &number, None, now).await?,
     ));
     tx.commit().await?;
+    reload_contacts(&state).await;
     out.publish(&state.events);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The flows see a change at once. The change is stored either way; should the reload fail,
+/// the flows keep the names they had until the next change or restart.
+async fn reload_contacts(state: &AppState) {
+    if let Err(e) = state.contacts.reload(state.store.pool()).await {
+        tracing::error!(error = %e, "cannot reload the contacts for the flows");
+    }
 }

@@ -185,7 +185,7 @@ pub async fn send(
 async fn enqueue(state: &AppState, payload: &SmsPayload) -> Result<i64, ApiError> {
     let now = now_ms();
     let value = serde_json::to_value(payload).map_err(ApiError::internal)?;
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.writer().begin().await?;
     let id = outbox::enqueue(&mut *tx, SMS, &value, None, now)
         .await?
         .ok_or_else(|| {
@@ -222,7 +222,7 @@ pub async fn delete(
         Err(e) => return Err(ApiError::Twilio(e.to_string())),
     }
     let now = now_ms();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.writer().begin().await?;
     let deleted = history::delete_message(&mut tx, &sid).await?;
     let mut out = Published::default();
     if let Some(deleted) = &deleted {

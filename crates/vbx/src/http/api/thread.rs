@@ -45,7 +45,7 @@ pub async fn mark_read(
 ) -> Result<StatusCode, ApiError> {
     let number = party(&number)?;
     let now = now_ms();
-    let mut tx = state.store.pool().begin().await?;
+    let mut tx = state.store.writer().begin().await?;
     let changed = message::mark_thread_read(&mut *tx, &number, now).await?;
     let mut out = Published::default();
     if changed > 0 {
