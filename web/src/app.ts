@@ -131,6 +131,7 @@ export class App {
       onStatus: (s) => this.onLiveStatus(s),
       onReady: () => this.live?.send({ type: 'voice', registered: this.phone.registered }),
       onResync: () => void this.reloadAll(),
+      onLoggedOut: () => this.sessionEnded(),
     });
     this.live.start();
     void this.loadContacts();
@@ -356,11 +357,25 @@ export class App {
   async deleteMessage(sid: string): Promise<void> {
     try {
       await this.api.deleteMessage(sid);
-      this.store.update((s) => (s.thread ? { thread: { ...s.thread, items: s.thread.items.filter((i) => !(i.kind === 'message' && i.sid === sid)) } } : {}));
+      this.dropMessage(sid);
       this.toast('Message deleted');
     } catch (e) {
       this.toast((e as Error).message);
     }
+  }
+
+  private dropMessage(sid: string): void {
+    this.store.update((s) => (s.thread ? { thread: { ...s.thread, items: s.thread.items.filter((i) => !(i.kind === 'message' && i.sid === sid)) } } : {}));
+  }
+
+  /** A contact's name as it is now (`null`: no longer a contact), wherever it shows. */
+  private applyContact(number: string, name: string | null): void {
+    const others = (this.state.contacts ?? []).filter((c) => c.number !== number);
+    this.setContacts(name === null ? others : [...others, { number, name }]);
+    this.store.update((s) => ({
+      conversations: applyName(s.conversations, number, name),
+      thread: s.thread?.number === number ? { ...s.thread, name } : s.thread,
+    }));
   }
 
   /** Adds or renames a contact; returns an error message or null. */
@@ -376,12 +391,7 @@ export class App {
     } catch (e) {
       return e instanceof Error ? e.message : 'Saving failed.';
     }
-    const others = (this.state.contacts ?? []).filter((c) => c.number !== e164);
-    this.setContacts([...others, { number: e164, name: clean }]);
-    this.store.update((s) => ({
-      conversations: applyName(s.conversations, e164, clean),
-      thread: s.thread?.number === e164 ? { ...s.thread, name: clean } : s.thread,
-    }));
+    this.applyContact(e164, clean);
     this.toast(isNew ? 'Contact saved' : 'Contact renamed');
     return null;
   }
@@ -392,11 +402,7 @@ export class App {
     } catch (e) {
       return e instanceof Error ? e.message : 'Deleting failed.';
     }
-    this.setContacts((this.state.contacts ?? []).filter((c) => c.number !== number));
-    this.store.update((s) => ({
-      conversations: applyName(s.conversations, number, null),
-      thread: s.thread?.number === number ? { ...s.thread, name: null } : s.thread,
-    }));
+    this.applyContact(number, null);
     this.toast('Contact deleted');
     return null;
   }
@@ -441,6 +447,14 @@ export class App {
           unreadTotal: typeof ev.total === 'number' ? ev.total : s.unreadTotal,
         }));
         if (this.state.thread?.number === ev.number && ev.unread > 0) this.markOpenThreadRead();
+        return;
+      case 'deleted':
+        // Deleted in another tab: gone here too.
+        this.dropMessage(ev.sid);
+        void this.loadConversations(false);
+        return;
+      case 'contact':
+        this.applyContact(ev.number, ev.name);
         return;
       case 'presence':
         this.store.update((s) =>

@@ -43,6 +43,8 @@ export interface LiveOptions {
   onReady?: () => void;
   /** The server cannot replay what was missed (first connect, or its cursor went backwards). */
   onResync?: () => void;
+  /** The session ended (a logout, maybe in another tab): the connection has stopped. */
+  onLoggedOut?: () => void;
   timers?: Timers;
 }
 
@@ -152,6 +154,19 @@ export class LiveConnection {
     } catch {
       return;
     }
+    if (isControl(frame, 'logged_out')) {
+      this.stop();
+      this.opts.onLoggedOut?.();
+      return;
+    }
+    if (isControl(frame, 'reload') && typeof frame.cursor === 'number') {
+      // The server cannot replay from our cursor (its history was pruned): start from its.
+      this.cursor = frame.cursor;
+      this.baseline = frame.cursor;
+      this.seen.clear();
+      this.opts.onResync?.();
+      return;
+    }
     if (!isEvent(frame)) return;
     if (frame.type === 'hello') {
       this.onHello(socket, frame.cursor);
@@ -193,6 +208,11 @@ export class LiveConnection {
   }
 }
 
+/** A frame about the connection itself rather than an event. */
+function isControl(v: unknown, type: 'logged_out' | 'reload'): v is { type: string; cursor?: unknown } {
+  return typeof v === 'object' && v !== null && (v as Record<string, unknown>).type === type;
+}
+
 function isEvent(v: unknown): v is ServerEvent {
   if (typeof v !== 'object' || v === null) return false;
   const f = v as Record<string, unknown>;
@@ -205,6 +225,10 @@ function isEvent(v: unknown): v is ServerEvent {
       return typeof f.cursor === 'number' && typeof f.number === 'string' && typeof f.item === 'object' && f.item !== null;
     case 'unread':
       return typeof f.number === 'string' && typeof f.unread === 'number';
+    case 'deleted':
+      return typeof f.cursor === 'number' && typeof f.number === 'string' && typeof f.sid === 'string';
+    case 'contact':
+      return typeof f.cursor === 'number' && typeof f.number === 'string' && (typeof f.name === 'string' || f.name === null);
     case 'presence':
       return Array.isArray(f.devices);
     default:

@@ -117,6 +117,8 @@ export type ServerEvent =
   | { type: 'call'; cursor: number; item: CallItem; number: string }
   | { type: 'voicemail'; cursor: number; item: VoicemailItem; number: string }
   | { type: 'unread'; number: string; unread: number; total: number }
+  | { type: 'deleted'; cursor: number; number: string; kind: 'message'; sid: string }
+  | { type: 'contact'; cursor: number; number: string; name: string | null }
   | { type: 'presence'; devices: { name: string; online: boolean | null }[] };
 
 /** Frames this tab sends over `/ws`. */

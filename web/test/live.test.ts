@@ -29,6 +29,7 @@ describe('LiveConnection', () => {
   let statuses: LiveStatus[];
   let resyncs: number;
   let readies: number;
+  let loggedOut: number;
   let live: LiveConnection;
 
   beforeEach(() => {
@@ -38,6 +39,7 @@ describe('LiveConnection', () => {
     statuses = [];
     resyncs = 0;
     readies = 0;
+    loggedOut = 0;
     live = new LiveConnection({
       url: 'ws://vbx/ws',
       open: sockets.open,
@@ -45,6 +47,7 @@ describe('LiveConnection', () => {
       onStatus: (s) => statuses.push(s),
       onResync: () => (resyncs += 1),
       onReady: () => (readies += 1),
+      onLoggedOut: () => (loggedOut += 1),
       timers,
     });
   });
@@ -169,5 +172,43 @@ describe('LiveConnection', () => {
     sockets.last.receive({ type: 'unread', number: '+1', unread: 2, total: 5 });
     sockets.last.receive({ type: 'presence', devices: [{ name: 'browser', online: true }] });
     expect(events.map((e) => e.type)).toEqual(['unread', 'presence']);
+  });
+
+  it('passes deletions and contact changes from other tabs', () => {
+    live.start();
+    sockets.last.receive({ type: 'hello', cursor: 0 });
+    sockets.last.receive({ type: 'deleted', cursor: 1, number: '+1', kind: 'message', sid: 'SM1' });
+    sockets.last.receive({ type: 'contact', cursor: 2, number: '+1', name: 'Ann' });
+    sockets.last.receive({ type: 'contact', cursor: 3, number: '+1', name: null });
+    sockets.last.receive({ type: 'contact', cursor: 4, number: '+1', name: 7 });
+    expect(events.map((e) => e.type)).toEqual(['deleted', 'contact', 'contact']);
+    expect(live.cursor).toBe(3);
+  });
+
+  it('stops for good and tells the app when the session ended', () => {
+    live.start();
+    const socket = sockets.last;
+    socket.receive({ type: 'hello', cursor: 0 });
+    socket.receive({ type: 'logged_out' });
+    expect(loggedOut).toBe(1);
+    expect(socket.closed).toBe(true);
+    expect(statuses.at(-1)).toEqual({ status: 'stopped' });
+    timers.advance(60_000);
+    expect(sockets.sockets.length).toBe(1);
+  });
+
+  it('starts over from the server cursor when it cannot replay what was missed', () => {
+    live.start();
+    sockets.last.receive({ type: 'hello', cursor: 5 });
+    sockets.last.drop();
+    timers.advance(1000);
+    sockets.last.receive({ type: 'hello', cursor: 900 });
+    expect(sockets.last.sent).toEqual([{ type: 'resume', cursor: 5 }]);
+    sockets.last.receive({ type: 'reload', cursor: 900 });
+    expect(live.cursor).toBe(900);
+    expect(resyncs).toBe(2);
+    sockets.last.receive(message(900));
+    sockets.last.receive(message(901));
+    expect(events.map((e) => ('cursor' in e ? e.cursor : null))).toEqual([901]);
   });
 });

@@ -32,6 +32,10 @@ pub enum Event {
         cursor: Option<i64>,
         frame: String,
     },
+    /// A login session ended (logout): its WebSockets close. `session` is the token's hash.
+    SessionEnded {
+        session: String,
+    },
 }
 
 #[derive(Debug, Clone)]

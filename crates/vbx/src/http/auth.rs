@@ -268,7 +268,10 @@ async fn resolve(
 /// Ends the user's session (login mode); proxy sessions belong to the proxy.
 pub async fn end_session(state: &AppState, user: &User) -> Result<(), ApiError> {
     if let Some(hash) = &user.session {
-        session::delete(state.store.pool(), hash).await?;
+        session::delete(state.store.writer(), hash).await?;
+        state.events.publish(crate::event::Event::SessionEnded {
+            session: hash.clone(),
+        });
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::header::{HOST, ORIGIN};
 use axum::http::HeaderMap;
@@ -17,7 +17,7 @@ use super::api::ApiError;
 use super::auth::User;
 use super::AppState;
 use crate::event::Event;
-use crate::store::event;
+use crate::store::{event, now_ms, session};
 
 /// Frames from a tab are small; anything larger is not one.
 const MAX_FRAME: usize = 64 * 1024;
@@ -40,10 +40,21 @@ pub async fn handler(
         .max_message_size(MAX_FRAME)
         .on_upgrade(move |socket| async move {
             let name = user.name.clone();
-            if let Err(e) = serve(state, socket).await {
+            if let Err(e) = serve(state, socket, user.session).await {
                 tracing::debug!(user = %name, error = format!("{e:#}"), "WebSocket closed");
             }
         }))
+}
+
+/// Whether the login session a socket was opened with still exists (always, without one:
+/// proxy mode).
+async fn session_alive(state: &AppState, session: Option<&str>) -> anyhow::Result<bool> {
+    let Some(hash) = session else {
+        return Ok(true);
+    };
+    Ok(session::find(state.store.pool(), hash, now_ms())
+        .await?
+        .is_some())
 }
 
 /// Browsers always send `Origin` on WebSocket requests; it must be the host the page came
@@ -88,9 +99,11 @@ struct Tab {
     last_sent: i64,
     /// Whether this tab's Voice device counts as registered.
     registered: bool,
+    /// The login session's token hash (login mode): the socket lives no longer than it.
+    session: Option<String>,
 }
 
-async fn serve(state: AppState, socket: WebSocket) -> anyhow::Result<()> {
+async fn serve(state: AppState, socket: WebSocket, session: Option<String>) -> anyhow::Result<()> {
     // Subscribe before reading the newest cursor, so nothing committed in between is lost.
     let mut events = state.events.subscribe();
     let latest = event::latest_id(state.store.pool()).await?;
@@ -99,6 +112,7 @@ async fn serve(state: AppState, socket: WebSocket) -> anyhow::Result<()> {
         socket,
         last_sent: latest,
         registered: false,
+        session,
     };
     let result = tab.run(&mut events, latest).await;
     if tab.registered {
@@ -134,6 +148,9 @@ impl Tab {
                         }
                     }
                     Ok(Event::Feed { cursor: None, frame }) => self.send(frame).await?,
+                    Ok(Event::SessionEnded { session }) if self.session.as_ref() == Some(&session) => {
+                        return self.close_for_logout().await;
+                    }
                     Ok(_) => {}
                     // Missed some: the table has them all.
                     Err(RecvError::Lagged(_)) => {
@@ -142,9 +159,29 @@ impl Tab {
                     }
                     Err(RecvError::Closed) => return Ok(()),
                 },
-                _ = ping.tick() => self.socket.send(Message::Ping(Default::default())).await?,
+                _ = ping.tick() => {
+                    // Sessions also end without a logout here (expiry, `vbx passwd`, a user
+                    // removed from the configuration): look now and then.
+                    if !session_alive(&self.state, self.session.as_deref()).await? {
+                        return self.close_for_logout().await;
+                    }
+                    self.socket.send(Message::Ping(Default::default())).await?
+                }
             }
         }
+    }
+
+    /// Tells the tab its session is over (it shows the login page) and closes the socket
+    /// with 4401, so nothing more reaches a logged-out browser.
+    async fn close_for_logout(&mut self) -> anyhow::Result<()> {
+        self.send(json!({"type": "logged_out"}).to_string()).await?;
+        self.socket
+            .send(Message::Close(Some(CloseFrame {
+                code: 4401,
+                reason: Utf8Bytes::from_static("logged out"),
+            })))
+            .await?;
+        Ok(())
     }
 
     async fn send(&mut self, frame: String) -> anyhow::Result<()> {

@@ -152,6 +152,29 @@ async fn logging_out_ends_the_session_on_the_server() {
 }
 
 #[tokio::test]
+async fn logging_out_closes_that_sessions_sockets_and_no_others() {
+    let app = TestApp::start().await;
+    let alice = app.alice().await;
+    let bob = app.login("bob", BOB_PASSWORD).await;
+    let mut alices_tab = app.socket(&alice).await;
+    let mut bobs_tab = app.socket(&bob).await;
+    for tab in [&mut alices_tab, &mut bobs_tab] {
+        tab.until(|f| f["type"] == "presence").await;
+    }
+
+    let out = app.post_empty("/api/logout", &alice).await;
+    assert_eq!(out.status, 204, "{}", out.body);
+    let frame = alices_tab.next_json().await;
+    assert_eq!(frame, json!({"type": "logged_out"}));
+    assert_eq!(alices_tab.close_code().await, Some(4401));
+
+    app.text_arrives(CALLER, "still here?").await;
+    let live = bobs_tab.until(|f| f["type"] == "message").await;
+    assert_eq!(live["item"]["body"], "still here?");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn sessions_survive_a_restart_but_not_the_users_removal() {
     let app = TestApp::start().await;
     let session = app.alice().await;
