@@ -165,7 +165,9 @@ impl FromRequestParts<AppState> for User {
     }
 }
 
-/// The client's address, when the server was started with connect info.
+/// The client's address, when the server was started with connect info. Behind a reverse
+/// proxy on the same machine (the peer is a loopback address) it is the address that proxy
+/// put last in `X-Forwarded-For`, so the login limit counts each client, not the proxy.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
@@ -173,13 +175,29 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
-        ))
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        Ok(ClientIp(client_ip(peer, &parts.headers)))
     }
+}
+
+/// The peer, or for a loopback peer the last address in `X-Forwarded-For` (the one the local
+/// proxy saw; addresses before it are whatever the client claimed). Only a loopback peer is
+/// trusted to set the header: anyone else could pick a new address for every try.
+fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+    if !peer.is_some_and(|ip| ip.is_loopback()) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .next_back()
+        .and_then(|last| last.trim().parse::<IpAddr>().ok())
+        .or(peer)
 }
 
 /// Creates a session for `name`; returns the user and the cookie to set.
@@ -415,6 +433,37 @@ mod tests {
         let mut other = HeaderMap::new();
         other.append(COOKIE, HeaderValue::from_static("not_vbx_session=1"));
         assert_eq!(cookie_value(&other, COOKIE_NAME), None);
+    }
+
+    #[test]
+    fn behind_a_local_proxy_the_client_is_the_last_forwarded_address() {
+        let local: Option<IpAddr> = Some("127.0.0.1".parse().unwrap());
+        let remote: Option<IpAddr> = Some("203.0.113.9".parse().unwrap());
+        let mut headers = HeaderMap::new();
+        assert_eq!(client_ip(local, &headers), local, "no header: the peer");
+        headers.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("10.9.9.9, 198.51.100.7"),
+        );
+        assert_eq!(
+            client_ip(local, &headers),
+            Some("198.51.100.7".parse().unwrap())
+        );
+        headers.append("x-forwarded-for", HeaderValue::from_static("198.51.100.8"));
+        assert_eq!(
+            client_ip(local, &headers),
+            Some("198.51.100.8".parse().unwrap()),
+            "the proxy appends: the last header's last address"
+        );
+        assert_eq!(
+            client_ip(remote, &headers),
+            remote,
+            "a remote peer cannot choose its address"
+        );
+        let mut junk = HeaderMap::new();
+        junk.append("x-forwarded-for", HeaderValue::from_static("unknown"));
+        assert_eq!(client_ip(local, &junk), local);
+        assert_eq!(client_ip(None, &headers), None);
     }
 
     #[test]
