@@ -16,6 +16,21 @@ const PNG: &[u8] = &[
     0x42, 0x60, 0x82,
 ];
 
+/// "look" with a PNG, from outside to the number.
+fn picture_from_outside(sim: &TestSim) -> twilio::MessageSid {
+    sim.sim()
+        .incoming_message(InboundText {
+            from: OUTSIDE.into(),
+            to: sim.number(),
+            body: "look".into(),
+            media: vec![InboundMedia {
+                content_type: "image/png".into(),
+                content: PNG.to_vec(),
+            }],
+        })
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_text_from_outside_is_forwarded_to_the_cell_and_a_pictures_media_is_saved() {
     let sim = TestSim::start().await;
@@ -64,18 +79,7 @@ async fn a_text_from_outside_is_forwarded_to_the_cell_and_a_pictures_media_is_sa
         ("inbound", "hello there")
     );
 
-    let picture = sim
-        .sim()
-        .incoming_message(InboundText {
-            from: OUTSIDE.into(),
-            to: number.clone(),
-            body: "look".into(),
-            media: vec![InboundMedia {
-                content_type: "image/png".into(),
-                content: PNG.to_vec(),
-            }],
-        })
-        .unwrap();
+    let picture = picture_from_outside(&sim);
 
     let saved = until(
         &app.events,
@@ -104,18 +108,7 @@ async fn a_picture_forwarded_to_the_cell_reaches_it_through_vbxs_link() {
     let app = TestApp::start(&sim).await;
     setup(&app.config, &sim.client()).await.unwrap();
 
-    let picture = sim
-        .sim()
-        .incoming_message(InboundText {
-            from: OUTSIDE.into(),
-            to: sim.number(),
-            body: "look".into(),
-            media: vec![InboundMedia {
-                content_type: "image/png".into(),
-                content: PNG.to_vec(),
-            }],
-        })
-        .unwrap();
+    let picture = picture_from_outside(&sim);
 
     // Twilio fetches a forwarded MMS's media without credentials: from vbx's link, since its
     // own media URL would refuse it (error 11200, the message never sent).
