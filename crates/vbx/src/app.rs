@@ -133,6 +133,7 @@ impl App {
         let mut workers = JoinSet::new();
         crate::device::xmpp::spawn_all(
             &self.state.config,
+            &self.state.contacts,
             &self.state.store,
             &self.presence,
             &self.state.events,

@@ -8,7 +8,6 @@ pub mod jid;
 mod queue;
 pub mod stream;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tokio::net::tcp::OwnedWriteHalf;
@@ -23,6 +22,7 @@ pub use queue::{claim_next, enqueue_sms, failure_notice, notify_recent_failures,
 
 use self::stream::{Element, StreamEvent, XmlWriter, NS_STREAM, STREAM_FOOTER};
 use crate::config::{self, Config, Device};
+use crate::contact_book::ContactBook;
 use crate::device::LivePresence;
 use crate::event::{Event, EventHub};
 use crate::record::XMPP;
@@ -92,7 +92,8 @@ pub struct XmppDevice {
     events: EventHub,
     /// The vbx number: texts the target writes are sent from it.
     number: PhoneNumber,
-    contacts: BTreeMap<PhoneNumber, String>,
+    /// Names for the roster and notices; read afresh at each connection.
+    contacts: ContactBook,
     timing: Timing,
     status: watch::Sender<XmppStatus>,
 }
@@ -109,7 +110,7 @@ impl XmppDevice {
         presence: LivePresence,
         events: EventHub,
         number: PhoneNumber,
-        contacts: BTreeMap<PhoneNumber, String>,
+        contacts: ContactBook,
     ) -> XmppDevice {
         XmppDevice {
             name,
@@ -144,7 +145,7 @@ impl XmppDevice {
 
     fn contact_name(&self, number: &str) -> Option<String> {
         let number = PhoneNumber::parse(number).ok()?;
-        self.contacts.get(&number).cloned()
+        self.contacts.snapshot().get(&number).cloned()
     }
 
     /// Queues a notice for each recent failed SMS the target wrote that was not reported yet.
@@ -187,7 +188,7 @@ impl XmppDevice {
             &self.config.component,
             &self.config.target,
             self.number.clone(),
-            self.contacts.clone(),
+            self.contacts.snapshot().as_ref().clone(),
         );
         self.presence.set_xmpp(&self.name, false);
         self.report_failures_logged().await;
@@ -327,6 +328,8 @@ impl XmppDevice {
         };
         let mut events = self.events.subscribe();
 
+        // Contacts added or renamed in the app since the last connection join the roster.
+        gateway.set_contacts(self.contacts.snapshot().as_ref().clone());
         for stanza in gateway.on_connect() {
             session.send(&stanza).await?;
         }
@@ -530,6 +533,7 @@ impl Drop for AbortOnDrop {
 /// Returns each device's name and status (for a status page).
 pub fn spawn_all(
     config: &Config,
+    contacts: &ContactBook,
     store: &Store,
     presence: &LivePresence,
     events: &EventHub,
@@ -548,7 +552,7 @@ pub fn spawn_all(
             presence.clone(),
             events.clone(),
             config.twilio.number.clone(),
-            config.contacts.clone(),
+            contacts.clone(),
         );
         statuses.push((name.clone(), device.status()));
         // The status endpoint shows why the component cannot connect (e.g. a refused secret).

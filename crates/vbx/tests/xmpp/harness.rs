@@ -42,6 +42,8 @@ pub struct TestApp {
     pub presence: LivePresence,
     pub store: Store,
     pub config: Arc<Config>,
+    /// The app's contact book, as the contacts API reloads it.
+    pub contacts: vbx::contact_book::ContactBook,
     pub twilio: MockServer,
     _data: TempDir,
     shutdown: oneshot::Sender<()>,
@@ -127,6 +129,7 @@ impl TestApp {
         let presence = app.presence().clone();
         let store = app.state().store.clone();
         let config = app.state().config.clone();
+        let contacts = app.state().contacts.clone();
         let (shutdown, rx) = oneshot::channel();
         let handle = tokio::spawn(app.run_until(async {
             let _ = rx.await;
@@ -137,6 +140,7 @@ impl TestApp {
             presence,
             store,
             config,
+            contacts,
             twilio,
             _data: data,
             shutdown,

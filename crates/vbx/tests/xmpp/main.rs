@@ -284,12 +284,32 @@ async fn vbx_reconnects_after_prosody_restarts_and_delivers_what_was_queued_mean
     .unwrap()
     .unwrap();
 
+    // A contact added in the app meanwhile.
+    let zoe = "+14155550166";
+    vbx::store::contact::create(app.store.pool(), zoe, "Zoe", vbx::store::now_ms())
+        .await
+        .unwrap();
+    app.contacts.reload(app.store.pool()).await.unwrap();
+
     prosody.restart();
     let mut target = Client::login(prosody.c2s_port, TARGET, PASSWORD, "phone").await;
     target.available().await;
-    let text = target
-        .wait_for("the queued text", |s| is_from(s, "message", &jid(ANN)))
-        .await;
+    // Both arrive, in either order.
+    let is_text = |s: &Element| is_from(s, "message", &jid(ANN));
+    let is_zoe = |s: &Element| is_from(s, "presence", &jid(zoe)) && s.attr("type").is_none();
+    let (mut text, mut zoe_online) = (None, false);
+    while text.is_none() || !zoe_online {
+        let stanza = target
+            .wait_for("the queued text and the new contact's presence", |s| {
+                is_text(s) || is_zoe(s)
+            })
+            .await;
+        zoe_online |= is_zoe(&stanza);
+        if is_text(&stanza) {
+            text = Some(stanza);
+        }
+    }
+    let text = text.unwrap();
     assert_eq!(
         child_text(&text, "body", vbx::device::xmpp::stream::NS_CLIENT).as_deref(),
         Some("sent while you were away")

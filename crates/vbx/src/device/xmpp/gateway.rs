@@ -77,6 +77,11 @@ impl Gateway {
         }
     }
 
+    /// Replaces the contacts shown in the roster (used from the next connection on).
+    pub fn set_contacts(&mut self, contacts: BTreeMap<PhoneNumber, String>) {
+        self.contacts = contacts;
+    }
+
     pub fn component(&self) -> &str {
         &self.component
     }
