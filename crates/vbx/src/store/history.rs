@@ -2,6 +2,8 @@
 //! (one per other party), a thread (everything with one number, newest first), the call log,
 //! and the items they are made of — which the event feed sends too.
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
@@ -91,6 +93,47 @@ struct Key {
     at: i64,
 }
 
+/// The keys of a thread, newest first. Each part reads its rows newest first from an index and
+/// SQLite merges them, stopping after `LIMIT` rows: a thread with thousands of texts costs what
+/// a short one does. With `paged`, each part starts below the cursor `($2, $3)` and the limit
+/// is `$4`; else the limit is `$2`.
+fn thread_keys_sql(paged: bool) -> String {
+    let (after, limit) = if paged {
+        (" AND ({at}, {key}) < ($2, $3)", "$4")
+    } else {
+        ("", "$2")
+    };
+    let after = |at: &str, key: &str| after.replace("{at}", at).replace("{key}", key);
+    format!(
+        concat!(
+            "SELECT 'message' AS kind, sid AS key, created_at AS at FROM messages \
+               WHERE ",
+            message_party!(""),
+            " = $1 AND stub = 0{} \
+             UNION ALL \
+             SELECT 'call', sid, started_at FROM calls \
+               WHERE parent_sid IS NULL AND ",
+            call_party!(""),
+            " = $1{} \
+             UNION ALL \
+             SELECT 'voicemail', r.sid, r.created_at FROM recordings r \
+               JOIN calls c ON c.sid = r.call_sid WHERE ",
+            call_party!("c."),
+            " = $1{} \
+             UNION ALL \
+             SELECT 'outbox', 'outbox:' || id, created_at FROM outbox \
+               WHERE kind = 'sms' AND status IN ('pending', 'sending', 'failed') \
+                 AND json_extract(payload, '$.to') = $1{} \
+             ORDER BY at DESC, key DESC LIMIT {}"
+        ),
+        after("created_at", "sid"),
+        after("started_at", "sid"),
+        after("r.created_at", "r.sid"),
+        after("created_at", "'outbox:' || id"),
+        limit
+    )
+}
+
 /// Everything with `number`, newest first: messages, top-level calls, voicemails, and SMS
 /// still in the outbox or refused. `before` pages backwards.
 pub async fn thread(
@@ -99,39 +142,28 @@ pub async fn thread(
     before: Option<&Cursor>,
     limit: u32,
 ) -> Result<Page<Item>> {
+    static FIRST: LazyLock<String> = LazyLock::new(|| thread_keys_sql(false));
+    static LATER: LazyLock<String> = LazyLock::new(|| thread_keys_sql(true));
     let op = "thread";
-    let (at, key) = match before {
-        Some((at, key)) => (Some(*at), Some(key.as_str())),
-        None => (None, None),
-    };
-    let keys = sqlx::query_as::<_, Key>(concat!(
-        "SELECT kind, key, at FROM ( \
-           SELECT 'message' AS kind, sid AS key, created_at AS at FROM messages \
-             WHERE ",
-        message_party!(""),
-        " = $1 AND stub = 0 \
-           UNION ALL \
-           SELECT 'call', sid, started_at FROM calls \
-             WHERE parent_sid IS NULL AND ",
-        call_party!(""),
-        " = $1 \
-           UNION ALL \
-           SELECT 'voicemail', r.sid, r.created_at FROM recordings r \
-             JOIN calls c ON c.sid = r.call_sid WHERE ",
-        call_party!("c."),
-        " = $1 \
-           UNION ALL \
-           SELECT 'outbox', 'outbox:' || id, created_at FROM outbox \
-             WHERE kind = 'sms' AND status IN ('pending', 'sending', 'failed') AND json_extract(payload, '$.to') = $1 \
-         ) WHERE $2 IS NULL OR at < $2 OR (at = $2 AND key < $3) \
-         ORDER BY at DESC, key DESC LIMIT $4"
-    ))
-    .bind(number)
-    .bind(at)
-    .bind(key)
-    .bind(sql_limit(limit).saturating_add(1))
-    .fetch_all(&mut *conn)
-    .await
+    let fetch = sql_limit(limit).saturating_add(1);
+    let keys = match before {
+        Some((at, key)) => {
+            sqlx::query_as::<_, Key>(&LATER)
+                .bind(number)
+                .bind(at)
+                .bind(key)
+                .bind(fetch)
+                .fetch_all(&mut *conn)
+                .await
+        }
+        None => {
+            sqlx::query_as::<_, Key>(&FIRST)
+                .bind(number)
+                .bind(fetch)
+                .fetch_all(&mut *conn)
+                .await
+        }
+    }
     .op(op)?;
     let keys = page(keys, limit, |k| (k.at, k.key.clone()));
     let mut items = Vec::with_capacity(keys.items.len());
@@ -228,36 +260,44 @@ fn like_pattern(text: &str) -> String {
 }
 
 /// One row per other party, newest activity first, with its newest item and unread count.
+/// Reads `latest_activity`, which the store keeps (migrations/0005_scale.sql).
 pub async fn conversations(
     conn: &mut SqliteConnection,
     query: &ConversationQuery,
 ) -> Result<Page<Conversation>> {
     let op = "conversations";
-    let mut sql = QueryBuilder::<Sqlite>::new(concat!(
-        "WITH activity (number, at) AS ( \
-           SELECT ",
-        message_party!(""),
-        ", MAX(created_at) FROM messages GROUP BY ",
-        message_party!(""),
-        " UNION ALL SELECT ",
-        call_party!(""),
-        ", MAX(started_at) FROM calls WHERE parent_sid IS NULL GROUP BY ",
-        call_party!(""),
-        " UNION ALL SELECT ",
-        call_party!("c."),
-        ", MAX(r.created_at) FROM recordings r JOIN calls c ON c.sid = r.call_sid GROUP BY 1 \
-           UNION ALL SELECT json_extract(payload, '$.to'), MAX(created_at) FROM outbox \
-             WHERE kind = 'sms' AND status IN ('pending', 'sending', 'failed') GROUP BY 1 \
-         ), latest (number, at) AS ( \
-           SELECT number, MAX(at) FROM activity WHERE number <> '' GROUP BY number \
-         ) \
-         SELECT page.number, page.at, page.name, \
+    let rows = conversation_rows(query)
+        .build_query_as::<ConversationRow>()
+        .fetch_all(&mut *conn)
+        .await
+        .op(op)?;
+    let rows = page(rows, query.limit, |r| (r.at, r.number.clone()));
+    let mut items = Vec::with_capacity(rows.items.len());
+    for row in rows.items {
+        let newest = thread(&mut *conn, &row.number, None, 1).await?;
+        items.push(Conversation {
+            last: newest.items.first().map(Last::of),
+            unread: row.unread,
+            name: row.name,
+            number: row.number,
+        });
+    }
+    Ok(Page {
+        items,
+        next: rows.next,
+    })
+}
+
+/// The rows of a page of conversations, one more than the limit.
+fn conversation_rows(query: &ConversationQuery) -> QueryBuilder<'_, Sqlite> {
+    let mut sql = QueryBuilder::<Sqlite>::new(
+        "SELECT latest.number, latest.at, contacts.name, \
            (SELECT COUNT(*) FROM messages \
-             WHERE direction = 'inbound' AND read_at IS NULL AND from_number = page.number) \
+             WHERE direction = 'inbound' AND read_at IS NULL AND from_number = latest.number) \
              AS unread \
-         FROM (SELECT latest.number, latest.at, contacts.name FROM latest \
-           LEFT JOIN contacts ON contacts.number = latest.number WHERE 1 = 1"
-    ));
+         FROM latest_activity latest \
+         LEFT JOIN contacts ON contacts.number = latest.number WHERE 1 = 1",
+    );
     if !query.hidden.is_empty() {
         sql.push(" AND latest.number NOT IN (");
         let mut list = sql.separated(", ");
@@ -284,37 +324,15 @@ pub async fn conversations(
         sql.push(")");
     }
     if let Some((at, number)) = &query.before {
-        sql.push(" AND (latest.at < ")
+        sql.push(" AND (latest.at, latest.number) < (")
             .push_bind(*at)
-            .push(" OR (latest.at = ")
-            .push_bind(*at)
-            .push(" AND latest.number < ")
+            .push(", ")
             .push_bind(number.as_str())
-            .push("))");
+            .push(")");
     }
     sql.push(" ORDER BY latest.at DESC, latest.number DESC LIMIT ")
-        .push_bind(sql_limit(query.limit).saturating_add(1))
-        .push(") page ORDER BY page.at DESC, page.number DESC");
-    let rows = sql
-        .build_query_as::<ConversationRow>()
-        .fetch_all(&mut *conn)
-        .await
-        .op(op)?;
-    let rows = page(rows, query.limit, |r| (r.at, r.number.clone()));
-    let mut items = Vec::with_capacity(rows.items.len());
-    for row in rows.items {
-        let newest = thread(&mut *conn, &row.number, None, 1).await?;
-        items.push(Conversation {
-            last: newest.items.first().map(Last::of),
-            unread: row.unread,
-            name: row.name,
-            number: row.number,
-        });
-    }
-    Ok(Page {
-        items,
-        next: rows.next,
-    })
+        .push_bind(sql_limit(query.limit).saturating_add(1));
+    sql
 }
 
 /// Pushes the expression for the unread messages from `number` (kept by triggers, see
@@ -390,6 +408,9 @@ struct CallLogRow {
     #[sqlx(flatten)]
     call: CallJoin,
     name: Option<String>,
+    /// The call's first recording, if any (most calls have none: one query per page finds
+    /// them, then one per recording loads it).
+    recording_sid: Option<String>,
 }
 
 /// Top-level calls, newest first, filtered.
@@ -398,8 +419,52 @@ pub async fn call_log(
     query: &CallLogQuery,
 ) -> Result<Page<CallEntry>> {
     let op = "call log";
+    let rows = call_log_rows(query)
+        .build_query_as::<CallLogRow>()
+        .fetch_all(&mut *conn)
+        .await
+        .op(op)?;
+    let rows = page(rows, query.limit, |r| {
+        (r.call.started_at, r.call.sid.clone())
+    });
+    let mut items = Vec::with_capacity(rows.items.len());
+    for row in rows.items {
+        let recording = match &row.recording_sid {
+            Some(sid) => {
+                sqlx::query_as::<_, VoicemailJoin>(&format!("{VOICEMAIL_SELECT} WHERE r.sid = $1"))
+                    .bind(sid)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .op(op)?
+            }
+            None => None,
+        };
+        let item = row.call.item();
+        items.push(CallEntry {
+            sid: item.sid,
+            from: row.call.from_number,
+            to: row.call.to_number,
+            name: row.name,
+            direction: item.direction,
+            status: item.status,
+            duration: item.duration,
+            at: item.at,
+            recording: recording.map(VoicemailJoin::item),
+        });
+    }
+    Ok(Page {
+        items,
+        next: rows.next,
+    })
+}
+
+/// The rows of a page of the call log, one more than the limit.
+fn call_log_rows(query: &CallLogQuery) -> QueryBuilder<'_, Sqlite> {
     let mut sql = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {CALL_COLUMNS}, contacts.name FROM calls c \
+        "SELECT {CALL_COLUMNS}, contacts.name, \
+           (SELECT r.sid FROM recordings r WHERE r.call_sid = c.sid \
+             ORDER BY r.created_at, r.sid LIMIT 1) AS recording_sid \
+         FROM calls c \
          LEFT JOIN contacts ON contacts.number = {} \
          WHERE c.parent_sid IS NULL",
         call_party!("c.")
@@ -420,50 +485,16 @@ pub async fn call_log(
             .push_bind(number.as_str());
     }
     if let Some((at, sid)) = &query.before {
-        sql.push(" AND (c.started_at < ")
+        // A row value, so the index on (started_at, sid) starts right below the cursor.
+        sql.push(" AND (c.started_at, c.sid) < (")
             .push_bind(*at)
-            .push(" OR (c.started_at = ")
-            .push_bind(*at)
-            .push(" AND c.sid < ")
+            .push(", ")
             .push_bind(sid.as_str())
-            .push("))");
+            .push(")");
     }
     sql.push(" ORDER BY c.started_at DESC, c.sid DESC LIMIT ")
         .push_bind(sql_limit(query.limit).saturating_add(1));
-    let rows = sql
-        .build_query_as::<CallLogRow>()
-        .fetch_all(&mut *conn)
-        .await
-        .op(op)?;
-    let rows = page(rows, query.limit, |r| {
-        (r.call.started_at, r.call.sid.clone())
-    });
-    let mut items = Vec::with_capacity(rows.items.len());
-    for row in rows.items {
-        let recording = sqlx::query_as::<_, VoicemailJoin>(&format!(
-            "{VOICEMAIL_SELECT} WHERE r.call_sid = $1 ORDER BY r.created_at, r.sid LIMIT 1"
-        ))
-        .bind(&row.call.sid)
-        .fetch_optional(&mut *conn)
-        .await
-        .op(op)?;
-        let item = row.call.item();
-        items.push(CallEntry {
-            sid: item.sid,
-            from: row.call.from_number,
-            to: row.call.to_number,
-            name: row.name,
-            direction: item.direction,
-            status: item.status,
-            duration: item.duration,
-            at: item.at,
-            recording: recording.map(VoicemailJoin::item),
-        });
-    }
-    Ok(Page {
-        items,
-        next: rows.next,
-    })
+    sql
 }
 
 /// Outbox work not done yet (`pending` or `sending`) and work that failed, all kinds.
@@ -526,5 +557,7 @@ pub async fn delete_message(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod scale_tests;
 #[cfg(test)]
 mod unread_tests;
