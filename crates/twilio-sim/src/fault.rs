@@ -1,5 +1,6 @@
 //! Failures on demand: the REST API answers 500 (Twilio code 20500) for the next N requests or
-//! for a while, or holds requests for a while so that clients time out.
+//! for a while, or holds its answers for a while so that clients time out. Every REST request
+//! is also counted here (see [`crate::requests`]).
 
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
+use crate::requests::Endpoint;
 use crate::Sim;
 
 /// Delivery outcomes a scenario can force on messages to a number (Twilio's 300xx codes).
@@ -125,18 +127,42 @@ impl Faults {
     }
 }
 
-/// Middleware in front of the REST API that applies the armed faults.
+/// Middleware in front of the REST API that counts each request and applies the armed faults.
+///
+/// A held request is carried out at once, in a task of its own, and only its answer waits:
+/// Twilio acted on it, the answer was slow. A client that gives up in the meantime (a timeout)
+/// does not undo it, so it cannot know whether a create happened, as against Twilio.
 pub async fn inject(State(sim): State<Sim>, request: Request, next: Next) -> Response {
-    let decision = sim.with_state(|s| s.faults.decide(Instant::now()));
+    let endpoint = Endpoint::of(&request);
+    let decision = sim.with_state(|s| {
+        s.requests.arrived(&endpoint);
+        s.faults.decide(Instant::now())
+    });
     match decision {
-        Decision::Pass => next.run(request).await,
-        Decision::Fail => ApiError::internal().into_response(),
+        Decision::Pass => {
+            let response = next.run(request).await;
+            sim.with_state(|s| s.requests.answered(&endpoint, response.status().as_u16()));
+            response
+        }
+        Decision::Fail => {
+            let response = ApiError::internal().into_response();
+            sim.with_state(|s| s.requests.answered(&endpoint, response.status().as_u16()));
+            response
+        }
         Decision::Delay(delay) => {
-            if sim.closing_or_after(delay).await {
-                ApiError::internal().into_response()
-            } else {
-                next.run(request).await
-            }
+            let handled = tokio::spawn({
+                let sim = sim.clone();
+                async move {
+                    let response = next.run(request).await;
+                    sim.with_state(|s| s.requests.answered(&endpoint, response.status().as_u16()));
+                    response
+                }
+            });
+            // Shutting down releases the answer early instead of holding the server open.
+            sim.closing_or_after(delay).await;
+            handled
+                .await
+                .unwrap_or_else(|_| ApiError::internal().into_response())
         }
     }
 }

@@ -32,6 +32,7 @@ mod messaging;
 mod observe;
 mod page;
 mod phone;
+mod requests;
 mod resource;
 mod segment;
 mod server;
@@ -48,6 +49,7 @@ pub use error::{ApiError, SimError};
 pub use fault::DeliveryError;
 pub use hook::Webhook;
 pub use messaging::{InboundMedia, InboundText};
+pub use requests::{Endpoint, EndpointCount, RequestLog};
 pub use resource::{
     ApiKey, Application, Call, CallDirection, CallStatus, IncomingNumber, Media, Message,
     MessageDirection, MessageStatus, Recording, RecordingSource,

@@ -15,6 +15,7 @@ use crate::config::SimConfig;
 use crate::error::SimError;
 use crate::fault::{DeliveryError, Faults};
 use crate::hook::Webhook;
+use crate::requests::RequestLog;
 use crate::resource::{
     ApiKey, Application, Call, IncomingNumber, Media, Message, MessageStatus, Recording,
     RecordingSource,
@@ -41,6 +42,8 @@ pub(crate) struct SimState {
     pub keys: Vec<ApiKey>,
     pub recordings: Vec<Recording>,
     pub faults: Faults,
+    /// The REST requests received, per endpoint.
+    pub requests: RequestLog,
     /// Destination → the failure its messages will end in once delivery is simulated.
     pub failing_destinations: HashMap<String, DeliveryError>,
     pub settings: Settings,
@@ -74,6 +77,7 @@ impl SimState {
             keys: Vec::new(),
             recordings: Vec::new(),
             faults: Faults::default(),
+            requests: RequestLog::default(),
             failing_destinations: HashMap::new(),
             settings: config.settings.clone(),
             parties: HashMap::new(),
@@ -400,7 +404,8 @@ impl Sim {
         self.with_state(|s| s.faults.fail_for(window));
     }
 
-    /// REST requests arriving within `window` are held for `delay` before being answered.
+    /// REST requests arriving within `window` are carried out at once but answered only after
+    /// `delay`: a client that times out first cannot tell whether Twilio acted on its request.
     pub fn delay_requests_for(&self, delay: Duration, window: Duration) {
         self.with_state(|s| s.faults.delay_for(delay, window));
     }

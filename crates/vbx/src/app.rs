@@ -15,7 +15,7 @@ use crate::config::{AuthMode, Config};
 use crate::contact_book::ContactBook;
 use crate::device::LivePresence;
 use crate::event::EventHub;
-use crate::health::{TwilioHealth, TwilioProbe};
+use crate::health::TwilioHealth;
 use crate::http::auth::{self, AuthState};
 use crate::http::{self, AppState};
 use crate::media_link::MediaLinks;
@@ -24,8 +24,6 @@ use crate::store::{contact, event, now_ms, session, Store};
 
 /// Events older than this are not replayed; a tab away longer reloads.
 const EVENT_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
-/// How long Twilio may go without a REST call before the probe asks it something.
-const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 pub struct App {
     listener: TcpListener,
@@ -140,11 +138,15 @@ impl App {
             &mut workers,
             &workers_stop,
         );
-        let syncer = crate::sync::Syncer::new(
+        // The sync is also what keeps the Twilio status current when nothing else calls Twilio:
+        // an idle vbx makes no REST calls besides it.
+        let mut syncer = crate::sync::Syncer::new(
             twilio_client(&self.state.config)?,
             self.state.store.clone(),
             self.state.events.clone(),
         );
+        syncer.interval = self.state.config.twilio.sync_interval;
+        syncer.health = self.state.health.clone();
         let stop = workers_stop.clone();
         workers.spawn(async move {
             syncer.run(stop).await;
@@ -182,17 +184,6 @@ impl App {
         workers.spawn(async move {
             sender.run(workers_stop).await;
             "SMS sender"
-        });
-        let probe = TwilioProbe {
-            client: self.state.twilio.clone(),
-            health: self.state.health.clone(),
-            number: self.state.config.twilio.number.to_string(),
-            every: PROBE_EVERY,
-        };
-        let probe_stop = stop_workers.subscribe();
-        workers.spawn(async move {
-            probe.run(probe_stop).await;
-            "Twilio probe"
         });
 
         let router = http::router(self.state.clone());

@@ -1,13 +1,11 @@
 //! Whether Twilio's REST API answered lately. Whatever talks to Twilio (the SMS sender, the
-//! app's actions, an occasional probe) records the outcome here, so the status endpoint never
-//! calls Twilio itself.
+//! app's actions, the periodic sync) records the outcome here, so neither the status endpoint
+//! nor anything else calls Twilio just to find out.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::watch;
-use twilio::client::{Client, Error};
+use twilio::client::Error;
 
 use crate::store::now_ms;
 
@@ -100,58 +98,6 @@ impl TwilioHealth {
                 last_ok_at: Some(*ok_at),
             },
         })
-    }
-
-    /// When Twilio last answered or failed, whichever is later.
-    fn last_contact(&self) -> Option<i64> {
-        self.with(|i| {
-            let ok = i.last_ok.map(|(_, at)| at);
-            ok.max(i.last_error.as_ref().map(|(_, at, _)| *at))
-        })
-    }
-}
-
-/// Asks Twilio for the configured number when nothing else has talked to it for `every`.
-pub struct TwilioProbe {
-    pub client: Client,
-    pub health: TwilioHealth,
-    pub number: String,
-    pub every: Duration,
-}
-
-impl TwilioProbe {
-    /// One probe: looks the number up, and warns if the account does not have it.
-    pub async fn step(&self) {
-        let result = self.client.list_incoming_numbers(Some(&self.number)).await;
-        self.health.record(&result);
-        match result {
-            Ok(page) if page.items.is_empty() => tracing::warn!(
-                number = %self.number,
-                "the Twilio account has no such number (check twilio.number)"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "Twilio is not reachable"),
-        }
-    }
-
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let every_ms = i64::try_from(self.every.as_millis()).unwrap_or(i64::MAX);
-        loop {
-            if *shutdown.borrow() {
-                return;
-            }
-            let due = self
-                .health
-                .last_contact()
-                .is_none_or(|at| now_ms().saturating_sub(at) >= every_ms);
-            if due {
-                self.step().await;
-            }
-            tokio::select! {
-                _ = shutdown.changed() => {},
-                _ = tokio::time::sleep(self.every.min(Duration::from_secs(60))) => {},
-            }
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Reconciliation with Twilio: at start and every few minutes, page through the Calls and
 //! Messages since the last sync and upsert them, so what happened elsewhere (the console,
-//! another app, a webhook vbx missed) shows up. The only periodic Twilio polling in vbx.
+//! another app, a webhook vbx missed) shows up. The only periodic Twilio polling in vbx; its
+//! outcomes also tell [`TwilioHealth`] whether Twilio is reachable.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use twilio::client::{
 };
 
 use crate::event::{Event, EventHub};
+use crate::health::TwilioHealth;
 use crate::store::{self, call, message, now_ms, sync_state, Store};
 
 /// `sync_state` resources.
@@ -65,6 +67,8 @@ pub struct Syncer {
     pub events: EventHub,
     /// Time between passes (default [`DEFAULT_INTERVAL`]).
     pub interval: Duration,
+    /// Where each REST call's outcome goes (the app passes the one its status endpoint reads).
+    pub health: TwilioHealth,
 }
 
 impl Syncer {
@@ -74,6 +78,7 @@ impl Syncer {
             store,
             events,
             interval: DEFAULT_INTERVAL,
+            health: TwilioHealth::new(),
         }
     }
 
@@ -125,14 +130,12 @@ impl Syncer {
             page_size: Some(PAGE_SIZE),
             ..Default::default()
         };
-        let calls = self
-            .client
-            .list_all_calls(&filter, MAX_ITEMS)
-            .await
-            .map_err(|source| SyncError::Twilio {
-                resource: CALLS,
-                source,
-            })?;
+        let listed = self.client.list_all_calls(&filter, MAX_ITEMS).await;
+        self.health.record(&listed);
+        let calls = listed.map_err(|source| SyncError::Twilio {
+            resource: CALLS,
+            source,
+        })?;
         for resource in &calls {
             report.calls_seen += 1;
             match self.upsert_call(resource).await? {
@@ -217,14 +220,12 @@ impl Syncer {
             page_size: Some(PAGE_SIZE),
             ..Default::default()
         };
-        let messages = self
-            .client
-            .list_all_messages(&filter, MAX_ITEMS)
-            .await
-            .map_err(|source| SyncError::Twilio {
-                resource: MESSAGES,
-                source,
-            })?;
+        let listed = self.client.list_all_messages(&filter, MAX_ITEMS).await;
+        self.health.record(&listed);
+        let messages = listed.map_err(|source| SyncError::Twilio {
+            resource: MESSAGES,
+            source,
+        })?;
         for resource in &messages {
             report.messages_seen += 1;
             match self.upsert_message(resource).await? {
@@ -302,6 +303,7 @@ impl Syncer {
             Ok(first) => self.client.collect_pages(first, count.max(10)).await,
             Err(e) => Err(e),
         };
+        self.health.record(&listed);
         match listed {
             Ok(items) => Ok(items
                 .iter()

@@ -1,6 +1,6 @@
 //! The control API under `/_sim/` (JSON, loopback only, no auth): what tests and the demo use
-//! to add numbers and recordings, inspect what was sent, arm faults, move the clock, reset,
-//! and (in [`scenario`]) to drive incoming traffic and tune the simulation.
+//! to add numbers and recordings, inspect what was sent and which REST requests came in, arm
+//! faults, move the clock, reset, and (in [`scenario`]) to drive traffic and tune the simulation.
 
 mod calls;
 mod scenario;
@@ -55,6 +55,7 @@ pub(crate) fn router(sim: Sim) -> Router {
     Router::new()
         .route("/messages", get(messages))
         .route("/calls", get(calls))
+        .route("/requests", get(requests).delete(clear_requests))
         .route("/numbers", post(add_number))
         .route("/recordings", post(add_recording))
         .route("/faults", delete(clear_faults))
@@ -90,6 +91,15 @@ async fn messages(State(sim): State<Sim>) -> Json<Value> {
     Json(sim.with_state(
         |s| json!({ "messages": s.messages.iter().map(|m| m.to_json(s)).collect::<Vec<_>>() }),
     ))
+}
+
+async fn requests(State(sim): State<Sim>) -> Json<Value> {
+    Json(sim.rest_requests().to_json())
+}
+
+async fn clear_requests(State(sim): State<Sim>) -> StatusCode {
+    sim.clear_rest_requests();
+    StatusCode::NO_CONTENT
 }
 
 async fn calls(State(sim): State<Sim>) -> Json<Value> {
@@ -176,9 +186,9 @@ async fn fail_requests(State(sim): State<Sim>, body: Bytes) -> Result<StatusCode
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DelayRequests {
-    /// How long each request is held.
+    /// How long each answer is held (the request itself is carried out at once).
     delay_ms: u64,
-    /// For how long requests are held.
+    /// For how long arriving requests are held.
     seconds: f64,
 }
 

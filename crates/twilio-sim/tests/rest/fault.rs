@@ -1,4 +1,5 @@
-//! Faults on demand: 500s for N requests or a while, held requests, failing destinations.
+//! Faults on demand: 500s for N requests or a while, held answers, failing destinations; and
+//! the count of REST requests by endpoint.
 
 use std::time::Duration;
 
@@ -86,6 +87,101 @@ async fn held_requests_make_a_client_time_out_until_the_delay_is_cleared() {
         api.get(&api.path("Messages.json")).await.status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn a_held_create_is_carried_out_even_when_its_client_gives_up() {
+    let api = Api::start().await;
+    api.sim()
+        .delay_requests_for(Duration::from_secs(600), Duration::from_secs(600));
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let error = impatient
+        .post(format!("{}{}", api.base(), api.path("Messages.json")))
+        .basic_auth(&api.account, Some(&api.token))
+        .form(&[
+            ("To", OTHER),
+            ("From", crate::support::NUMBER),
+            ("Body", "lost answer"),
+        ])
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_timeout(), "{error}");
+
+    // Twilio took the message; only its answer never reached the client.
+    let created = api
+        .sim()
+        .wait_until(Duration::from_secs(30), |sim| {
+            sim.messages().into_iter().find(|m| m.body == "lost answer")
+        })
+        .await
+        .expect("the held create was carried out");
+    assert_eq!(created.to, OTHER);
+    api.sim().clear_faults();
+    assert_eq!(api.sim().messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_held_answer_reaches_a_client_that_waits_for_it() {
+    let api = Api::start().await;
+    api.sim()
+        .delay_requests_for(Duration::from_millis(300), Duration::from_secs(600));
+    let sent = api.send_sms(OTHER, "answered late").await;
+    let at_twilio = api.sim().messages();
+    assert_eq!(at_twilio.len(), 1);
+    assert_eq!(sent["sid"], at_twilio[0].sid.as_str());
+    assert_eq!(sent["body"], "answered late");
+}
+
+#[tokio::test]
+async fn rest_requests_are_counted_by_endpoint_and_status_until_cleared() {
+    let api = Api::start().await;
+    let calls = "/2010-04-01/Accounts/{account}/Calls.json";
+    let messages = "/2010-04-01/Accounts/{account}/Messages.json";
+    let message = "/2010-04-01/Accounts/{account}/Messages/{sid}";
+    api.get(&api.path("Calls.json")).await;
+    api.sim().fail_next_requests(1);
+    api.get(&api.path("Calls.json")).await;
+    let sent = api.send_sms(OTHER, "counted").await;
+    let sid = sent["sid"].as_str().unwrap();
+    api.get(&api.path(&format!("Messages/{sid}.json"))).await;
+    api.get(&api.path("Nothing.json")).await;
+    api.send_as(None, Method::GET, &api.path("Calls.json"), &[])
+        .await;
+    // The control API's own requests are not counted.
+    api.control(Method::GET, "messages", None).await;
+
+    let (status, log) = api.control(Method::GET, "requests", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(log["total"], 6, "{log}");
+    let entry = |method: &str, path: &str| {
+        log["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["method"] == method && e["path"] == path)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {method} {path} in {log}"))
+    };
+    assert_eq!(
+        entry("GET", calls),
+        json!({"method": "GET", "path": calls, "count": 3,
+               "statuses": {"200": 1, "401": 1, "500": 1}})
+    );
+    assert_eq!(entry("POST", messages)["statuses"], json!({"201": 1}));
+    assert_eq!(entry("GET", message)["count"], 1);
+    assert_eq!(entry("GET", "(no route)")["statuses"], json!({"404": 1}));
+    assert_eq!(api.sim().rest_requests().count("GET", calls), 3);
+
+    let (cleared, _) = api.control(Method::DELETE, "requests", None).await;
+    assert_eq!(cleared, StatusCode::NO_CONTENT);
+    let (_, log) = api.control(Method::GET, "requests", None).await;
+    assert_eq!(log, json!({"total": 0, "endpoints": []}));
+    api.get(&api.path("Calls.json")).await;
+    assert_eq!(api.sim().rest_requests().total(), 1);
 }
 
 #[tokio::test]

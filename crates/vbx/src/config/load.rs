@@ -76,6 +76,7 @@ pub struct RawTwilio {
     pub app_sid: Option<String>,
     pub number: Option<String>,
     pub api_base: Option<String>,
+    pub sync_interval_seconds: Option<i64>,
 }
 
 impl fmt::Debug for RawTwilio {
@@ -91,6 +92,7 @@ impl fmt::Debug for RawTwilio {
             .field("app_sid", &self.app_sid)
             .field("number", &self.number)
             .field("api_base", &self.api_base)
+            .field("sync_interval_seconds", &self.sync_interval_seconds)
             .finish()
     }
 }

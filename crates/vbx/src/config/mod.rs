@@ -133,6 +133,8 @@ pub struct Twilio {
     pub number: PhoneNumber,
     /// REST API base, `https://api.twilio.com` unless overridden (the simulator).
     pub api_base: url::Url,
+    /// Time between two reconciliation syncs (`sync_interval_seconds`, 10 minutes unless set).
+    pub sync_interval: std::time::Duration,
 }
 
 /// A secret that never prints.

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use twilio::{AccountSid, ApiKeySid, ApplicationSid, PhoneNumber};
 
@@ -264,6 +265,21 @@ fn check_twilio(cx: &mut Ctx, raw: &RawTwilio) -> Option<Twilio> {
         "remove `twilio.api_base` to use https://api.twilio.com, or set the http(s) base URL of a Twilio simulator",
     );
 
+    let sync_interval = match raw.sync_interval_seconds {
+        None => Some(crate::sync::DEFAULT_INTERVAL),
+        Some(seconds) => match u64::try_from(seconds) {
+            Ok(seconds @ 1..=MAX_SYNC_INTERVAL_S) => Some(Duration::from_secs(seconds)),
+            _ => {
+                cx.problem(
+                    "twilio.sync_interval_seconds",
+                    format!("{seconds} is not between 1 and {MAX_SYNC_INTERVAL_S}"),
+                    "set the seconds between two syncs with Twilio (600, ten minutes, unless set), or remove the key",
+                );
+                None
+            }
+        },
+    };
+
     let api_key_ok = raw.api_key.is_none() || api_key.is_some();
     let app_ok = raw.app_sid.is_none() || app_sid.is_some();
     if !(api_key_ok && app_ok) {
@@ -277,8 +293,12 @@ fn check_twilio(cx: &mut Ctx, raw: &RawTwilio) -> Option<Twilio> {
         app_sid,
         number: number?,
         api_base: api_base?,
+        sync_interval: sync_interval?,
     })
 }
+
+/// The longest wait between two syncs: a day.
+const MAX_SYNC_INTERVAL_S: u64 = 24 * 60 * 60;
 
 fn sid<T>(
     cx: &mut Ctx,

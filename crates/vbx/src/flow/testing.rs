@@ -96,6 +96,7 @@ pub fn config() -> Config {
             app_sid: None,
             number: number("+18001234567"),
             api_base: "https://api.twilio.com".parse().expect("url"),
+            sync_interval: crate::sync::DEFAULT_INTERVAL,
         },
         devices,
         calls,

@@ -5,6 +5,7 @@ mod access;
 mod cli;
 mod harness;
 mod history;
+mod idle;
 mod limits;
 mod live;
 mod send;

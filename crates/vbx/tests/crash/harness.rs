@@ -52,8 +52,9 @@ impl TestSim {
             .expect("client")
     }
 
-    /// vbx's configuration for this account, reachable at `port`.
-    pub fn toml(&self, port: u16) -> String {
+    /// `[server]` and `[twilio]` of vbx's configuration for this account, reachable at
+    /// `port`; `twilio_extra` lines go into `[twilio]`.
+    pub fn server_and_twilio(&self, port: u16, twilio_extra: &str) -> String {
         format!(
             r#"
 [server]
@@ -65,7 +66,19 @@ account_sid = "{account}"
 auth_token  = "{token}"
 number      = "{number}"
 api_base    = "{base}"
+{twilio_extra}
+"#,
+            account = self.config.account_sid,
+            token = self.config.auth_token,
+            number = self.number(),
+            base = self.handle.base_url(),
+        )
+    }
 
+    /// vbx's configuration for this account, reachable at `port`.
+    pub fn toml(&self, port: u16) -> String {
+        format!(
+            r#"{}
 [devices]
 browser = {{ type = "browser" }}
 
@@ -75,10 +88,7 @@ default = [ {{ step = "device", devices = ["browser"] }} ]
 [messages]
 default = [ {{ step = "device", devices = ["browser"] }} ]
 "#,
-            account = self.config.account_sid,
-            token = self.config.auth_token,
-            number = self.number(),
-            base = self.handle.base_url(),
+            self.server_and_twilio(port, "")
         )
     }
 }
@@ -190,10 +200,15 @@ pub struct Setup {
 
 impl Setup {
     pub fn new(sim: &TestSim) -> Setup {
+        Self::with_toml(|port| sim.toml(port))
+    }
+
+    /// A configuration written by `toml` for the port vbx will listen on.
+    pub fn with_toml(toml: impl FnOnce(u16) -> String) -> Setup {
         let data = TempDir::new().expect("temp dir");
         let port = free_port();
         let config = data.path().join("vbx.toml");
-        std::fs::write(&config, sim.toml(port)).expect("config written");
+        std::fs::write(&config, toml(port)).expect("config written");
         Setup { data, config, port }
     }
 
@@ -244,7 +259,8 @@ impl Setup {
         ok
     }
 
-    async fn open_db(&self) -> sqlx::SqlitePool {
+    /// The store, also while vbx runs (WAL lets a reader in beside it); read only.
+    pub async fn open_db(&self) -> sqlx::SqlitePool {
         let file = self.data.path().join(vbx::store::DB_FILE);
         let options = sqlx::sqlite::SqliteConnectOptions::new().filename(file);
         sqlx::SqlitePool::connect_with(options)
@@ -309,4 +325,23 @@ pub fn answered(sim: &TestSim) -> usize {
         .iter()
         .filter(|h| h.purpose == "sms" && h.status == Some(200))
         .count()
+}
+
+/// Waits until `check` finds something, looking every 50 ms; fails the test after `patience`.
+pub async fn until<T, F, Fut>(what: &str, patience: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {patience:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

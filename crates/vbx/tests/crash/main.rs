@@ -1,7 +1,9 @@
 //! Faults against the real `vbx serve` process and the Twilio simulator: SIGKILL in the
-//! middle of a burst of texts, SIGTERM with webhooks in flight, and secrets kept out of
-//! everything the binary prints.
+//! middle of a burst of texts, SIGTERM with webhooks in flight, Twilio's REST API failing and
+//! hanging around a restart, and secrets kept out of everything the binary prints.
 
 mod harness;
 mod kill;
+mod outage;
 mod secrets;
+mod user;

@@ -174,8 +174,8 @@ async fn a_send_held_past_the_client_timeout_is_retried_and_sent_once() {
     .await
     .unwrap()
     .unwrap();
-    // The simulator holds requests longer than the client waits (and drops the ones whose
-    // client gave up, so this is an outage, not a lost answer).
+    // The simulator holds its answers longer than the client waits, but carries the create
+    // out: the retry must find the message Twilio accepted instead of sending it again.
     sim.sim()
         .delay_requests_for(CLIENT_TIMEOUT * 4, Duration::from_millis(500));
 

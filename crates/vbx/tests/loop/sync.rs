@@ -262,3 +262,34 @@ async fn a_failed_sync_keeps_the_last_success_and_says_why() {
         "{state:?}"
     );
 }
+
+#[tokio::test]
+async fn each_sync_pass_tells_the_status_whether_twilio_answers() {
+    let sim = TestSim::start().await;
+    let (_dir, store) = store().await;
+    let health = vbx::health::TwilioHealth::new();
+    let mut syncer = Syncer::new(sim.client(), store.clone(), EventHub::default());
+    syncer.health = health.clone();
+    assert_eq!(health.snapshot().reachable, None);
+
+    syncer.step().await.unwrap();
+    let answered = health.snapshot();
+    assert_eq!(answered.reachable, Some(true));
+    assert!(answered.last_ok_at.is_some());
+
+    sim.sim()
+        .fail_requests_for(std::time::Duration::from_secs(600));
+    syncer.step().await.unwrap_err();
+    let down = health.snapshot();
+    assert_eq!(down.reachable, Some(false));
+    assert!(
+        down.last_error.as_deref().unwrap_or("").contains("500"),
+        "{down:?}"
+    );
+    assert_eq!(down.last_ok_at, answered.last_ok_at);
+
+    sim.sim().clear_faults();
+    syncer.step().await.unwrap();
+    assert_eq!(health.snapshot().reachable, Some(true));
+    assert_eq!(health.snapshot().last_error, None);
+}

@@ -72,12 +72,40 @@ fn only(text: &str, path: &str) -> Problem {
 }
 
 #[test]
+fn the_sync_interval_is_set_in_seconds_within_a_day() {
+    let number = "number = \"+18001234567\"";
+    let config = check(&with(&[(
+        number,
+        "number = \"+18001234567\"\nsync_interval_seconds = 30",
+    )]))
+    .unwrap();
+    assert_eq!(
+        config.twilio.sync_interval,
+        std::time::Duration::from_secs(30)
+    );
+    for bad in ["0", "-5", "86401"] {
+        let problem = only(
+            &with(&[(
+                number,
+                &format!("number = \"+18001234567\"\nsync_interval_seconds = {bad}"),
+            )]),
+            "twilio.sync_interval_seconds",
+        );
+        assert!(problem.message.contains(bad), "{problem:?}");
+    }
+}
+
+#[test]
 fn the_base_configuration_is_valid_and_gets_the_defaults() {
     let config = check(BASE).unwrap();
     assert_eq!(config.server.listen.to_string(), "127.0.0.1:8000");
     assert_eq!(config.server.data_dir, PathBuf::from("./data"));
     assert!(!config.server.insecure_skip_signature);
     assert_eq!(config.twilio.api_base.as_str(), "https://api.twilio.com/");
+    assert_eq!(
+        config.twilio.sync_interval,
+        std::time::Duration::from_secs(600)
+    );
     assert_eq!(config.twilio.auth_token.expose(), "tok-SECRET-auth");
     assert_eq!(config.twilio.number.as_str(), "+18001234567");
     assert!(config.twilio.api_key.is_none() && config.twilio.app_sid.is_none());
