@@ -6,17 +6,15 @@
 #
 # Knobs (environment): BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_REPS (3),
 # BENCH_CONNECTIONS ("1 16 64"), BENCH_KINDS ("voice msg"), BENCH_STARTUP_REPS (9),
-# BENCH_KEEP=1 (keep the temp dir), VBX_LOG (off: the server's log filter),
+# BENCH_KEEP=1 (keep the temp dir), VBX_LOG (warn: the server's log filter),
 # CARGO_TARGET_DIR (where the release binary is built), VBX_BIN (a binary to measure instead of
 # building one: compare two builds side by side).
 set -euo pipefail
 
-# Logging is off by default: `vbx serve` holds the stdout lock on its main thread for its whole
-# life, so the first log line written from any other thread (e.g. sqlx's "slow statement"
-# warning under write contention) blocks that thread forever and the server stops answering
-# (docs/BENCHMARKS.md). The webhook success path logs nothing, so this costs no realism; once
-# that is fixed, run with VBX_LOG=warn.
-export VBX_LOG="${VBX_LOG:-off}"
+# The server logs at `warn` as it would in production (the webhook success path logs nothing).
+# Before session 2 logging had to be off here: the CLI held the stdout lock for the process's
+# whole life and the first log line from another thread hung the server (docs/BENCHMARKS.md).
+export VBX_LOG="${VBX_LOG:-warn}"
 export PYTHONDONTWRITEBYTECODE=1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
