@@ -113,8 +113,11 @@ impl Store {
             path: path.clone(),
             source,
         };
+        // A local database file does not go stale like a network connection: no ping before
+        // each use (on the writer that would be one more round trip per batch of webhooks).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .map_err(open_error)?;
@@ -127,6 +130,7 @@ impl Store {
             })?;
         let pool = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(open_error)?;
