@@ -18,6 +18,8 @@
 //! - `<Dial>` answers the caller first (no `answerOnBridge`), noun `url`s are not run,
 //!   `<Conference>`/`<Queue>` last `talk_seconds`, `<Enqueue>` leaves the queue at once.
 //! - A call fetching more than `max_call_documents` documents ends with 11215.
+//! - A delay fault carries each request out at once and holds only its answer, so a client
+//!   that times out cannot tell whether its request took effect.
 
 mod auth;
 mod browser;

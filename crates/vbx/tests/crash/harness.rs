@@ -259,7 +259,7 @@ impl Setup {
         ok
     }
 
-    /// The store, also while vbx runs (WAL lets a reader in beside it); read only.
+    /// The store, also while vbx runs (WAL lets a reader in beside it); the tests only read.
     pub async fn open_db(&self) -> sqlx::SqlitePool {
         let file = self.data.path().join(vbx::store::DB_FILE);
         let options = sqlx::sqlite::SqliteConnectOptions::new().filename(file);
