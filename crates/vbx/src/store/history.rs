@@ -556,8 +556,8 @@ pub async fn delete_message(
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod scale_tests;
+#[cfg(test)]
+mod tests;
 #[cfg(test)]
 mod unread_tests;

@@ -335,9 +335,28 @@ proptest! {
 
     #[test]
     fn any_string_round_trips_through_the_toml_writer(s in any::<String>()) {
-        let table = parsed(&format!("k = {}\n{} = 1", toml_str(&s), toml_key(&s)));
-        prop_assert_eq!(table["k"].as_str(), Some(s.as_str()));
-        prop_assert!(table.contains_key(&s));
+        // In separate tables: the string "k" as a key must not collide with the value's key.
+        let table = parsed(&format!(
+            "[value]\nk = {}\n[keys]\n{} = 1",
+            toml_str(&s),
+            toml_key(&s)
+        ));
+        prop_assert_eq!(table["value"]["k"].as_str(), Some(s.as_str()));
+        prop_assert!(table["keys"].as_table().is_some_and(|keys| keys.contains_key(&s)));
+    }
+}
+
+#[test]
+fn strings_that_are_also_the_test_tables_keys_round_trip() {
+    // "k" once collided with the round-trip property's own key and failed it.
+    for s in ["k", "value", "keys", "", "[keys]"] {
+        let table = parsed(&format!(
+            "[value]\nk = {}\n[keys]\n{} = 1",
+            toml_str(s),
+            toml_key(s)
+        ));
+        assert_eq!(table["value"]["k"].as_str(), Some(s));
+        assert!(table["keys"].as_table().unwrap().contains_key(s), "{s:?}");
     }
 }
 
