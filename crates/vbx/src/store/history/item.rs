@@ -117,6 +117,7 @@ struct MessageJoin {
     created_at: i64,
     party: String,
     outbox_id: Option<i64>,
+    has_media: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -141,7 +142,8 @@ pub async fn message_item(conn: &mut SqliteConnection, sid: &str) -> Result<Opti
              m.created_at, ",
         message_party!("m."),
         " AS party, (SELECT MIN(o.id) FROM outbox o WHERE o.result = m.sid AND o.kind = 'sms') \
-             AS outbox_id \
+             AS outbox_id, \
+             EXISTS (SELECT 1 FROM media WHERE message_sid = m.sid) AS has_media \
          FROM messages m WHERE m.sid = $1 AND m.stub = 0"
     ))
     .bind(sid)
@@ -151,13 +153,19 @@ pub async fn message_item(conn: &mut SqliteConnection, sid: &str) -> Result<Opti
     let Some(row) = row else {
         return Ok(None);
     };
-    let media = sqlx::query_as::<_, MediaJoin>(
-        "SELECT idx, content_type FROM media WHERE message_sid = $1 ORDER BY idx",
-    )
-    .bind(sid)
-    .fetch_all(&mut *conn)
-    .await
-    .op(op)?;
+    // Most texts have no media: then no second query (this runs for every stored text, on
+    // the writer).
+    let media = if row.has_media {
+        sqlx::query_as::<_, MediaJoin>(
+            "SELECT idx, content_type FROM media WHERE message_sid = $1 ORDER BY idx",
+        )
+        .bind(sid)
+        .fetch_all(&mut *conn)
+        .await
+        .op(op)?
+    } else {
+        Vec::new()
+    };
     let media = media
         .into_iter()
         .map(|m| MediaRef {
