@@ -41,26 +41,67 @@ pub enum Event {
 #[derive(Debug, Clone)]
 pub struct EventHub {
     tx: broadcast::Sender<Event>,
+    /// The events for tabs (`Feed`, `SessionEnded`) again, alone: each open tab listens here,
+    /// so the other events (a few per webhook) do not wake every tab for nothing.
+    feed: broadcast::Sender<Event>,
 }
 
 impl EventHub {
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity);
-        Self { tx }
+        let (feed, _) = broadcast::channel(capacity);
+        Self { tx, feed }
     }
 
     /// Publishes to whoever listens now; nobody listening is fine.
     pub fn publish(&self, event: Event) {
+        if matches!(event, Event::Feed { .. } | Event::SessionEnded { .. }) {
+            let _ = self.feed.send(event.clone());
+        }
         let _ = self.tx.send(event);
     }
 
+    /// Every event.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
+    }
+
+    /// Only the events for tabs (`Feed`, `SessionEnded`), in the order they were published.
+    pub fn subscribe_feed(&self) -> broadcast::Receiver<Event> {
+        self.feed.subscribe()
     }
 }
 
 impl Default for EventHub {
     fn default() -> Self {
         Self::new(1024)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(cursor: i64) -> Event {
+        Event::Feed {
+            cursor: Some(cursor),
+            frame: format!("{{\"cursor\":{cursor}}}"),
+        }
+    }
+
+    #[test]
+    fn the_feed_subscription_gets_feed_events_only_and_the_other_gets_everything() {
+        let hub = EventHub::new(16);
+        let mut all = hub.subscribe();
+        let mut feed_only = hub.subscribe_feed();
+        let message = Event::Message { sid: "SM1".into() };
+        for event in [message.clone(), feed(1), feed(2)] {
+            hub.publish(event);
+        }
+        let drain = |rx: &mut broadcast::Receiver<Event>| {
+            std::iter::from_fn(|| rx.try_recv().ok()).collect::<Vec<_>>()
+        };
+        assert_eq!(drain(&mut all), [message, feed(1), feed(2)]);
+        assert_eq!(drain(&mut feed_only), [feed(1), feed(2)]);
     }
 }

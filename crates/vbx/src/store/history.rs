@@ -60,8 +60,8 @@ macro_rules! call_direction {
 mod item;
 
 pub use item::{
-    call_item, message_item, outbox_item, voicemail_item, CallItem, Direction, Item, Located,
-    MediaRef, MessageItem, VoicemailItem,
+    call_item, call_items, message_item, message_items, outbox_item, outbox_items, voicemail_item,
+    voicemail_items, CallItem, Direction, Item, Located, MediaRef, MessageItem, VoicemailItem,
 };
 use item::{CallJoin, VoicemailJoin, CALL_COLUMNS, VOICEMAIL_SELECT};
 
@@ -86,7 +86,7 @@ fn page<T>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> Cursor) -> Page<
     Page { items: rows, next }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct Key {
     kind: String,
     key: String,
@@ -134,6 +134,9 @@ fn thread_keys_sql(paged: bool) -> String {
     )
 }
 
+static THREAD_FIRST: LazyLock<String> = LazyLock::new(|| thread_keys_sql(false));
+static THREAD_LATER: LazyLock<String> = LazyLock::new(|| thread_keys_sql(true));
+
 /// Everything with `number`, newest first: messages, top-level calls, voicemails, and SMS
 /// still in the outbox or refused. `before` pages backwards.
 pub async fn thread(
@@ -142,13 +145,11 @@ pub async fn thread(
     before: Option<&Cursor>,
     limit: u32,
 ) -> Result<Page<Item>> {
-    static FIRST: LazyLock<String> = LazyLock::new(|| thread_keys_sql(false));
-    static LATER: LazyLock<String> = LazyLock::new(|| thread_keys_sql(true));
     let op = "thread";
     let fetch = sql_limit(limit).saturating_add(1);
     let keys = match before {
         Some((at, key)) => {
-            sqlx::query_as::<_, Key>(&LATER)
+            sqlx::query_as::<_, Key>(&THREAD_LATER)
                 .bind(number)
                 .bind(at)
                 .bind(key)
@@ -157,7 +158,7 @@ pub async fn thread(
                 .await
         }
         None => {
-            sqlx::query_as::<_, Key>(&FIRST)
+            sqlx::query_as::<_, Key>(&THREAD_FIRST)
                 .bind(number)
                 .bind(fetch)
                 .fetch_all(&mut *conn)
@@ -166,23 +167,51 @@ pub async fn thread(
     }
     .op(op)?;
     let keys = page(keys, limit, |k| (k.at, k.key.clone()));
-    let mut items = Vec::with_capacity(keys.items.len());
-    for key in &keys.items {
-        let located = match key.kind.as_str() {
-            "message" => message_item(&mut *conn, &key.key).await?,
-            "call" => call_item(&mut *conn, &key.key).await?,
-            "voicemail" => voicemail_item(&mut *conn, &key.key).await?,
-            _ => match key.key.strip_prefix("outbox:").map(str::parse::<i64>) {
-                Some(Ok(id)) => outbox_item(&mut *conn, id).await?,
-                _ => None,
-            },
-        };
-        items.extend(located.map(|l| l.item));
-    }
     Ok(Page {
-        items,
+        items: load(conn, &keys.items)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect(),
         next: keys.next,
     })
+}
+
+/// The item of each key (`None` for one gone since its key was read), with one query per
+/// kind and one for media rather than one or two per item.
+async fn load(conn: &mut SqliteConnection, keys: &[Key]) -> Result<Vec<Option<Item>>> {
+    let of = |kind: &str| -> Vec<String> {
+        keys.iter()
+            .filter(|k| k.kind == kind)
+            .map(|k| k.key.clone())
+            .collect()
+    };
+    let outbox_id = |key: &Key| {
+        key.key
+            .strip_prefix("outbox:")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    let ids: Vec<i64> = keys
+        .iter()
+        .filter(|k| k.kind == "outbox")
+        .filter_map(outbox_id)
+        .collect();
+    let mut messages = item::message_items(&mut *conn, &of("message")).await?;
+    let mut calls = item::call_items(&mut *conn, &of("call")).await?;
+    let mut voicemails = item::voicemail_items(&mut *conn, &of("voicemail")).await?;
+    let mut outbox = item::outbox_items(&mut *conn, &ids).await?;
+    Ok(keys
+        .iter()
+        .map(|key| {
+            let located = match key.kind.as_str() {
+                "message" => messages.remove(&key.key),
+                "call" => calls.remove(&key.key),
+                "voicemail" => voicemails.remove(&key.key),
+                _ => outbox_id(key).and_then(|id| outbox.remove(&id)),
+            };
+            located.map(|l| l.item)
+        })
+        .collect())
 }
 
 /// What a conversation's row shows of its newest item.
@@ -272,11 +301,25 @@ pub async fn conversations(
         .await
         .op(op)?;
     let rows = page(rows, query.limit, |r| (r.at, r.number.clone()));
+    // The newest key of each thread (one indexed query each), then the items all at once.
+    let mut newest = Vec::with_capacity(rows.items.len());
+    for row in &rows.items {
+        let key = sqlx::query_as::<_, Key>(&THREAD_FIRST)
+            .bind(&row.number)
+            .bind(1)
+            .fetch_optional(&mut *conn)
+            .await
+            .op(op)?;
+        newest.push(key);
+    }
+    let keys: Vec<Key> = newest.iter().flatten().cloned().collect();
+    // One loaded item for each key, in order.
+    let mut loaded = load(conn, &keys).await?.into_iter();
     let mut items = Vec::with_capacity(rows.items.len());
-    for row in rows.items {
-        let newest = thread(&mut *conn, &row.number, None, 1).await?;
+    for (row, key) in rows.items.into_iter().zip(newest) {
+        let last = key.and_then(|_| loaded.next().flatten());
         items.push(Conversation {
-            last: newest.items.first().map(Last::of),
+            last: last.as_ref().map(Last::of),
             unread: row.unread,
             name: row.name,
             number: row.number,

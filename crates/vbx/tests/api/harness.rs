@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use vbx::config::{self, Overrides};
 use vbx::device::LivePresence;
+use vbx::event::EventHub;
 use vbx::store::Store;
 
 pub const PUBLIC_URL: &str = "https://vbx.example.com";
@@ -119,6 +120,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub presence: LivePresence,
     pub store: Store,
+    pub events: EventHub,
     pub data: TempDir,
     pub sim: Option<twilio_sim::SimHandle>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -190,6 +192,7 @@ impl TestApp {
         };
         let presence = app.presence().clone();
         let store = app.state().store.clone();
+        let events = app.state().events.clone();
         let (tx, rx) = oneshot::channel();
         let handle = tokio::spawn(app.run_until(async {
             let _ = rx.await;
@@ -203,6 +206,7 @@ impl TestApp {
                 .expect("client"),
             presence,
             store,
+            events,
             data,
             sim,
             shutdown: Some(tx),
@@ -484,6 +488,25 @@ impl Socket {
             .send(Message::Text(frame.to_string().into()))
             .await
             .expect("frame sent");
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.stream
+            .send(Message::Text(text.into()))
+            .await
+            .expect("frame sent");
+    }
+
+    /// Whether the server ends the socket (close frame, error or end of stream) before
+    /// [`FRAME_WAIT`], skipping the frames it sends until then.
+    pub async fn closed(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(FRAME_WAIT, self.stream.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => {}
+            }
+        }
     }
 
     pub async fn close(mut self) {

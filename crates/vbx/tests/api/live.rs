@@ -2,6 +2,7 @@
 //! Voice device makes the browser ring.
 
 use serde_json::json;
+use vbx::event::Event;
 
 use crate::harness::*;
 
@@ -43,6 +44,58 @@ async fn a_text_stored_by_a_signed_webhook_is_pushed_with_the_new_unread_counts(
     let frame = socket.until(|f| f["type"] == "call").await;
     assert_eq!(frame["item"]["sid"], call);
     assert_eq!(frame["item"]["status"], "ringing");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn events_published_together_out_of_cursor_order_reach_a_tab_in_order() {
+    let app = TestApp::start().await;
+    let session = app.alice().await;
+    let mut socket = app.socket(&session).await;
+    assert_eq!(socket.next_json().await["type"], "presence");
+    // Jobs of one group commit are published by their own requests, in any order. These
+    // cursors are in no table: the tab must order them itself, not re-read them.
+    let frame = |cursor: i64| Event::Feed {
+        cursor: Some(cursor),
+        frame: json!({"type": "contact", "cursor": cursor, "number": ANN, "name": null})
+            .to_string(),
+    };
+    // No await in between: the tab (on this test's one thread) wakes to both at once.
+    app.events.publish(frame(1_000_002));
+    app.events.publish(frame(1_000_001));
+    let first = socket.next_json().await;
+    let second = socket.next_json().await;
+    assert_eq!(
+        (first["cursor"].as_i64(), second["cursor"].as_i64()),
+        (Some(1_000_001), Some(1_000_002))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_frame_larger_than_the_read_buffer_is_read_and_one_over_the_limit_closes_the_socket() {
+    let app = TestApp::start().await;
+    let session = app.alice().await;
+    let mut socket = app.socket(&session).await;
+    assert_eq!(socket.next_json().await["type"], "presence");
+    // 60 KiB: many reads into the 4 KiB buffer, still under the 64 KiB frame limit.
+    let padding = " ".repeat(60 * 1024);
+    socket
+        .send_text(format!(
+            r#"{{"type": "resume", {padding} "cursor": 1000000}}"#
+        ))
+        .await;
+    assert_eq!(
+        socket.until(|f| f["type"] == "reload").await["type"],
+        "reload"
+    );
+    socket
+        .send_text(format!(
+            r#"{{"type": "nonsense", "x": "{}"}}"#,
+            "x".repeat(65 * 1024)
+        ))
+        .await;
+    assert!(socket.closed().await, "a frame over 64 KiB ends the socket");
     app.stop().await;
 }
 

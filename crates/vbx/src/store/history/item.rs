@@ -1,9 +1,11 @@
 //! The entries of a thread — messages, calls, voicemails, unsent texts — loaded one by one:
 //! threads are made of them and the event feed sends them.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::{SqliteConnection, SqliteExecutor};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 use crate::store::{Context, Result};
 
@@ -120,10 +122,53 @@ struct MessageJoin {
     has_media: bool,
 }
 
+impl MessageJoin {
+    fn located(self, media: Vec<MediaRef>) -> Located {
+        Located {
+            number: self.party,
+            item: Item::Message(MessageItem {
+                sid: Some(self.sid),
+                outbox_id: self.outbox_id,
+                direction: Direction::of_message(&self.direction),
+                body: self.body,
+                media,
+                status: self.status,
+                error: error_text(self.error_code, self.error_message),
+                at: self.created_at,
+            }),
+        }
+    }
+}
+
+/// The columns of [`MessageJoin`], from `messages m`.
+macro_rules! message_select {
+    () => {
+        concat!(
+            "SELECT m.sid, m.direction, m.body, m.status, m.error_code, m.error_message, \
+                 m.created_at, ",
+            message_party!("m."),
+            " AS party, (SELECT MIN(o.id) FROM outbox o WHERE o.result = m.sid AND o.kind = 'sms') \
+                 AS outbox_id, \
+                 EXISTS (SELECT 1 FROM media WHERE message_sid = m.sid) AS has_media \
+             FROM messages m"
+        )
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct MediaJoin {
+    message_sid: String,
     idx: i64,
     content_type: String,
+}
+
+impl MediaJoin {
+    fn media_ref(self) -> MediaRef {
+        MediaRef {
+            url: format!("/api/media/{}/{}", self.message_sid, self.idx),
+            content_type: self.content_type,
+        }
+    }
 }
 
 fn error_text(code: Option<i64>, message: Option<String>) -> Option<String> {
@@ -138,13 +183,8 @@ fn error_text(code: Option<i64>, message: Option<String>) -> Option<String> {
 pub async fn message_item(conn: &mut SqliteConnection, sid: &str) -> Result<Option<Located>> {
     let op = "message item";
     let row = sqlx::query_as::<_, MessageJoin>(concat!(
-        "SELECT m.sid, m.direction, m.body, m.status, m.error_code, m.error_message, \
-             m.created_at, ",
-        message_party!("m."),
-        " AS party, (SELECT MIN(o.id) FROM outbox o WHERE o.result = m.sid AND o.kind = 'sms') \
-             AS outbox_id, \
-             EXISTS (SELECT 1 FROM media WHERE message_sid = m.sid) AS has_media \
-         FROM messages m WHERE m.sid = $1 AND m.stub = 0"
+        message_select!(),
+        " WHERE m.sid = $1 AND m.stub = 0"
     ))
     .bind(sid)
     .fetch_optional(&mut *conn)
@@ -157,7 +197,7 @@ pub async fn message_item(conn: &mut SqliteConnection, sid: &str) -> Result<Opti
     // the writer).
     let media = if row.has_media {
         sqlx::query_as::<_, MediaJoin>(
-            "SELECT idx, content_type FROM media WHERE message_sid = $1 ORDER BY idx",
+            "SELECT message_sid, idx, content_type FROM media WHERE message_sid = $1 ORDER BY idx",
         )
         .bind(sid)
         .fetch_all(&mut *conn)
@@ -166,26 +206,60 @@ pub async fn message_item(conn: &mut SqliteConnection, sid: &str) -> Result<Opti
     } else {
         Vec::new()
     };
-    let media = media
+    Ok(Some(row.located(
+        media.into_iter().map(MediaJoin::media_ref).collect(),
+    )))
+}
+
+/// `… IN ($1, $2, …)` over `keys`.
+fn push_in<'a>(sql: &mut QueryBuilder<'a, Sqlite>, keys: &'a [String]) {
+    sql.push(" IN (");
+    let mut list = sql.separated(", ");
+    for key in keys {
+        list.push_bind(key.as_str());
+    }
+    sql.push(")");
+}
+
+/// [`message_item`] for many SIDs in two queries, by SID; unknown SIDs and stubs are missing.
+pub async fn message_items(
+    conn: &mut SqliteConnection,
+    sids: &[String],
+) -> Result<HashMap<String, Located>> {
+    let op = "message items";
+    if sids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = QueryBuilder::new(concat!(message_select!(), " WHERE m.stub = 0 AND m.sid"));
+    push_in(&mut sql, sids);
+    let rows = sql
+        .build_query_as::<MessageJoin>()
+        .fetch_all(&mut *conn)
+        .await
+        .op(op)?;
+    let mut sql =
+        QueryBuilder::new("SELECT message_sid, idx, content_type FROM media WHERE message_sid");
+    push_in(&mut sql, sids);
+    sql.push(" ORDER BY message_sid, idx");
+    let mut media: HashMap<String, Vec<MediaRef>> = HashMap::new();
+    for row in sql
+        .build_query_as::<MediaJoin>()
+        .fetch_all(&mut *conn)
+        .await
+        .op(op)?
+    {
+        media
+            .entry(row.message_sid.clone())
+            .or_default()
+            .push(row.media_ref());
+    }
+    Ok(rows
         .into_iter()
-        .map(|m| MediaRef {
-            url: format!("/api/media/{}/{}", row.sid, m.idx),
-            content_type: m.content_type,
+        .map(|row| {
+            let media = media.remove(&row.sid).unwrap_or_default();
+            (row.sid.clone(), row.located(media))
         })
-        .collect();
-    Ok(Some(Located {
-        number: row.party,
-        item: Item::Message(MessageItem {
-            sid: Some(row.sid),
-            outbox_id: row.outbox_id,
-            direction: Direction::of_message(&row.direction),
-            body: row.body,
-            media,
-            status: row.status,
-            error: error_text(row.error_code, row.error_message),
-            at: row.created_at,
-        }),
-    }))
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -235,6 +309,35 @@ pub async fn call_item(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Optio
     }))
 }
 
+/// [`call_item`] for many SIDs in one query, by SID; unknown SIDs and legs are missing.
+pub async fn call_items(
+    exec: impl SqliteExecutor<'_>,
+    sids: &[String],
+) -> Result<HashMap<String, Located>> {
+    if sids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = QueryBuilder::new(format!(
+        "SELECT {CALL_COLUMNS} FROM calls c WHERE c.parent_sid IS NULL AND c.sid"
+    ));
+    push_in(&mut sql, sids);
+    let rows = sql
+        .build_query_as::<CallJoin>()
+        .fetch_all(exec)
+        .await
+        .op("call items")?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let located = Located {
+                item: Item::Call(row.item()),
+                number: row.party,
+            };
+            (row.sid, located)
+        })
+        .collect())
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct VoicemailJoin {
     pub(super) sid: String,
@@ -275,6 +378,34 @@ pub async fn voicemail_item(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<
         number: row.party.clone(),
         item: Item::Voicemail(row.item()),
     }))
+}
+
+/// [`voicemail_item`] for many SIDs in one query, by SID; unknown ones are missing.
+pub async fn voicemail_items(
+    exec: impl SqliteExecutor<'_>,
+    sids: &[String],
+) -> Result<HashMap<String, Located>> {
+    if sids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = QueryBuilder::new(format!("{VOICEMAIL_SELECT} WHERE r.sid"));
+    push_in(&mut sql, sids);
+    let rows = sql
+        .build_query_as::<VoicemailJoin>()
+        .fetch_all(exec)
+        .await
+        .op("voicemail items")?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let sid = row.sid.clone();
+            let located = Located {
+                number: row.party.clone(),
+                item: Item::Voicemail(row.item()),
+            };
+            (sid, located)
+        })
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -351,4 +482,35 @@ pub async fn outbox_item(exec: impl SqliteExecutor<'_>, id: i64) -> Result<Optio
     .await
     .op("outbox item")?;
     Ok(row.and_then(OutboxJoin::located))
+}
+
+/// [`outbox_item`] for many ids in one query, by id; ids that are no such row are missing.
+pub async fn outbox_items(
+    exec: impl SqliteExecutor<'_>,
+    ids: &[i64],
+) -> Result<HashMap<i64, Located>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = QueryBuilder::<Sqlite>::new(
+        "SELECT id, payload, status, last_error, created_at FROM outbox \
+         WHERE kind = 'sms' AND status IN ('pending', 'sending', 'failed') AND id IN (",
+    );
+    let mut list = sql.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    sql.push(")");
+    let rows = sql
+        .build_query_as::<OutboxJoin>()
+        .fetch_all(exec)
+        .await
+        .op("outbox items")?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let id = row.id;
+            Some((id, row.located()?))
+        })
+        .collect())
 }

@@ -595,3 +595,102 @@ async fn the_list_queries_read_pages_from_indexes_without_sorting_whole_tables()
         assert!(!sorts_everything(&plan), "{plan}");
     }
 }
+
+#[tokio::test]
+async fn a_page_loaded_at_once_has_each_item_as_loaded_alone() {
+    let (_dir, store) = store().await;
+    let (pool, ann) = (store.pool(), PARTIES[0]);
+    for (i, media) in [0usize, 2, 1, 3].into_iter().enumerate() {
+        let at = i64::try_from(i).unwrap() * 10;
+        message::record_message(
+            pool,
+            &message::NewMessage {
+                sid: format!("MM{i}"),
+                account_sid: ACCOUNT.into(),
+                from: ann.into(),
+                to: ME.into(),
+                body: format!("with {media} pictures"),
+                direction: "inbound".into(),
+                status: "received".into(),
+                created_at_ms: at,
+                media: (0..media)
+                    .map(|m| message::NewMedia {
+                        url: format!("https://api.twilio.com/{i}/{m}"),
+                        content_type: if m % 2 == 0 { "image/png" } else { "image/gif" }.into(),
+                    })
+                    .collect(),
+            },
+        )
+        .await
+        .unwrap();
+        ring(pool, &format!("CA{i}"), ann, "no-answer", at + 1).await;
+        voicemail(pool, &format!("RE{i}"), &format!("CA{i}"), at + 2).await;
+    }
+    message::apply_message_status(pool, "MM1", "failed", Some(30007), None, 15)
+        .await
+        .unwrap();
+    let queued = outbox::enqueue(pool, "sms", &json!({"to": ann, "body": "later"}), None, 50)
+        .await
+        .unwrap()
+        .unwrap();
+    let refused = outbox::enqueue(pool, "sms", &json!({"to": ann, "body": "no"}), None, 51)
+        .await
+        .unwrap()
+        .unwrap();
+    outbox::mark_failed(pool, refused, "Twilio answered HTTP 400", 52)
+        .await
+        .unwrap();
+
+    let mut conn = pool.acquire().await.unwrap();
+    for limit in [50, 5] {
+        let page = thread(&mut conn, ann, None, limit).await.unwrap();
+        assert_eq!(page.items.len(), usize::try_from(limit.min(14)).unwrap());
+        for item in &page.items {
+            let alone = match item {
+                Item::Message(m) => match (&m.sid, m.outbox_id) {
+                    (Some(sid), _) => message_item(&mut conn, sid).await.unwrap(),
+                    (None, Some(id)) => outbox_item(&mut *conn, id).await.unwrap(),
+                    (None, None) => panic!("{m:?}"),
+                },
+                Item::Call(c) => call_item(&mut *conn, &c.sid).await.unwrap(),
+                Item::Voicemail(v) => voicemail_item(&mut *conn, &v.sid).await.unwrap(),
+            };
+            assert_eq!(alone.map(|l| l.item).as_ref(), Some(item));
+        }
+    }
+    let page = thread(&mut conn, ann, None, 50).await.unwrap();
+    let unsent: Vec<(Option<i64>, &str)> = page.items[..2]
+        .iter()
+        .map(|item| match item {
+            Item::Message(m) => (m.outbox_id, m.status.as_str()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        unsent,
+        [(Some(refused), "failed"), (Some(queued), "queued")]
+    );
+    let media: Vec<usize> = page
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Message(m) if m.sid.is_some() => Some(m.media.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(media, [3, 1, 2, 0]);
+    let conversation = conversations(
+        &mut conn,
+        &ConversationQuery {
+            limit: 5,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let last = conversation.items[0].last.as_ref().unwrap();
+    assert_eq!(
+        (last.kind, last.text.as_str(), last.at),
+        ("message", "no", 51)
+    );
+}
