@@ -4,10 +4,16 @@
 -- Without ANALYZE statistics SQLite took `calls_parent` for `parent_sid IS NULL` (nearly every
 -- row) and sorted all calls for each page of the call log. Nothing looks calls up by parent,
 -- so the index keeps only the legs; the call log reads top-level calls in page order instead.
-DROP INDEX calls_parent;
+DROP INDEX IF EXISTS calls_parent;
 CREATE INDEX calls_parent ON calls (parent_sid) WHERE parent_sid IS NOT NULL;
 CREATE INDEX calls_log ON calls (started_at, sid) WHERE parent_sid IS NULL;
 CREATE INDEX calls_log_status ON calls (status, started_at, sid) WHERE parent_sid IS NULL;
+-- Every stored call pays for every index (the single writer is the webhooks' serial path).
+-- No query reads these three any more: the call log has the two above, threads and the
+-- number filter have `calls_party` and `calls_party_any`.
+DROP INDEX IF EXISTS calls_started_at;
+DROP INDEX IF EXISTS calls_from_started;
+DROP INDEX IF EXISTS calls_to_started;
 -- The other party of any call, `<Dial>` legs included (a voicemail belongs to the party of
 -- the call it recorded). The expression must stay identical to `call_party!` in
 -- src/store/history.rs.
