@@ -77,21 +77,12 @@ pub async fn incoming_call(
     let out = state
         .store
         .write(move |conn| {
-            // The job may run again after a rollback: it works on its own copies.
-            let (new_call, key, effects, number) = (
-                new_call.clone(),
-                key.clone(),
-                effects.clone(),
-                number.clone(),
-            );
-            Box::pin(async move {
-                let mut out = Published::default();
-                if call::record_call(&mut *conn, &new_call).await? {
-                    out.push(feed::call_changed(conn, &new_call.sid, now).await?);
-                }
-                apply_effects(conn, &number, &key, &effects, now, &mut out).await?;
-                Ok(out)
-            })
+            let mut out = Published::default();
+            if call::blocking::record_call(conn, &new_call)? {
+                out.push(feed::blocking::call_changed(conn, &new_call.sid, now)?);
+            }
+            apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
+            Ok(out)
         })
         .await
         .context("storing an incoming call")?;
@@ -111,12 +102,9 @@ pub async fn effects(state: &AppState, key: &str, effects: &[Effect]) -> anyhow:
     let out = state
         .store
         .write(move |conn| {
-            let (key, effects, number) = (key.clone(), effects.clone(), number.clone());
-            Box::pin(async move {
-                let mut out = Published::default();
-                apply_effects(conn, &number, &key, &effects, now_ms(), &mut out).await?;
-                Ok(out)
-            })
+            let mut out = Published::default();
+            apply_effects_now(conn, &number, &key, &effects, now_ms(), &mut out)?;
+            Ok(out)
         })
         .await
         .context("storing a flow's work")?;
@@ -203,24 +191,22 @@ pub async fn incoming_message(
     let out = state
         .store
         .write(move |conn| {
-            let (new_message, key, effects, number, hidden) = (
-                new_message.clone(),
-                key.clone(),
-                effects.clone(),
-                number.clone(),
-                hidden.clone(),
-            );
-            Box::pin(async move {
-                let mut out = Published::default();
-                if message::record_message_in(&mut *conn, &new_message).await? {
-                    out.push(feed::message_changed(conn, &new_message.sid, now).await?);
-                    out.push(Some(
-                        feed::unread_changed(conn, &new_message.from, &hidden, now).await?,
-                    ));
-                }
-                apply_effects(conn, &number, &key, &effects, now, &mut out).await?;
-                Ok(out)
-            })
+            let mut out = Published::default();
+            if message::blocking::record_message_in(conn, &new_message)? {
+                out.push(feed::blocking::message_changed(
+                    conn,
+                    &new_message.sid,
+                    now,
+                )?);
+                out.push(Some(feed::blocking::unread_changed(
+                    conn,
+                    &new_message.from,
+                    &hidden,
+                    now,
+                )?));
+            }
+            apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
+            Ok(out)
         })
         .await
         .context("storing an incoming message")?;
@@ -369,34 +355,39 @@ fn settle<T>(
     }
 }
 
-async fn apply_effects(
-    conn: &mut SqliteConnection,
-    from: &str,
-    key: &str,
-    effects: &[Effect],
-    now: i64,
-    out: &mut Published,
-) -> Result<(), store::StoreError> {
+/// What one effect writes, whichever connection writes it.
+enum Work {
+    Relay {
+        device: String,
+        number: String,
+    },
+    Enqueue {
+        kind: &'static str,
+        payload: serde_json::Value,
+        key: String,
+    },
+}
+
+/// The writes `effects` ask for; `key` makes each queued job idempotent.
+fn plan(from: &str, key: &str, effects: &[Effect]) -> Vec<Work> {
+    let mut work = Vec::with_capacity(effects.len());
     for (index, effect) in effects.iter().enumerate() {
         let key = format!("{key}:{index}");
-        match effect {
-            Effect::SetRelayTarget { device, number } => {
-                relay::set_relay_target(&mut *conn, device, number, now).await?;
-            }
-            Effect::SendSms { to, body } => {
-                let payload = json!({
+        work.push(match effect {
+            Effect::SetRelayTarget { device, number } => Work::Relay {
+                device: device.clone(),
+                number: number.clone(),
+            },
+            Effect::SendSms { to, body } => Work::Enqueue {
+                kind: SMS,
+                payload: json!({
                     "to": to,
                     "from": from,
                     "body": body,
                     "media": [],
-                });
-                if let Some(id) =
-                    outbox::enqueue(&mut *conn, SMS, &payload, Some(&key), now).await?
-                {
-                    out.push(feed::outbox_changed(conn, id, now).await?);
-                    out.queued.push((SMS, id));
-                }
-            }
+                }),
+                key,
+            },
             Effect::Email { device, text } | Effect::Xmpp { device, text } => {
                 let kind = if matches!(effect, Effect::Email { .. }) {
                     EMAIL
@@ -406,17 +397,73 @@ async fn apply_effects(
                 // The links are what the person sees; the email device downloads the
                 // attachments from Twilio itself.
                 let sources: Vec<&str> = text.media.iter().map(|m| m.twilio.as_str()).collect();
-                let payload = json!({
-                    "device": device,
-                    "from": text.from,
-                    "from_name": text.from_name,
-                    "body": text.body,
-                    "media": Media::links(&text.media),
-                    "media_sources": sources,
-                });
+                Work::Enqueue {
+                    kind,
+                    payload: json!({
+                        "device": device,
+                        "from": text.from,
+                        "from_name": text.from_name,
+                        "body": text.body,
+                        "media": Media::links(&text.media),
+                        "media_sources": sources,
+                    }),
+                    key,
+                }
+            }
+        });
+    }
+    work
+}
+
+/// Stores the work of `effects` in the writer thread's transaction.
+fn apply_effects_now(
+    conn: &rusqlite::Connection,
+    from: &str,
+    key: &str,
+    effects: &[Effect],
+    now: i64,
+    out: &mut Published,
+) -> Result<(), store::StoreError> {
+    for work in plan(from, key, effects) {
+        match work {
+            Work::Relay { device, number } => {
+                relay::blocking::set_relay_target(conn, &device, &number, now)?;
+            }
+            Work::Enqueue { kind, payload, key } => {
+                if let Some(id) = outbox::blocking::enqueue(conn, kind, &payload, Some(&key), now)?
+                {
+                    if kind == SMS {
+                        out.push(feed::blocking::outbox_changed(conn, id, now)?);
+                    }
+                    out.queued.push((kind, id));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`apply_effects_now`] in a transaction of sqlx's writer.
+async fn apply_effects(
+    conn: &mut SqliteConnection,
+    from: &str,
+    key: &str,
+    effects: &[Effect],
+    now: i64,
+    out: &mut Published,
+) -> Result<(), store::StoreError> {
+    for work in plan(from, key, effects) {
+        match work {
+            Work::Relay { device, number } => {
+                relay::set_relay_target(&mut *conn, &device, &number, now).await?;
+            }
+            Work::Enqueue { kind, payload, key } => {
                 if let Some(id) =
                     outbox::enqueue(&mut *conn, kind, &payload, Some(&key), now).await?
                 {
+                    if kind == SMS {
+                        out.push(feed::outbox_changed(conn, id, now).await?);
+                    }
                     out.queued.push((kind, id));
                 }
             }

@@ -70,27 +70,28 @@ pub struct CallQuery {
     pub limit: u32,
 }
 
+const RECORD_CALL: &str =
+    "INSERT INTO calls (sid, account_sid, from_number, to_number, direction, status, alias, \
+         parent_sid, started_at, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) \
+     ON CONFLICT (sid) DO NOTHING";
+
 /// Stores a new call. A repeated SID (Twilio retrying the webhook) changes nothing and
 /// returns `false`.
 pub async fn record_call(exec: impl SqliteExecutor<'_>, call: &NewCall) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO calls (sid, account_sid, from_number, to_number, direction, status, alias, \
-             parent_sid, started_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) \
-         ON CONFLICT (sid) DO NOTHING",
-    )
-    .bind(&call.sid)
-    .bind(&call.account_sid)
-    .bind(&call.from)
-    .bind(&call.to)
-    .bind(&call.direction)
-    .bind(&call.status)
-    .bind(&call.alias)
-    .bind(&call.parent_sid)
-    .bind(call.started_at_ms)
-    .execute(exec)
-    .await
-    .op("record_call")?;
+    let done = sqlx::query(RECORD_CALL)
+        .bind(&call.sid)
+        .bind(&call.account_sid)
+        .bind(&call.from)
+        .bind(&call.to)
+        .bind(&call.direction)
+        .bind(&call.status)
+        .bind(&call.alias)
+        .bind(&call.parent_sid)
+        .bind(call.started_at_ms)
+        .execute(exec)
+        .await
+        .op("record_call")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -160,6 +161,35 @@ pub async fn list_calls(exec: impl SqliteExecutor<'_>, query: &CallQuery) -> Res
     .fetch_all(exec)
     .await
     .op("list_calls")
+}
+
+/// The same writes for the writer thread (see `store::writer`).
+pub mod blocking {
+    use rusqlite::{params, Connection};
+
+    use super::NewCall;
+    use crate::store::{Context, Result};
+
+    /// [`super::record_call`].
+    pub fn record_call(conn: &Connection, call: &NewCall) -> Result<bool> {
+        let op = "record_call";
+        let changed = conn
+            .prepare_cached(super::RECORD_CALL)
+            .op(op)?
+            .execute(params![
+                call.sid,
+                call.account_sid,
+                call.from,
+                call.to,
+                call.direction,
+                call.status,
+                call.alias,
+                call.parent_sid,
+                call.started_at_ms,
+            ])
+            .op(op)?;
+        Ok(changed == 1)
+    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,9 @@ impl EventRow {
     }
 }
 
+const APPEND: &str =
+    "INSERT INTO events (type, number, payload, at) VALUES ($1, $2, $3, $4) RETURNING *";
+
 pub async fn append(
     exec: impl SqliteExecutor<'_>,
     kind: &str,
@@ -44,16 +47,14 @@ pub async fn append(
     payload: &Value,
     at: i64,
 ) -> Result<EventRow> {
-    sqlx::query_as::<_, EventRow>(
-        "INSERT INTO events (type, number, payload, at) VALUES ($1, $2, $3, $4) RETURNING *",
-    )
-    .bind(kind)
-    .bind(number)
-    .bind(payload.to_string())
-    .bind(at)
-    .fetch_one(exec)
-    .await
-    .op("append event")
+    sqlx::query_as::<_, EventRow>(APPEND)
+        .bind(kind)
+        .bind(number)
+        .bind(payload.to_string())
+        .bind(at)
+        .fetch_one(exec)
+        .await
+        .op("append event")
 }
 
 /// The newest cursor (0 before the first event).
@@ -170,6 +171,16 @@ pub async fn unread_changed(
     hidden: &[String],
     at: i64,
 ) -> Result<EventRow> {
+    unread_event(number, hidden, at)
+        .build_query_as::<EventRow>()
+        .fetch_one(&mut *conn)
+        .await
+        .op("append unread event")
+}
+
+/// The statement of [`unread_changed`]. Its parameters, in order: `number`, the `hidden`
+/// numbers, `number` again, `at`.
+fn unread_event<'a>(number: &'a str, hidden: &'a [String], at: i64) -> QueryBuilder<'a, Sqlite> {
     // One statement: counting and appending in separate ones would be three round trips on
     // the busiest write path (every stored text).
     let mut sql = QueryBuilder::<Sqlite>::new(
@@ -183,10 +194,7 @@ pub async fn unread_changed(
     sql.push("), ");
     sql.push_bind(at);
     sql.push(" RETURNING *");
-    sql.build_query_as::<EventRow>()
-        .fetch_one(&mut *conn)
-        .await
-        .op("append unread event")
+    sql
 }
 
 /// `{"type": "deleted", "kind": "message", "sid"}`.
@@ -214,6 +222,96 @@ pub async fn contact_changed(
     at: i64,
 ) -> Result<EventRow> {
     append(exec, "contact", Some(number), &json!({ "name": name }), at).await
+}
+
+/// The same writes for the writer thread (see `store::writer`).
+pub mod blocking {
+    use rusqlite::{params, params_from_iter, Connection, Row, ToSql};
+    use serde_json::{json, Value};
+
+    use super::EventRow;
+    use crate::store::history::{blocking as items, Located};
+    use crate::store::{Context, Result};
+
+    impl EventRow {
+        fn from_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
+            Ok(EventRow {
+                id: row.get("id")?,
+                kind: row.get("type")?,
+                number: row.get("number")?,
+                payload: row.get("payload")?,
+                at: row.get("at")?,
+            })
+        }
+    }
+
+    /// [`super::append`].
+    pub fn append(
+        conn: &Connection,
+        kind: &str,
+        number: Option<&str>,
+        payload: &Value,
+        at: i64,
+    ) -> Result<EventRow> {
+        let op = "append event";
+        conn.prepare_cached(super::APPEND)
+            .op(op)?
+            .query_row(
+                params![kind, number, payload.to_string(), at],
+                EventRow::from_row,
+            )
+            .op(op)
+    }
+
+    /// [`super::item_changed`].
+    fn item_changed(conn: &Connection, located: &Located, at: i64) -> Result<EventRow> {
+        append(
+            conn,
+            located.item.kind(),
+            Some(&located.number),
+            &json!({ "item": located.item }),
+            at,
+        )
+    }
+
+    /// [`super::message_changed`].
+    pub fn message_changed(conn: &Connection, sid: &str, at: i64) -> Result<Option<EventRow>> {
+        items::message_item(conn, sid)?
+            .map(|located| item_changed(conn, &located, at))
+            .transpose()
+    }
+
+    /// [`super::call_changed`].
+    pub fn call_changed(conn: &Connection, sid: &str, at: i64) -> Result<Option<EventRow>> {
+        items::call_item(conn, sid)?
+            .map(|located| item_changed(conn, &located, at))
+            .transpose()
+    }
+
+    /// [`super::outbox_changed`].
+    pub fn outbox_changed(conn: &Connection, id: i64, at: i64) -> Result<Option<EventRow>> {
+        items::outbox_item(conn, id)?
+            .map(|located| item_changed(conn, &located, at))
+            .transpose()
+    }
+
+    /// [`super::unread_changed`].
+    pub fn unread_changed(
+        conn: &Connection,
+        number: &str,
+        hidden: &[String],
+        at: i64,
+    ) -> Result<EventRow> {
+        let op = "append unread event";
+        let sql = super::unread_event(number, hidden, at);
+        let mut values: Vec<&dyn ToSql> = vec![&number];
+        values.extend(hidden.iter().map(|h| h as &dyn ToSql));
+        values.extend([&number as &dyn ToSql, &at]);
+        conn.prepare_cached(sql.sql())
+            .op(op)?
+            .query_row(params_from_iter(values), EventRow::from_row)
+            .op(op)
+    }
 }
 
 #[cfg(test)]

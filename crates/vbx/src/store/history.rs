@@ -59,6 +59,7 @@ macro_rules! call_direction {
 
 mod item;
 
+pub use item::blocking;
 pub use item::{
     call_item, call_items, message_item, message_items, outbox_item, outbox_items, voicemail_item,
     voicemail_items, CallItem, Direction, Item, Located, MediaRef, MessageItem, VoicemailItem,

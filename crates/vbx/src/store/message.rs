@@ -76,6 +76,33 @@ pub struct NewMedia {
     pub content_type: String,
 }
 
+/// Inserts a message, or fills in a status-only stub (see [`record_message`]).
+const RECORD_MESSAGE: &str = concat!(
+    "INSERT INTO messages (sid, account_sid, from_number, to_number, body, direction, \
+         status, num_media, stub, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9) \
+     ON CONFLICT (sid) DO UPDATE SET \
+         account_sid = excluded.account_sid, \
+         from_number = excluded.from_number, \
+         to_number = excluded.to_number, \
+         body = excluded.body, \
+         direction = excluded.direction, \
+         status = CASE WHEN ",
+    status_rank!("excluded.status"),
+    " > ",
+    status_rank!("messages.status"),
+    " THEN excluded.status ELSE messages.status END, \
+         num_media = excluded.num_media, \
+         stub = 0, \
+         created_at = excluded.created_at, \
+         updated_at = CASE WHEN excluded.updated_at > messages.updated_at \
+             THEN excluded.updated_at ELSE messages.updated_at END \
+     WHERE messages.stub = 1"
+);
+
+const RECORD_MEDIA: &str =
+    "INSERT INTO media (message_sid, idx, url, content_type) VALUES ($1, $2, $3, $4)";
+
 /// Stores a message and all its media in one transaction. A repeated SID changes nothing and
 /// returns `false`. If only a status callback had been seen for the SID, the row is filled in
 /// (keeping whichever status is further along) and this returns `true`.
@@ -98,55 +125,32 @@ pub async fn record_message_in(tx: &mut SqliteConnection, message: &NewMessage) 
     let num_media = i64::try_from(message.media.len()).unwrap_or(i64::MAX);
     // Writing first takes the write lock at once, so a concurrent writer makes this wait
     // (busy_timeout) instead of failing a read-to-write upgrade.
-    let done = sqlx::query(concat!(
-        "INSERT INTO messages (sid, account_sid, from_number, to_number, body, direction, \
-             status, num_media, stub, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9) \
-         ON CONFLICT (sid) DO UPDATE SET \
-             account_sid = excluded.account_sid, \
-             from_number = excluded.from_number, \
-             to_number = excluded.to_number, \
-             body = excluded.body, \
-             direction = excluded.direction, \
-             status = CASE WHEN ",
-        status_rank!("excluded.status"),
-        " > ",
-        status_rank!("messages.status"),
-        " THEN excluded.status ELSE messages.status END, \
-             num_media = excluded.num_media, \
-             stub = 0, \
-             created_at = excluded.created_at, \
-             updated_at = CASE WHEN excluded.updated_at > messages.updated_at \
-                 THEN excluded.updated_at ELSE messages.updated_at END \
-         WHERE messages.stub = 1"
-    ))
-    .bind(&message.sid)
-    .bind(&message.account_sid)
-    .bind(&message.from)
-    .bind(&message.to)
-    .bind(&message.body)
-    .bind(&message.direction)
-    .bind(&message.status)
-    .bind(num_media)
-    .bind(message.created_at_ms)
-    .execute(&mut *tx)
-    .await
-    .op(op)?;
+    let done = sqlx::query(RECORD_MESSAGE)
+        .bind(&message.sid)
+        .bind(&message.account_sid)
+        .bind(&message.from)
+        .bind(&message.to)
+        .bind(&message.body)
+        .bind(&message.direction)
+        .bind(&message.status)
+        .bind(num_media)
+        .bind(message.created_at_ms)
+        .execute(&mut *tx)
+        .await
+        .op(op)?;
     if done.rows_affected() == 0 {
         return Ok(false);
     }
     for (idx, media) in message.media.iter().enumerate() {
         let idx = i64::try_from(idx).unwrap_or(i64::MAX);
-        sqlx::query(
-            "INSERT INTO media (message_sid, idx, url, content_type) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&message.sid)
-        .bind(idx)
-        .bind(&media.url)
-        .bind(&media.content_type)
-        .execute(&mut *tx)
-        .await
-        .op(op)?;
+        sqlx::query(RECORD_MEDIA)
+            .bind(&message.sid)
+            .bind(idx)
+            .bind(&media.url)
+            .bind(&media.content_type)
+            .execute(&mut *tx)
+            .await
+            .op(op)?;
     }
     Ok(true)
 }
@@ -258,6 +262,46 @@ pub async fn mark_thread_read(
             .await
             .op("mark_thread_read")?;
     Ok(done.rows_affected())
+}
+
+/// The same writes for the writer thread (see `store::writer`).
+pub mod blocking {
+    use rusqlite::{params, Connection};
+
+    use super::NewMessage;
+    use crate::store::{Context, Result};
+
+    /// [`super::record_message_in`].
+    pub fn record_message_in(conn: &Connection, message: &NewMessage) -> Result<bool> {
+        let op = "record_message";
+        let num_media = i64::try_from(message.media.len()).unwrap_or(i64::MAX);
+        let changed = conn
+            .prepare_cached(super::RECORD_MESSAGE)
+            .op(op)?
+            .execute(params![
+                message.sid,
+                message.account_sid,
+                message.from,
+                message.to,
+                message.body,
+                message.direction,
+                message.status,
+                num_media,
+                message.created_at_ms,
+            ])
+            .op(op)?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        let mut insert = conn.prepare_cached(super::RECORD_MEDIA).op(op)?;
+        for (idx, media) in message.media.iter().enumerate() {
+            let idx = i64::try_from(idx).unwrap_or(i64::MAX);
+            insert
+                .execute(params![message.sid, idx, media.url, media.content_type])
+                .op(op)?;
+        }
+        Ok(true)
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 pub mod call;
 pub mod contact;
 pub mod event;
-pub mod group;
 pub mod history;
 pub mod media_fetch;
 pub mod message;
@@ -16,6 +15,7 @@ pub mod recording;
 pub mod relay;
 pub mod session;
 pub mod sync_state;
+pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -57,13 +57,19 @@ pub enum StoreError {
         path: PathBuf,
         source: sqlx::migrate::MigrateError,
     },
-    /// A failure that every job of a group commit shares (see [`group`]).
+    /// A failure that every job of a group commit shares (see [`writer`]).
     #[error("database operation `{op}` failed: {message}")]
     Batch { op: &'static str, message: String },
     #[error("database operation `{op}` failed: {source}")]
     Query {
         op: &'static str,
         source: sqlx::Error,
+    },
+    /// A failure on the writer thread's connection (see [`writer`]).
+    #[error("database operation `{op}` failed: {source}")]
+    Sqlite {
+        op: &'static str,
+        source: rusqlite::Error,
     },
 }
 
@@ -75,6 +81,12 @@ pub(crate) trait Context<T> {
 impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
     fn op(self, op: &'static str) -> Result<T> {
         self.map_err(|source| StoreError::Query { op, source })
+    }
+}
+
+impl<T> Context<T> for std::result::Result<T, rusqlite::Error> {
+    fn op(self, op: &'static str) -> Result<T> {
+        self.map_err(|source| StoreError::Sqlite { op, source })
     }
 }
 
@@ -90,7 +102,7 @@ const READ_CONNECTIONS: u32 = 8;
 pub struct Store {
     pool: SqlitePool,
     writer: SqlitePool,
-    group: group::WriteQueue,
+    queue: writer::WriteQueue,
 }
 
 impl Store {
@@ -108,7 +120,10 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
-            .synchronous(SqliteSynchronous::Normal);
+            .synchronous(SqliteSynchronous::Normal)
+            // The triggers' small temporary tables (an INSERT into a view, a UNION) would
+            // otherwise each create and delete a file in /var/tmp.
+            .pragma("temp_store", "memory");
         let open_error = |source| StoreError::Open {
             path: path.clone(),
             source,
@@ -134,11 +149,11 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(open_error)?;
-        let group = group::WriteQueue::spawn(writer.clone());
+        let queue = writer::WriteQueue::spawn(&path, BUSY_TIMEOUT, writer.clone())?;
         Ok(Store {
             pool,
             writer,
-            group,
+            queue,
         })
     }
 
@@ -154,22 +169,22 @@ impl Store {
         &self.writer
     }
 
-    /// Runs `job` on the writer in a group commit with other queued jobs (see [`group`]);
-    /// resolves after the commit that holds its writes. The job may run more than once (after
-    /// a rollback another job caused), so it must only touch the database. For small, frequent writes such as
-    /// webhooks: it saves each its own transaction and its wait for the connection.
+    /// Runs `job` on the writer thread in a group commit with other queued jobs (see
+    /// [`writer`]); resolves after the commit that holds its writes. The job may run more than
+    /// once (after a rollback another job caused), so it must only touch the database. For
+    /// small, frequent writes such as webhooks: it saves each its own transaction, its wait for
+    /// the connection and a thread hop per statement.
     pub async fn write<T, F>(&self, job: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> Fn(&'c mut sqlx::SqliteConnection) -> group::BoxFuture<'c, Result<T>>
-            + Send
-            + 'static,
+        F: FnMut(&rusqlite::Connection) -> Result<T> + Send + 'static,
     {
-        self.group.write(job).await
+        self.queue.write(job).await
     }
 
     /// Waits for connections in use to be returned, then closes them (checkpointing the WAL).
     pub async fn close(&self) {
+        self.queue.close().await;
         self.pool.close().await;
         self.writer.close().await;
     }
@@ -186,6 +201,9 @@ pub fn now_ms() -> i64 {
 fn sql_limit(n: u32) -> i64 {
     i64::from(n)
 }
+
+#[cfg(test)]
+mod blocking_tests;
 
 #[cfg(test)]
 pub(crate) mod test_support {

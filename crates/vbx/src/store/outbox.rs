@@ -54,6 +54,13 @@ impl OutboxItem {
     }
 }
 
+const ENQUEUE: &str =
+    "INSERT INTO outbox (kind, payload, idempotency_key, status, attempts, next_attempt_at, \
+         created_at, updated_at) \
+     VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4) \
+     ON CONFLICT (idempotency_key) DO NOTHING \
+     RETURNING id";
+
 /// Queues work due at once. With an idempotency key already in the outbox (whatever its
 /// status), nothing is queued and this returns `None`.
 pub async fn enqueue(
@@ -63,20 +70,14 @@ pub async fn enqueue(
     idempotency_key: Option<&str>,
     now_ms: i64,
 ) -> Result<Option<i64>> {
-    sqlx::query_scalar::<_, i64>(
-        "INSERT INTO outbox (kind, payload, idempotency_key, status, attempts, next_attempt_at, \
-             created_at, updated_at) \
-         VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4) \
-         ON CONFLICT (idempotency_key) DO NOTHING \
-         RETURNING id",
-    )
-    .bind(kind)
-    .bind(payload.to_string())
-    .bind(idempotency_key)
-    .bind(now_ms)
-    .fetch_optional(exec)
-    .await
-    .op("enqueue")
+    sqlx::query_scalar::<_, i64>(ENQUEUE)
+        .bind(kind)
+        .bind(payload.to_string())
+        .bind(idempotency_key)
+        .bind(now_ms)
+        .fetch_optional(exec)
+        .await
+        .op("enqueue")
 }
 
 /// Whether [`claim_due`] would find anything: a read, so an idle worker's poll takes no write
@@ -240,6 +241,32 @@ pub async fn pending_count(exec: impl SqliteExecutor<'_>) -> Result<i64> {
     .fetch_one(exec)
     .await
     .op("pending_count")
+}
+
+/// The same writes for the writer thread (see `store::writer`).
+pub mod blocking {
+    use rusqlite::{params, Connection, OptionalExtension as _};
+
+    use crate::store::{Context, Result};
+
+    /// [`super::enqueue`].
+    pub fn enqueue(
+        conn: &Connection,
+        kind: &str,
+        payload: &serde_json::Value,
+        idempotency_key: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Option<i64>> {
+        let op = "enqueue";
+        conn.prepare_cached(super::ENQUEUE)
+            .op(op)?
+            .query_row(
+                params![kind, payload.to_string(), idempotency_key, now_ms],
+                |row| row.get(0),
+            )
+            .optional()
+            .op(op)
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,12 @@ use sqlx::SqliteExecutor;
 
 use super::{Context, Result};
 
+const SET_RELAY_TARGET: &str =
+    "INSERT INTO relay_targets (device, number, updated_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (device) DO UPDATE SET number = excluded.number, \
+         updated_at = excluded.updated_at \
+     WHERE excluded.updated_at >= relay_targets.updated_at";
+
 /// Records `number` as the relay target of `device` as of `now_ms`. A write older than the
 /// stored one is ignored (returns `false`), so two texts handled concurrently leave the later
 /// sender as the target whatever order their writes land in.
@@ -14,18 +20,13 @@ pub async fn set_relay_target(
     number: &str,
     now_ms: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO relay_targets (device, number, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (device) DO UPDATE SET number = excluded.number, \
-             updated_at = excluded.updated_at \
-         WHERE excluded.updated_at >= relay_targets.updated_at",
-    )
-    .bind(device)
-    .bind(number)
-    .bind(now_ms)
-    .execute(exec)
-    .await
-    .op("set_relay_target")?;
+    let done = sqlx::query(SET_RELAY_TARGET)
+        .bind(device)
+        .bind(number)
+        .bind(now_ms)
+        .execute(exec)
+        .await
+        .op("set_relay_target")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -35,6 +36,29 @@ pub async fn relay_target(exec: impl SqliteExecutor<'_>, device: &str) -> Result
         .fetch_optional(exec)
         .await
         .op("relay_target")
+}
+
+/// The same writes for the writer thread (see `store::writer`).
+pub mod blocking {
+    use rusqlite::{params, Connection};
+
+    use crate::store::{Context, Result};
+
+    /// [`super::set_relay_target`].
+    pub fn set_relay_target(
+        conn: &Connection,
+        device: &str,
+        number: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let op = "set_relay_target";
+        let changed = conn
+            .prepare_cached(super::SET_RELAY_TARGET)
+            .op(op)?
+            .execute(params![device, number, now_ms])
+            .op(op)?;
+        Ok(changed == 1)
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! threads are made of them and the event feed sends them.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -179,30 +180,30 @@ fn error_text(code: Option<i64>, message: Option<String>) -> Option<String> {
     }
 }
 
+const MESSAGE_ITEM: &str = concat!(message_select!(), " WHERE m.sid = $1 AND m.stub = 0");
+
+const MEDIA_OF_ITEM: &str =
+    "SELECT message_sid, idx, content_type FROM media WHERE message_sid = $1 ORDER BY idx";
+
 /// A stored message as a thread item (`None` for an unknown SID or a status-only stub).
 pub async fn message_item(conn: &mut SqliteConnection, sid: &str) -> Result<Option<Located>> {
     let op = "message item";
-    let row = sqlx::query_as::<_, MessageJoin>(concat!(
-        message_select!(),
-        " WHERE m.sid = $1 AND m.stub = 0"
-    ))
-    .bind(sid)
-    .fetch_optional(&mut *conn)
-    .await
-    .op(op)?;
+    let row = sqlx::query_as::<_, MessageJoin>(MESSAGE_ITEM)
+        .bind(sid)
+        .fetch_optional(&mut *conn)
+        .await
+        .op(op)?;
     let Some(row) = row else {
         return Ok(None);
     };
     // Most texts have no media: then no second query (this runs for every stored text, on
     // the writer).
     let media = if row.has_media {
-        sqlx::query_as::<_, MediaJoin>(
-            "SELECT message_sid, idx, content_type FROM media WHERE message_sid = $1 ORDER BY idx",
-        )
-        .bind(sid)
-        .fetch_all(&mut *conn)
-        .await
-        .op(op)?
+        sqlx::query_as::<_, MediaJoin>(MEDIA_OF_ITEM)
+            .bind(sid)
+            .fetch_all(&mut *conn)
+            .await
+            .op(op)?
     } else {
         Vec::new()
     };
@@ -294,15 +295,17 @@ pub(super) const CALL_COLUMNS: &str = concat!(
     " AS user_direction"
 );
 
+static CALL_ITEM: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {CALL_COLUMNS} FROM calls c WHERE c.sid = $1 AND c.parent_sid IS NULL")
+});
+
 /// A top-level call as a thread item (`None` for an unknown SID or a `<Dial>` leg).
 pub async fn call_item(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Option<Located>> {
-    let row = sqlx::query_as::<_, CallJoin>(&format!(
-        "SELECT {CALL_COLUMNS} FROM calls c WHERE c.sid = $1 AND c.parent_sid IS NULL"
-    ))
-    .bind(sid)
-    .fetch_optional(exec)
-    .await
-    .op("call item")?;
+    let row = sqlx::query_as::<_, CallJoin>(&CALL_ITEM)
+        .bind(sid)
+        .fetch_optional(exec)
+        .await
+        .op("call item")?;
     Ok(row.map(|row| Located {
         item: Item::Call(row.item()),
         number: row.party,
@@ -471,16 +474,16 @@ impl OutboxJoin {
     }
 }
 
+const OUTBOX_ITEM: &str = "SELECT id, payload, status, last_error, created_at FROM outbox \
+     WHERE id = $1 AND kind = 'sms' AND status IN ('pending', 'sending', 'failed')";
+
 /// An SMS outbox row not (yet) turned into a message, as a thread item.
 pub async fn outbox_item(exec: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Located>> {
-    let row = sqlx::query_as::<_, OutboxJoin>(
-        "SELECT id, payload, status, last_error, created_at FROM outbox \
-         WHERE id = $1 AND kind = 'sms' AND status IN ('pending', 'sending', 'failed')",
-    )
-    .bind(id)
-    .fetch_optional(exec)
-    .await
-    .op("outbox item")?;
+    let row = sqlx::query_as::<_, OutboxJoin>(OUTBOX_ITEM)
+        .bind(id)
+        .fetch_optional(exec)
+        .await
+        .op("outbox item")?;
     Ok(row.and_then(OutboxJoin::located))
 }
 
@@ -513,4 +516,112 @@ pub async fn outbox_items(
             Some((id, row.located()?))
         })
         .collect())
+}
+
+/// The same reads for the writer thread (see `store::writer`): the feed's items are read in
+/// the transaction that changed them.
+pub mod blocking {
+    use rusqlite::{Connection, OptionalExtension as _, Row};
+
+    use super::{CallJoin, Located, MediaJoin, MessageJoin, OutboxJoin};
+    use crate::store::{Context, Result};
+
+    impl MessageJoin {
+        fn from_row(row: &Row<'_>) -> rusqlite::Result<MessageJoin> {
+            Ok(MessageJoin {
+                sid: row.get("sid")?,
+                direction: row.get("direction")?,
+                body: row.get("body")?,
+                status: row.get("status")?,
+                error_code: row.get("error_code")?,
+                error_message: row.get("error_message")?,
+                created_at: row.get("created_at")?,
+                party: row.get("party")?,
+                outbox_id: row.get("outbox_id")?,
+                has_media: row.get("has_media")?,
+            })
+        }
+    }
+
+    impl CallJoin {
+        fn from_row(row: &Row<'_>) -> rusqlite::Result<CallJoin> {
+            Ok(CallJoin {
+                sid: row.get("sid")?,
+                from_number: row.get("from_number")?,
+                to_number: row.get("to_number")?,
+                status: row.get("status")?,
+                duration_s: row.get("duration_s")?,
+                started_at: row.get("started_at")?,
+                party: row.get("party")?,
+                user_direction: row.get("user_direction")?,
+            })
+        }
+    }
+
+    /// [`super::message_item`].
+    pub fn message_item(conn: &Connection, sid: &str) -> Result<Option<Located>> {
+        let op = "message item";
+        let row = conn
+            .prepare_cached(super::MESSAGE_ITEM)
+            .op(op)?
+            .query_row([sid], MessageJoin::from_row)
+            .optional()
+            .op(op)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let media = if row.has_media {
+            conn.prepare_cached(super::MEDIA_OF_ITEM)
+                .op(op)?
+                .query_map([sid], |row| {
+                    Ok(MediaJoin {
+                        message_sid: row.get("message_sid")?,
+                        idx: row.get("idx")?,
+                        content_type: row.get("content_type")?,
+                    })
+                })
+                .op(op)?
+                .map(|media| media.map(MediaJoin::media_ref))
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .op(op)?
+        } else {
+            Vec::new()
+        };
+        Ok(Some(row.located(media)))
+    }
+
+    /// [`super::call_item`].
+    pub fn call_item(conn: &Connection, sid: &str) -> Result<Option<Located>> {
+        let op = "call item";
+        let row = conn
+            .prepare_cached(&super::CALL_ITEM)
+            .op(op)?
+            .query_row([sid], CallJoin::from_row)
+            .optional()
+            .op(op)?;
+        Ok(row.map(|row| Located {
+            item: super::Item::Call(row.item()),
+            number: row.party,
+        }))
+    }
+
+    /// [`super::outbox_item`].
+    pub fn outbox_item(conn: &Connection, id: i64) -> Result<Option<Located>> {
+        let op = "outbox item";
+        let row = conn
+            .prepare_cached(super::OUTBOX_ITEM)
+            .op(op)?
+            .query_row([id], |row| {
+                Ok(OutboxJoin {
+                    id: row.get("id")?,
+                    payload: row.get("payload")?,
+                    status: row.get("status")?,
+                    last_error: row.get("last_error")?,
+                    created_at: row.get("created_at")?,
+                })
+            })
+            .optional()
+            .op(op)?;
+        Ok(row.and_then(OutboxJoin::located))
+    }
 }
