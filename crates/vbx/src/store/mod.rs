@@ -285,7 +285,42 @@ mod tests {
             assert_eq!(fk, 1);
             assert_eq!(busy, 5000);
             assert_eq!(sync, 1, "1 is NORMAL");
+            let temp: i64 = sqlx::query_scalar("PRAGMA temp_store")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(temp, 2, "2 is MEMORY");
         }
+        // The writer thread's connection (it needs the sqlx writer, held above, as its lock).
+        drop(conns);
+        let pragmas = store
+            .write(|conn| {
+                let get = |name: &str| -> rusqlite::Result<String> {
+                    conn.query_row(&format!("PRAGMA {name}"), [], |row| {
+                        row.get::<_, rusqlite::types::Value>(0).map(|v| match v {
+                            rusqlite::types::Value::Integer(n) => n.to_string(),
+                            rusqlite::types::Value::Text(t) => t,
+                            other => format!("{other:?}"),
+                        })
+                    })
+                };
+                let names = [
+                    "journal_mode",
+                    "foreign_keys",
+                    "busy_timeout",
+                    "synchronous",
+                    "temp_store",
+                    "wal_autocheckpoint",
+                ];
+                names
+                    .iter()
+                    .map(|name| get(name))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .op("read pragmas")
+            })
+            .await
+            .unwrap();
+        assert_eq!(pragmas, ["wal", "1", "5000", "1", "2", "300"]);
     }
 
     #[tokio::test]
