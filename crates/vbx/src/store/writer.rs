@@ -12,8 +12,8 @@
 //! ([`super::Store::writer`]: the API, the workers, status callbacks). Two writing connections
 //! would meet at SQLite's write lock, where the loser sleeps in the busy handler (1 ms and
 //! more). So that pool's connection is the write lock for both: this thread holds it while
-//! batches run (back-to-back batches for up to [`MAX_HOLD`]), and a task holding it makes the
-//! next batch wait, without sleeping.
+//! batches run (while jobs keep coming, for up to [`MAX_HOLD`]), and a task holding it makes
+//! the next batch wait, without sleeping.
 //!
 //! Jobs run back to back; when one fails, the transaction is rolled back and the others run
 //! again, each in its own SAVEPOINT, so a failing job undoes only itself.
@@ -196,14 +196,18 @@ fn serve(
     while close.is_none() {
         let message = match next.take() {
             Some(message) => message,
-            None => {
-                // Nothing queued: let the other writers in while this thread waits.
-                lock.release();
-                match rx.recv() {
-                    Ok(message) => message,
-                    Err(_) => break,
+            None => match rx.recv_timeout(IDLE_RELEASE) {
+                Ok(message) => message,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // Nothing queued: let the other writers in while this thread waits.
+                    lock.release();
+                    match rx.recv() {
+                        Ok(message) => message,
+                        Err(_) => break,
+                    }
                 }
-            }
+            },
         };
         let mut message = Some(message);
         while let Some(m) = message.take() {
@@ -251,11 +255,14 @@ fn serve(
     }
 }
 
-/// How long the writer thread keeps the write lock across back-to-back batches: while jobs
-/// keep coming it does not give the lock back after every batch (giving back a pooled
-/// connection costs a ping on sqlx's connection thread), but the other writers wait at most
-/// this long for their turn.
+/// How long the writer thread keeps the write lock across batches: while jobs keep coming it
+/// does not give the lock back after every batch (giving back a pooled connection costs a
+/// ping on sqlx's connection thread, two thread wake-ups), but the other writers wait at most
+/// this long (plus [`IDLE_RELEASE`]) for their turn.
 const MAX_HOLD: Duration = Duration::from_millis(10);
+
+/// With no job queued for this long, the writer thread gives the lock back.
+const IDLE_RELEASE: Duration = Duration::from_millis(1);
 
 /// The other writers' one-connection pool, held as the write lock (see the module
 /// documentation).
