@@ -21,6 +21,11 @@ pub enum Event {
     Outbox {
         id: i64,
     },
+    /// A stored message has media to download: the media worker fetches it without waiting
+    /// for its poll (texts without media do not wake it).
+    MediaArrived {
+        sid: String,
+    },
     /// Outbound work was queued; workers of that kind claim it without waiting for their poll.
     Queued {
         kind: String,

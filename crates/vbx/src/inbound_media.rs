@@ -121,8 +121,8 @@ impl MediaFetcher {
         Ok(relative)
     }
 
-    /// Downloads due media until `shutdown` turns true: at start, when a message arrives, and
-    /// every half minute for retries.
+    /// Downloads due media until `shutdown` turns true: at start, when a message with media is
+    /// stored, and every half minute for retries.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut events = self.events.subscribe();
         loop {
@@ -189,7 +189,7 @@ async fn write_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
 async fn new_message(events: &mut tokio::sync::broadcast::Receiver<crate::event::Event>) {
     loop {
         match events.recv().await {
-            Ok(Event::Message { .. }) => return,
+            Ok(Event::MediaArrived { .. }) => return,
             Ok(_) => {}
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
             Err(tokio::sync::broadcast::error::RecvError::Closed) => {

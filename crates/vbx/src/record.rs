@@ -188,6 +188,7 @@ pub async fn incoming_message(
     let effects = outcome.effects.clone();
     let number = state.config.twilio.number.to_string();
     let hidden = state.config.hidden_numbers();
+    let has_media = !new_message.media.is_empty();
     let out = state
         .store
         .write(move |conn| {
@@ -210,6 +211,11 @@ pub async fn incoming_message(
         })
         .await
         .context("storing an incoming message")?;
+    if has_media {
+        state
+            .events
+            .publish(Event::MediaArrived { sid: sid.clone() });
+    }
     state.events.publish(Event::Message { sid });
     out.publish(&state.events);
     Ok(())

@@ -233,6 +233,15 @@ impl Syncer {
                 Upsert::Changed => report.messages_changed += 1,
                 Upsert::Same => continue,
             }
+            let has_media = resource
+                .num_media
+                .as_deref()
+                .is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n > 0));
+            if has_media {
+                self.events.publish(Event::MediaArrived {
+                    sid: resource.sid.to_string(),
+                });
+            }
             self.events.publish(Event::Message {
                 sid: resource.sid.to_string(),
             });

@@ -440,3 +440,50 @@ async fn status_shows_devices_twilio_and_the_outbox() {
     assert_eq!(status["devices"][0]["online"], true);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_media_worker_downloads_a_received_picture_as_soon_as_it_is_stored() {
+    let app = TestApp::start_opts(Options {
+        sim: true,
+        local_public_url: true,
+        ..Options::default()
+    })
+    .await;
+    let session = app.alice().await;
+    // Put an image at Twilio: an MMS the app sends.
+    let mut socket = app.socket(&session).await;
+    let form = reqwest::multipart::Form::new().text("to", CALLER).part(
+        "media",
+        reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("a.png"),
+    );
+    let reply = app
+        .request(Method::POST, "/api/messages", Some(&session))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let id = Reply::from(reply).await.json()["id"].as_i64().unwrap();
+    let sent = sent_message(&mut socket, id).await;
+    let sent_sid = twilio::MessageSid::parse(sent["item"]["sid"].as_str().unwrap()).unwrap();
+    let media = app.sim().media_of(&sent_sid);
+    let at_twilio = format!(
+        "{}{}",
+        app.sim.as_ref().unwrap().base_url(),
+        media[0].content_uri(&twilio::AccountSid::parse(ACCOUNT).unwrap())
+    );
+
+    let incoming = app.mms_arrives(ANN, "", &[(&at_twilio, "image/png")]).await;
+    // Nobody asks for the picture: the worker, woken by the stored text, fetches it. Its own
+    // poll comes only every 30 s, so a file within 10 s means it was woken.
+    let cached = app.data.path().join(format!("media/in/{incoming}/0"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cached.is_file() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the picture was not downloaded within 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(std::fs::read(&cached).unwrap(), PNG);
+    app.stop().await;
+}

@@ -94,8 +94,12 @@ async fn sync_picks_up_calls_and_messages_made_elsewhere_exactly_once() {
         }
     );
     let published = drain(&mut seen);
-    assert_eq!(published.len(), 4, "{published:?}");
+    // Two calls and two messages, and the picture message's media for the media worker.
+    assert_eq!(published.len(), 5, "{published:?}");
     assert!(published.contains(&Event::Message {
+        sid: texted.to_string()
+    }));
+    assert!(published.contains(&Event::MediaArrived {
         sid: texted.to_string()
     }));
     assert!(published.contains(&Event::Call {
