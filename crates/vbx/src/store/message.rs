@@ -3,7 +3,7 @@
 
 use sqlx::{Acquire, Sqlite, SqliteConnection, SqliteExecutor};
 
-use super::{sql_limit, Context, Result};
+use super::{Context, Result};
 
 /// The forward order of message statuses as a SQL expression over `$col`: a status callback is
 /// applied only if its rank is above the stored one. Unknown statuses rank lowest, so a
@@ -225,42 +225,21 @@ pub async fn set_media_local_path(
     Ok(done.rows_affected() == 1)
 }
 
-/// The conversation with `number` (messages from or to it), newest first; `before_ms` pages
-/// backwards (strictly earlier messages).
-pub async fn list_thread(
-    exec: impl SqliteExecutor<'_>,
-    number: &str,
-    before_ms: Option<i64>,
-    limit: u32,
-) -> Result<Vec<MessageRow>> {
-    sqlx::query_as::<_, MessageRow>(
-        "SELECT * FROM messages \
-         WHERE (from_number = $1 OR to_number = $1) \
-           AND ($2 IS NULL OR created_at < $2) \
-         ORDER BY created_at DESC, sid DESC \
-         LIMIT $3",
-    )
-    .bind(number)
-    .bind(before_ms)
-    .bind(sql_limit(limit))
-    .fetch_all(exec)
-    .await
-    .op("list_thread")
-}
-
 /// Marks every unread message from `number` as read; returns how many changed.
 pub async fn mark_thread_read(
     exec: impl SqliteExecutor<'_>,
     number: &str,
     now_ms: i64,
 ) -> Result<u64> {
-    let done =
-        sqlx::query("UPDATE messages SET read_at = $2 WHERE from_number = $1 AND read_at IS NULL")
-            .bind(number)
-            .bind(now_ms)
-            .execute(exec)
-            .await
-            .op("mark_thread_read")?;
+    let done = sqlx::query(
+        "UPDATE messages SET read_at = $2 \
+             WHERE from_number = $1 AND direction = 'inbound' AND read_at IS NULL",
+    )
+    .bind(number)
+    .bind(now_ms)
+    .execute(exec)
+    .await
+    .op("mark_thread_read")?;
     Ok(done.rows_affected())
 }
 
@@ -519,41 +498,6 @@ mod tests {
         assert_eq!(media_of(store.pool(), SID).await.unwrap().len(), 1);
 
         assert!(!record_message(store.pool(), &m).await.unwrap());
-    }
-
-    #[tokio::test]
-    async fn a_thread_holds_both_directions_newest_first_and_pages() {
-        let (_dir, store) = store().await;
-        let me = "+18001234567";
-        let them = "+15550001111";
-        for i in 0..4i64 {
-            let sid = format!("SM{:032}", i);
-            let (from, to) = if i % 2 == 0 { (them, me) } else { (me, them) };
-            record_message(store.pool(), &new_message(&sid, from, to, 1_000 + i))
-                .await
-                .unwrap();
-        }
-        record_message(
-            store.pool(),
-            &new_message(
-                "SM99999999999999999999999999999999",
-                "+15552222222",
-                me,
-                5_000,
-            ),
-        )
-        .await
-        .unwrap();
-
-        let thread = list_thread(store.pool(), them, None, 10).await.unwrap();
-        let times: Vec<i64> = thread.iter().map(|m| m.created_at).collect();
-        assert_eq!(times, [1_003, 1_002, 1_001, 1_000]);
-
-        let page = list_thread(store.pool(), them, Some(1_002), 1)
-            .await
-            .unwrap();
-        assert_eq!(page.len(), 1);
-        assert_eq!(page[0].created_at, 1_001);
     }
 
     #[tokio::test]
