@@ -240,8 +240,9 @@ async fn an_image_is_uploaded_served_to_twilio_unsigned_and_shown_from_vbxs_copy
     app.stop().await;
 }
 
-#[tokio::test]
-async fn received_media_is_fetched_from_twilio_with_credentials_once_then_served_from_the_cache() {
+/// An app with the simulator, a logged-in session, and the URL of a PNG at Twilio (the
+/// media of an MMS the app sent), which Twilio serves only with the account's credentials.
+async fn app_with_a_picture_at_twilio() -> (TestApp, Session, String) {
     let app = TestApp::start_opts(Options {
         sim: true,
         local_public_url: true,
@@ -270,6 +271,12 @@ async fn received_media_is_fetched_from_twilio_with_credentials_once_then_served
         app.sim.as_ref().unwrap().base_url(),
         media[0].content_uri(&twilio::AccountSid::parse(ACCOUNT).unwrap())
     );
+    (app, session, at_twilio)
+}
+
+#[tokio::test]
+async fn received_media_is_fetched_from_twilio_with_credentials_once_then_served_from_the_cache() {
+    let (app, session, at_twilio) = app_with_a_picture_at_twilio().await;
 
     // A text arrives whose media is that URL (behind Twilio's basic auth).
     let unauthenticated = reqwest::get(&at_twilio).await.unwrap();
@@ -443,34 +450,7 @@ async fn status_shows_devices_twilio_and_the_outbox() {
 
 #[tokio::test]
 async fn the_media_worker_downloads_a_received_picture_as_soon_as_it_is_stored() {
-    let app = TestApp::start_opts(Options {
-        sim: true,
-        local_public_url: true,
-        ..Options::default()
-    })
-    .await;
-    let session = app.alice().await;
-    // Put an image at Twilio: an MMS the app sends.
-    let mut socket = app.socket(&session).await;
-    let form = reqwest::multipart::Form::new().text("to", CALLER).part(
-        "media",
-        reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("a.png"),
-    );
-    let reply = app
-        .request(Method::POST, "/api/messages", Some(&session))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let id = Reply::from(reply).await.json()["id"].as_i64().unwrap();
-    let sent = sent_message(&mut socket, id).await;
-    let sent_sid = twilio::MessageSid::parse(sent["item"]["sid"].as_str().unwrap()).unwrap();
-    let media = app.sim().media_of(&sent_sid);
-    let at_twilio = format!(
-        "{}{}",
-        app.sim.as_ref().unwrap().base_url(),
-        media[0].content_uri(&twilio::AccountSid::parse(ACCOUNT).unwrap())
-    );
+    let (app, _session, at_twilio) = app_with_a_picture_at_twilio().await;
 
     let incoming = app.mms_arrives(ANN, "", &[(&at_twilio, "image/png")]).await;
     // Nobody asks for the picture: the worker, woken by the stored text, fetches it. Its own
