@@ -99,15 +99,6 @@ pub struct WriteQueue {
     tx: mpsc::Sender<Message>,
 }
 
-impl std::fmt::Debug for Message {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Message::Job(_) => "Job",
-            Message::Close(_) => "Close",
-        })
-    }
-}
-
 fn stopped() -> StoreError {
     StoreError::Batch {
         op: "queue write",
