@@ -18,6 +18,7 @@
 //! Jobs run back to back; when one fails, the transaction is rolled back and the others run
 //! again, each in its own SAVEPOINT, so a failing job undoes only itself.
 
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -59,7 +60,15 @@ where
     F: FnMut(&Connection) -> Result<T> + Send,
 {
     fn run(&mut self, conn: &Connection) -> bool {
-        let output = (self.job)(conn);
+        // A job that panics fails alone (its writes are undone like any failed job's); the
+        // thread, which every later write needs, goes on.
+        let output = std::panic::catch_unwind(AssertUnwindSafe(|| (self.job)(conn)))
+            .unwrap_or_else(|_| {
+                Err(StoreError::Batch {
+                    op: "write job",
+                    message: "the job panicked".into(),
+                })
+            });
         let ok = output.is_ok();
         self.output = Some(output);
         ok
@@ -374,6 +383,22 @@ mod tests {
         assert!(relay_target(pool, "a").await.unwrap().is_some());
         assert_eq!(relay_target(pool, "b").await.unwrap(), None);
         assert!(relay_target(pool, "c").await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_fails_alone_and_the_writer_goes_on() {
+        let (_dir, store) = store().await;
+        let panicked = store
+            .write(|conn| -> super::Result<()> {
+                set_relay_target(conn, "lost", "+15550001111", 1_000)?;
+                panic!("a bug in a job");
+            })
+            .await
+            .unwrap_err();
+        assert!(panicked.to_string().contains("panicked"), "{panicked}");
+        set_then(&store, "after", false).await.unwrap();
+        assert_eq!(relay_target(store.pool(), "lost").await.unwrap(), None);
+        assert!(relay_target(store.pool(), "after").await.unwrap().is_some());
     }
 
     #[tokio::test]
