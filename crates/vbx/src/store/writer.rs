@@ -225,10 +225,7 @@ fn serve(
         if batch.is_empty() {
             continue;
         }
-        let committed = match lock.hold() {
-            Ok(()) => run_batch(&conn, &mut batch),
-            Err(e) => Err(e),
-        };
+        let committed = lock.hold().and_then(|()| run_batch(&conn, &mut batch));
         if let Err(error) = &committed {
             tracing::error!(
                 error,
