@@ -1,7 +1,11 @@
 -- wrk script for bench/webhook.sh: every request is a Twilio webhook signed like Twilio signs
 -- it (HMAC-SHA1, FACTS §2) and carries a SID never sent before, so the server stores each one.
 --
--- Arguments (after `--`): kind (voice|msg), public_url, auth_token, run (8 hex digits).
+-- Arguments (after `--`): kind (voice|msg), public_url, auth_token, run (8 hex digits), and
+-- optionally PREFIX: requests pre-signed by bench/presign.py in PREFIX.<thread>. Those are sent
+-- first (after checking the first one against this script's own signer), so the benchmark
+-- machine's CPU is not spent on HMAC-SHA1 in Lua while it measures; once a file runs out the
+-- script signs live. The `done` line reports how many requests were signed live.
 -- BENCH_SELFCHECK=1 in the environment: check the signer against FACTS §2 vector 1 and exit.
 
 local bit = require("bit")
@@ -184,8 +188,11 @@ function setup(thread)
 end
 
 local kind, url, hmac, run, path
+-- Pre-signed requests: the file's text and where its next line starts (nil when none are left).
+local presigned, pos
+local sign, next_presigned -- defined below
 -- Globals, so done() can read them from each thread with thread:get().
-sent, non200, badbody = 0, 0, 0
+sent, non200, badbody, live = 0, 0, 0, 0
 
 function init(args)
   kind, run = args[1], args[4]
@@ -196,18 +203,32 @@ function init(args)
   path = "/flow/" .. kind .. "/default"
   url = args[2]:gsub("/$", "") .. path
   hmac = hmac_sha1_for(args[3])
+  if args[5] then
+    local name = args[5] .. "." .. tid
+    local f = assert(io.open(name, "rb"))
+    presigned, pos = f:read("*a"), 1
+    f:close()
+    -- Two independent signers (Python's hmac and this file's) must agree on the first request.
+    local sig, body = next_presigned()
+    local want_sig, want_body = sign(1)
+    if sig ~= want_sig or body ~= want_body then
+      io.stderr:write("webhook.lua: " .. name .. " does not match this script's first request:\n  "
+        .. tostring(sig) .. " " .. tostring(body) .. "\n  " .. want_sig .. " " .. want_body .. "\n")
+      os.exit(2)
+    end
+    pos = 1
+  end
 end
 
 local ACCOUNT = "AC0123456789abcdef0123456789abcdef"
 local NUMBER = "+18001234567"
 
-function request()
-  counter = counter + 1
-  sent = counter
+-- The signature and form body of request number `n` of this thread.
+function sign(n)
   -- 32 hex digits: run (8) + thread (4) + counter (20, zero-padded); never repeats.
-  local sid = run .. fmt("%04x", tid) .. fmt("%020x", counter)
+  local sid = run .. fmt("%04x", tid) .. fmt("%020x", n)
   -- 5,000 different callers, so the per-number indexes see realistic spread.
-  local from = fmt("+1415%07d", counter % 5000)
+  local from = fmt("+1415%07d", n % 5000)
   local params
   if kind == "voice" then
     params = {
@@ -217,15 +238,42 @@ function request()
   else
     params = {
       { "AccountSid", ACCOUNT }, { "MessageSid", "SM" .. sid }, { "From", from }, { "To", NUMBER },
-      { "Body", "Benchmark text #" .. counter .. " <&> ünï 📞" }, { "NumMedia", "0" },
+      { "Body", "Benchmark text #" .. n .. " <&> ünï 📞" }, { "NumMedia", "0" },
       { "NumSegments", "1" }, { "ApiVersion", "2010-04-01" },
     }
   end
+  return signature(hmac, url, params), form(params)
+end
+
+-- The next line of the pre-signed file: signature, body (nil once the file is used up).
+function next_presigned()
+  if not presigned then
+    return nil
+  end
+  local tab = presigned:find("\t", pos, true)
+  local nl = tab and presigned:find("\n", tab, true)
+  if not nl then
+    presigned = nil
+    return nil
+  end
+  local sig, body = presigned:sub(pos, tab - 1), presigned:sub(tab + 1, nl - 1)
+  pos = nl + 1
+  return sig, body
+end
+
+function request()
+  counter = counter + 1
+  sent = counter
+  local sig, body = next_presigned()
+  if not sig then
+    live = live + 1
+    sig, body = sign(counter)
+  end
   local headers = {
     ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["X-Twilio-Signature"] = signature(hmac, url, params),
+    ["X-Twilio-Signature"] = sig,
   }
-  return wrk.format("POST", path, headers, form(params))
+  return wrk.format("POST", path, headers, body)
 end
 
 function response(status, headers, body)
@@ -237,16 +285,17 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local s, n, b = 0, 0, 0
+  local s, n, b, l = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     s = s + (t:get("sent") or 0)
     n = n + (t:get("non200") or 0)
     b = b + (t:get("badbody") or 0)
+    l = l + (t:get("live") or 0)
   end
   local e = summary.errors
   io.write(fmt(
-    "RESULT requests=%d sent=%d duration_us=%d rps=%.1f p50_us=%d p99_us=%d max_us=%d non200=%d badbody=%d connect_err=%d read_err=%d write_err=%d timeout_err=%d\n",
+    "RESULT requests=%d sent=%d duration_us=%d rps=%.1f p50_us=%d p99_us=%d max_us=%d non200=%d badbody=%d connect_err=%d read_err=%d write_err=%d timeout_err=%d live_signed=%d\n",
     summary.requests, s, summary.duration, summary.requests / (summary.duration / 1e6),
     latency:percentile(50), latency:percentile(99), latency.max, n, b,
-    e.connect, e.read, e.write, e.timeout))
+    e.connect, e.read, e.write, e.timeout, l))
 end
