@@ -17,7 +17,7 @@ use crate::device::LivePresence;
 use crate::event::EventHub;
 use crate::health::TwilioHealth;
 use crate::http::auth::{self, AuthState};
-use crate::http::{self, AppState};
+use crate::http::{self, AppParts, AppState};
 use crate::media_link::MediaLinks;
 use crate::sender::SmsSender;
 use crate::store::{contact, event, now_ms, session, Store};
@@ -80,7 +80,7 @@ impl App {
         let contacts = ContactBook::load(store.pool())
             .await
             .context("reading the contacts")?;
-        let state = AppState {
+        let state = AppState::new(AppParts {
             twilio: twilio_client(&config)?,
             config: Arc::new(config),
             store,
@@ -91,7 +91,7 @@ impl App {
             auth: Arc::new(AuthState::new(keys.csrf.into_bytes())),
             media_links,
             contacts,
-        };
+        });
         Ok(App {
             listener,
             state,
