@@ -3,6 +3,7 @@
 //! choose a pool or their own transaction: the read pool, or the single writer for changes.
 
 pub mod call;
+mod checkpoint;
 pub mod contact;
 pub mod event;
 pub mod history;
@@ -320,7 +321,7 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(pragmas, ["wal", "1", "5000", "1", "2", "300"]);
+        assert_eq!(pragmas, ["wal", "1", "5000", "1", "2", "0"]);
     }
 
     #[tokio::test]

@@ -27,6 +27,7 @@ use rusqlite::Connection;
 use sqlx::SqlitePool;
 use tokio::sync::oneshot;
 
+use super::checkpoint::{self, Checkpointer};
 use super::{Result, StoreError};
 
 /// Jobs per transaction at most: bounds how long the first job of a batch waits for the last.
@@ -34,9 +35,6 @@ pub const MAX_BATCH: usize = 64;
 
 /// Prepared statements kept per connection: every statement a job runs, with room to spare.
 const STATEMENT_CACHE: usize = 64;
-
-/// WAL pages after which a commit checkpoints (see [`open`]).
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 300;
 
 /// A queued job with its answer, type-erased for the batch.
 trait Pending: Send {
@@ -124,11 +122,22 @@ impl WriteQueue {
             op: "open the writer connection",
             source,
         })?;
+        let checkpointer = checkpoint::open(path, busy_timeout)
+            .map_err(|source| StoreError::Sqlite {
+                op: "open the checkpoint connection",
+                source,
+            })
+            .and_then(|conn| {
+                Checkpointer::spawn(conn).map_err(|e| StoreError::Batch {
+                    op: "start the checkpoint thread",
+                    message: e.to_string(),
+                })
+            })?;
         let runtime = tokio::runtime::Handle::current();
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("vbx-writer".into())
-            .spawn(move || serve(conn, &rx, &lock, &runtime))
+            .spawn(move || serve(conn, &rx, &lock, &runtime, checkpointer))
             .map_err(|e| StoreError::Batch {
                 op: "start the writer thread",
                 message: e.to_string(),
@@ -174,11 +183,9 @@ fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    // This connection commits nearly every write, so it runs nearly every checkpoint, inside
-    // a commit that a batch of webhooks waits for. Smaller checkpoints are shorter stalls:
-    // at 16 connections, p99 ~5 ms with SQLite's default of 1,000 pages, ~3 ms with 300, at
-    // the same throughput (docs/BENCHMARKS.md).
-    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+    // Checkpoints run on a thread of their own (see [`checkpoint`]), not inside a commit that
+    // a batch of webhooks waits for.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
@@ -188,6 +195,7 @@ fn serve(
     rx: &mpsc::Receiver<Message>,
     lock: &SqlitePool,
     runtime: &tokio::runtime::Handle,
+    checkpointer: Checkpointer,
 ) {
     let mut lock = WriteLock::new(lock, runtime);
     let mut batch: Vec<Box<dyn Pending>> = Vec::with_capacity(MAX_BATCH);
@@ -236,6 +244,8 @@ fn serve(
         for job in batch.drain(..) {
             job.answer(committed.clone());
         }
+        // After the answers: a checkpoint the writer runs delays the next batch, not this one.
+        checkpointer.committed(&conn);
         if close.is_none() {
             next = rx.try_recv().ok();
         }
@@ -244,6 +254,7 @@ fn serve(
         }
     }
     lock.release();
+    checkpointer.stop();
     if let Err((_, e)) = conn.close() {
         tracing::warn!(error = %e, "closing the writer connection");
     }
