@@ -12,7 +12,7 @@
 //!
 //! Under steady writes such a checkpoint never catches up with the end of the WAL, so the WAL
 //! would only grow. Once it holds [`RESTART_FRAMES`], this thread runs checkpoints back to
-//! back until one finds fewer than [`SETTLED_FRAMES`] new frames, then asks the writer thread
+//! back until one finds at most [`SETTLED_FRAMES`] new frames, then asks the writer thread
 //! to run one more itself between two batches: the writer holds the write lock, so nothing is
 //! appended meanwhile, that checkpoint copies the few frames left, and the next transaction
 //! starts the WAL over. The webhooks wait only for that last, small checkpoint.
