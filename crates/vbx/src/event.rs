@@ -1,5 +1,5 @@
-//! The event hub: an injected broadcast channel. Webhooks publish after their store commit;
-//! the WebSocket and the XMPP/email devices subscribe.
+//! The event hub: injected broadcast channels. Webhooks publish after their store commit;
+//! the WebSockets listen to the feed, the outbound workers (SMS, email, XMPP, media) to work.
 
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -49,19 +49,30 @@ pub struct EventHub {
     /// The events for tabs (`Feed`, `SessionEnded`) again, alone: each open tab listens here,
     /// so the other events (a few per webhook) do not wake every tab for nothing.
     feed: broadcast::Sender<Event>,
+    /// The events that mean work for a worker (`Queued`, `Outbox`, `MediaArrived`) again,
+    /// alone: a stored call or text publishes a few other events, and each would wake every
+    /// worker for nothing (a task wake-up each, several per webhook).
+    work: broadcast::Sender<Event>,
 }
 
 impl EventHub {
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity);
         let (feed, _) = broadcast::channel(capacity);
-        Self { tx, feed }
+        let (work, _) = broadcast::channel(capacity);
+        Self { tx, feed, work }
     }
 
     /// Publishes to whoever listens now; nobody listening is fine.
     pub fn publish(&self, event: Event) {
         if matches!(event, Event::Feed { .. } | Event::SessionEnded { .. }) {
             let _ = self.feed.send(event.clone());
+        }
+        if matches!(
+            event,
+            Event::Queued { .. } | Event::Outbox { .. } | Event::MediaArrived { .. }
+        ) {
+            let _ = self.work.send(event.clone());
         }
         let _ = self.tx.send(event);
     }
@@ -74,6 +85,12 @@ impl EventHub {
     /// Only the events for tabs (`Feed`, `SessionEnded`), in the order they were published.
     pub fn subscribe_feed(&self) -> broadcast::Receiver<Event> {
         self.feed.subscribe()
+    }
+
+    /// Only the events that mean work for a worker (`Queued`, `Outbox`, `MediaArrived`), in
+    /// the order they were published.
+    pub fn subscribe_work(&self) -> broadcast::Receiver<Event> {
+        self.work.subscribe()
     }
 }
 
@@ -108,5 +125,35 @@ mod tests {
         };
         assert_eq!(drain(&mut all), [message, feed(1), feed(2)]);
         assert_eq!(drain(&mut feed_only), [feed(1), feed(2)]);
+    }
+
+    #[test]
+    fn the_work_subscription_gets_only_what_a_worker_acts_on() {
+        let hub = EventHub::new(16);
+        let mut all = hub.subscribe();
+        let mut work = hub.subscribe_work();
+        let queued = Event::Queued {
+            kind: "sms".into(),
+            id: 7,
+        };
+        let outbox = Event::Outbox { id: 7 };
+        let media = Event::MediaArrived { sid: "MM1".into() };
+        let published = [
+            Event::Message { sid: "SM1".into() },
+            feed(1),
+            queued.clone(),
+            Event::Call { sid: "CA1".into() },
+            outbox.clone(),
+            media.clone(),
+            feed(2),
+        ];
+        for event in published.clone() {
+            hub.publish(event);
+        }
+        let drain = |rx: &mut broadcast::Receiver<Event>| {
+            std::iter::from_fn(|| rx.try_recv().ok()).collect::<Vec<_>>()
+        };
+        assert_eq!(drain(&mut all), published);
+        assert_eq!(drain(&mut work), [queued, outbox, media]);
     }
 }

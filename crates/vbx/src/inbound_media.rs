@@ -124,7 +124,7 @@ impl MediaFetcher {
     /// Downloads due media until `shutdown` turns true: at start, when a message with media is
     /// stored, and every half minute for retries.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut events = self.events.subscribe();
+        let mut events = self.events.subscribe_work();
         loop {
             if *shutdown.borrow() {
                 return;

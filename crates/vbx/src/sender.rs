@@ -267,7 +267,7 @@ impl SmsSender {
     /// Runs until `shutdown` turns true: drains due work, then waits a second or for new SMS
     /// work.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut events = self.events.subscribe();
+        let mut events = self.events.subscribe_work();
         loop {
             if *shutdown.borrow() {
                 return;

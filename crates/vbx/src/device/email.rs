@@ -264,7 +264,7 @@ impl EmailSender {
     /// Runs until `shutdown` turns true: sends what is due, then waits a second or for a new
     /// email to be queued.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut events = self.events.subscribe();
+        let mut events = self.events.subscribe_work();
         loop {
             if *shutdown.borrow() {
                 return;

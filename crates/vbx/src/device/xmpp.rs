@@ -326,7 +326,7 @@ impl XmppDevice {
             last_write: Instant::now(),
             write_timeout: self.timing.write_timeout,
         };
-        let mut events = self.events.subscribe();
+        let mut events = self.events.subscribe_work();
 
         // Contacts added or renamed in the app since the last connection join the roster.
         gateway.set_contacts(self.contacts.snapshot().as_ref().clone());
@@ -367,7 +367,7 @@ impl XmppDevice {
                         self.deliver(&mut session, gateway).await?;
                     }
                     // Cannot happen while this device holds the hub; listen afresh if it does.
-                    Err(broadcast::error::RecvError::Closed) => events = self.events.subscribe(),
+                    Err(broadcast::error::RecvError::Closed) => events = self.events.subscribe_work(),
                 },
                 _ = tick.tick() => {
                     self.deliver(&mut session, gateway).await?;
