@@ -336,9 +336,7 @@ pub async fn conversations(
 fn conversation_rows(query: &ConversationQuery) -> QueryBuilder<'_, Sqlite> {
     let mut sql = QueryBuilder::<Sqlite>::new(
         "SELECT latest.number, latest.at, contacts.name, \
-           (SELECT COUNT(*) FROM messages \
-             WHERE direction = 'inbound' AND read_at IS NULL AND from_number = latest.number) \
-             AS unread \
+           COALESCE((SELECT n FROM unread_counts WHERE number = latest.number), 0) AS unread \
          FROM latest_activity latest \
          LEFT JOIN contacts ON contacts.number = latest.number WHERE 1 = 1",
     );

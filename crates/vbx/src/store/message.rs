@@ -231,10 +231,12 @@ pub async fn mark_thread_read(
     number: &str,
     now_ms: i64,
 ) -> Result<u64> {
-    let done = sqlx::query(
-        "UPDATE messages SET read_at = $2 \
-             WHERE from_number = $1 AND direction = 'inbound' AND read_at IS NULL",
-    )
+    // Through `messages_party`: the party of an incoming text is its sender.
+    let done = sqlx::query(concat!(
+        "UPDATE messages SET read_at = $2 WHERE ",
+        message_party!(""),
+        " = $1 AND direction = 'inbound' AND read_at IS NULL"
+    ))
     .bind(number)
     .bind(now_ms)
     .execute(exec)

@@ -6,6 +6,8 @@ pub mod call;
 mod checkpoint;
 pub mod contact;
 pub mod event;
+// Its party macros are used by the modules after it.
+#[macro_use]
 pub mod history;
 pub mod media_fetch;
 pub mod message;

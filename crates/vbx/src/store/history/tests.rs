@@ -514,14 +514,17 @@ async fn thread_and_conversation_queries_use_the_party_indexes() {
     )
     .await;
     assert!(calls.contains("calls_party"), "{calls}");
-    // Reading a thread marks its texts through the small index of unread ones.
+    // Reading a thread marks its texts through the thread's index.
     let read = plan(
         &store,
-        "UPDATE messages SET read_at = $2 \
-         WHERE from_number = $1 AND direction = 'inbound' AND read_at IS NULL",
+        concat!(
+            "UPDATE messages SET read_at = $2 WHERE ",
+            message_party!(""),
+            " = $1 AND direction = 'inbound' AND read_at IS NULL"
+        ),
     )
     .await;
-    assert!(read.contains("messages_unread"), "{read}");
+    assert!(read.contains("messages_party"), "{read}");
     let grouped = plan(
         &store,
         concat!(
