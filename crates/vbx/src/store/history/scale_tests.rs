@@ -276,6 +276,84 @@ async fn the_migration_fills_the_kept_times_from_an_existing_history() {
     assert_eq!(kept_activity(&pool).await, before);
 }
 
+/// Migrations 0008 and 0009 only trade indexes: a history written before them lists the same
+/// after them. (That the kept `unread_counts` equal counting the texts is `unread_tests`.)
+#[tokio::test]
+async fn a_history_from_before_the_index_migrations_lists_the_same_after_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.path().join("vbx.db"))
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let migrator = sqlx::migrate!("./migrations");
+    for migration in migrator.iter().filter(|m| m.version < 8) {
+        sqlx::raw_sql(&migration.sql).execute(&pool).await.unwrap();
+    }
+    let mut rng = Rng(0xbeef);
+    for _ in 0..200 {
+        random_write(&pool, &mut rng).await;
+    }
+    message::mark_thread_read(&pool, PARTIES[0], 50)
+        .await
+        .unwrap();
+    text(&pool, "SMunread", PARTIES[1], ME, 60).await;
+    let before = lists(&pool).await;
+    assert!(before.0.items.len() >= 3, "{:?}", before.0);
+    assert!(
+        before.0.items.iter().any(|c| c.unread > 0),
+        "{:?}",
+        before.0
+    );
+    assert!(
+        before.1.iter().any(|t| !t.items.is_empty()),
+        "{:?}",
+        before.1
+    );
+    assert!(!before.2.items.is_empty(), "{:?}", before.2);
+    for migration in migrator.iter().filter(|m| m.version == 8 || m.version == 9) {
+        sqlx::raw_sql(&migration.sql).execute(&pool).await.unwrap();
+    }
+    assert_eq!(lists(&pool).await, before);
+}
+
+/// The conversation list, every party's thread, the call log and each party's calls.
+async fn lists(
+    pool: &SqlitePool,
+) -> (
+    Page<Conversation>,
+    Vec<Page<Item>>,
+    Page<CallEntry>,
+    Vec<Page<CallEntry>>,
+) {
+    let mut conn = pool.acquire().await.unwrap();
+    let conversations = conversations(
+        &mut conn,
+        &ConversationQuery {
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut threads = Vec::new();
+    let mut party_calls = Vec::new();
+    for party in PARTIES {
+        threads.push(thread(&mut conn, party, None, 100).await.unwrap());
+        let query = CallLogQuery {
+            number: Some(party.into()),
+            limit: 100,
+            ..Default::default()
+        };
+        party_calls.push(call_log(&mut conn, &query).await.unwrap());
+    }
+    let query = CallLogQuery {
+        limit: 100,
+        ..Default::default()
+    };
+    let calls = call_log(&mut conn, &query).await.unwrap();
+    (conversations, threads, calls, party_calls)
+}
+
 async fn text(pool: &SqlitePool, sid: &str, from: &str, to: &str, at: i64) {
     let direction = if to == ME { "inbound" } else { "outbound-api" };
     message::record_message(
