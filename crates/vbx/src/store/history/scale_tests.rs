@@ -254,26 +254,35 @@ async fn the_kept_conversation_times_equal_the_computed_ones_after_any_writes() 
 #[tokio::test]
 async fn the_migration_fills_the_kept_times_from_an_existing_history() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("vbx.db");
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
     // The schema as it was before 0005, with a history in it.
-    let migrator = sqlx::migrate!("./migrations");
-    for migration in migrator.iter().filter(|m| m.version < 5) {
-        sqlx::raw_sql(&migration.sql).execute(&pool).await.unwrap();
-    }
+    let pool = database_before(dir.path(), 5).await;
     let mut rng = Rng(0xfeed);
     for _ in 0..120 {
         random_write(&pool, &mut rng).await;
     }
     let before = computed_activity(&pool).await;
     assert!(before.len() >= 3, "{before:?}");
-    for migration in migrator.iter().filter(|m| m.version == 5) {
-        sqlx::raw_sql(&migration.sql).execute(&pool).await.unwrap();
-    }
+    migrate(&pool, 5..=5).await;
     assert_eq!(kept_activity(&pool).await, before);
+}
+
+/// A database in `dir` with the migrations before `version` applied: what an older vbx left.
+async fn database_before(dir: &std::path::Path, version: i64) -> SqlitePool {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join("vbx.db"))
+        .create_if_missing(true);
+    let pool = SqlitePool::connect_with(options).await.unwrap();
+    migrate(&pool, 0..version).await;
+    pool
+}
+
+/// Runs the migrations whose versions are in `versions`, in order.
+async fn migrate(pool: &SqlitePool, versions: impl std::ops::RangeBounds<i64>) {
+    for migration in sqlx::migrate!("./migrations").iter() {
+        if versions.contains(&migration.version) {
+            sqlx::raw_sql(&migration.sql).execute(pool).await.unwrap();
+        }
+    }
 }
 
 /// Migrations 0008 and 0009 only trade indexes: a history written before them lists the same
@@ -281,14 +290,7 @@ async fn the_migration_fills_the_kept_times_from_an_existing_history() {
 #[tokio::test]
 async fn a_history_from_before_the_index_migrations_lists_the_same_after_them() {
     let dir = tempfile::tempdir().unwrap();
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(dir.path().join("vbx.db"))
-        .create_if_missing(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    let migrator = sqlx::migrate!("./migrations");
-    for migration in migrator.iter().filter(|m| m.version < 8) {
-        sqlx::raw_sql(&migration.sql).execute(&pool).await.unwrap();
-    }
+    let pool = database_before(dir.path(), 8).await;
     let mut rng = Rng(0xbeef);
     for _ in 0..200 {
         random_write(&pool, &mut rng).await;
@@ -310,9 +312,7 @@ async fn a_history_from_before_the_index_migrations_lists_the_same_after_them() 
         before.1
     );
     assert!(!before.2.items.is_empty(), "{:?}", before.2);
-    for migration in migrator.iter().filter(|m| m.version == 8 || m.version == 9) {
-        sqlx::raw_sql(&migration.sql).execute(&pool).await.unwrap();
-    }
+    migrate(&pool, 8..=9).await;
     assert_eq!(lists(&pool).await, before);
 }
 
