@@ -38,7 +38,8 @@ pub const RESTART_FRAMES: i64 = 4_000;
 const SETTLED_FRAMES: i64 = 60;
 
 /// Back-to-back checkpoints at most before the writer thread finishes anyway (a disk slower
-/// than the writes: the WAL stays bounded, the webhooks wait longer once).
+/// than the writes: the WAL stays bounded, the webhooks wait longer once). It finishes
+/// sooner if the WAL reaches twice [`RESTART_FRAMES`] first.
 const MAX_SETTLING: u32 = 8;
 
 /// Pause between checkpoints while commits come. Longer pauses mean fewer, larger checkpoints
@@ -146,7 +147,11 @@ fn run(conn: &Connection, pokes: &mpsc::Receiver<()>, ask_writer: &AtomicBool) {
         last_frames = frames;
         if frames < RESTART_FRAMES {
             settling = 0;
-        } else if new <= SETTLED_FRAMES || settling >= MAX_SETTLING {
+        } else if new <= SETTLED_FRAMES || settling >= MAX_SETTLING || frames >= 2 * RESTART_FRAMES
+        {
+            // Settled; or not settling after MAX_SETTLING tries, or with the WAL doubled past
+            // the threshold meanwhile: these checkpoints do not keep up (a slow disk, or a
+            // machine too busy to run this thread often). The writer finishes now.
             ask_writer.store(true, Ordering::Relaxed);
             settling = 0;
         } else {
