@@ -37,6 +37,8 @@ impl EventRow {
     }
 }
 
+/// Appends an event; [`APPEND`] also returns the row.
+const INSERT: &str = "INSERT INTO events (type, number, payload, at) VALUES ($1, $2, $3, $4)";
 const APPEND: &str =
     "INSERT INTO events (type, number, payload, at) VALUES ($1, $2, $3, $4) RETURNING *";
 
@@ -181,8 +183,8 @@ pub async fn unread_changed(
 /// The statement of [`unread_changed`]. Its parameters, in order: `number`, the `hidden`
 /// numbers, `number` again, `at`.
 fn unread_event<'a>(number: &'a str, hidden: &'a [String], at: i64) -> QueryBuilder<'a, Sqlite> {
-    // One statement: counting and appending in separate ones would be three round trips on
-    // the busiest write path (every stored text).
+    // One statement: counting and appending in separate ones would be three round trips to
+    // sqlx's connection thread.
     let mut sql = QueryBuilder::<Sqlite>::new(
         "INSERT INTO events (type, number, payload, at) SELECT 'unread', ",
     );
@@ -194,6 +196,16 @@ fn unread_event<'a>(number: &'a str, hidden: &'a [String], at: i64) -> QueryBuil
     sql.push("), ");
     sql.push_bind(at);
     sql.push(" RETURNING *");
+    sql
+}
+
+/// `SELECT total, unread` for `number`: the counts of [`unread_changed`]. Its parameters, in
+/// order: the `hidden` numbers, `number`.
+fn unread_counts<'a>(number: &'a str, hidden: &'a [String]) -> QueryBuilder<'a, Sqlite> {
+    let mut sql = QueryBuilder::<Sqlite>::new("SELECT ");
+    history::push_unread_total(&mut sql, hidden);
+    sql.push(", ");
+    history::push_unread(&mut sql, number);
     sql
 }
 
@@ -226,26 +238,16 @@ pub async fn contact_changed(
 
 /// The same writes for the writer thread (see `store::writer`).
 pub mod blocking {
-    use rusqlite::{params, params_from_iter, Connection, Row, ToSql};
+    use rusqlite::{params, params_from_iter, Connection, ToSql};
     use serde_json::{json, Value};
 
     use super::EventRow;
     use crate::store::history::{blocking as items, Located};
     use crate::store::{Context, Result};
 
-    impl EventRow {
-        fn from_row(row: &Row<'_>) -> rusqlite::Result<EventRow> {
-            Ok(EventRow {
-                id: row.get("id")?,
-                kind: row.get("type")?,
-                number: row.get("number")?,
-                payload: row.get("payload")?,
-                at: row.get("at")?,
-            })
-        }
-    }
-
-    /// [`super::append`].
+    /// [`super::append`]. The row is made from what was inserted and the new rowid, not with
+    /// `RETURNING` (SQLite gathers the rows of a `RETURNING` statement in a temporary table
+    /// first, on the busiest write path).
     pub fn append(
         conn: &Connection,
         kind: &str,
@@ -254,13 +256,18 @@ pub mod blocking {
         at: i64,
     ) -> Result<EventRow> {
         let op = "append event";
-        conn.prepare_cached(super::APPEND)
+        let payload = payload.to_string();
+        conn.prepare_cached(super::INSERT)
             .op(op)?
-            .query_row(
-                params![kind, number, payload.to_string(), at],
-                EventRow::from_row,
-            )
-            .op(op)
+            .execute(params![kind, number, payload, at])
+            .op(op)?;
+        Ok(EventRow {
+            id: conn.last_insert_rowid(),
+            kind: kind.to_owned(),
+            number: number.map(ToOwned::to_owned),
+            payload,
+            at,
+        })
     }
 
     /// [`super::item_changed`].
@@ -281,6 +288,20 @@ pub mod blocking {
             .transpose()
     }
 
+    /// [`super::unread_counts`]: `(total, unread)`.
+    fn counts(conn: &Connection, number: &str, hidden: &[String]) -> Result<(i64, i64)> {
+        let op = "count unread";
+        let sql = super::unread_counts(number, hidden);
+        let mut values: Vec<&dyn ToSql> = hidden.iter().map(|h| h as &dyn ToSql).collect();
+        values.push(&number);
+        conn.prepare_cached(sql.sql())
+            .op(op)?
+            .query_row(params_from_iter(values), |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .op(op)
+    }
+
     /// [`super::call_changed`].
     pub fn call_changed(conn: &Connection, sid: &str, at: i64) -> Result<Option<EventRow>> {
         items::call_item(conn, sid)?
@@ -295,22 +316,22 @@ pub mod blocking {
             .transpose()
     }
 
-    /// [`super::unread_changed`].
+    /// [`super::unread_changed`]: the counts, then an [`append`] (one read and a plain
+    /// insert cost the writer thread less than one `INSERT … SELECT … RETURNING`).
     pub fn unread_changed(
         conn: &Connection,
         number: &str,
         hidden: &[String],
         at: i64,
     ) -> Result<EventRow> {
-        let op = "append unread event";
-        let sql = super::unread_event(number, hidden, at);
-        let mut values: Vec<&dyn ToSql> = vec![&number];
-        values.extend(hidden.iter().map(|h| h as &dyn ToSql));
-        values.extend([&number as &dyn ToSql, &at]);
-        conn.prepare_cached(sql.sql())
-            .op(op)?
-            .query_row(params_from_iter(values), EventRow::from_row)
-            .op(op)
+        let (total, unread) = counts(conn, number, hidden)?;
+        append(
+            conn,
+            "unread",
+            Some(number),
+            &json!({ "total": total, "unread": unread }),
+            at,
+        )
     }
 }
 
