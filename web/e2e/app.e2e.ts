@@ -87,6 +87,8 @@ describe('texts', () => {
     await page.getByText('Hello from the simulator', { exact: false }).first().waitFor();
     await eventually('the notification', async () => (await notifications(page)).find((n) => n.body.includes('Hello from the simulator')));
     await page.waitForFunction(() => /^\(\d+\) /.test(document.title));
+    // The text's frame carries the new unread total: the Messages link counts it.
+    await page.getByRole('link', { name: /^Messages, \d+ unread$/ }).waitFor();
     await setAway(page, false);
   });
 

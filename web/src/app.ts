@@ -434,19 +434,27 @@ export class App {
     }
   }
 
+  /** A thread's unread count changed (and with it, when given, the total). */
+  private onUnread(number: string, unread: number, total: number | undefined): void {
+    this.store.update((s) => ({
+      conversations: applyUnread(s.conversations, number, unread),
+      unreadTotal: typeof total === 'number' ? total : s.unreadTotal,
+    }));
+    if (this.state.thread?.number === number && unread > 0) this.markOpenThreadRead();
+  }
+
   private onEvent(ev: ServerEvent): void {
     switch (ev.type) {
       case 'message':
+        this.onItem(ev.number, ev.item);
+        if (typeof ev.unread === 'number') this.onUnread(ev.number, ev.unread, ev.total);
+        return;
       case 'call':
       case 'voicemail':
         this.onItem(ev.number, ev.item);
         return;
       case 'unread':
-        this.store.update((s) => ({
-          conversations: applyUnread(s.conversations, ev.number, ev.unread),
-          unreadTotal: typeof ev.total === 'number' ? ev.total : s.unreadTotal,
-        }));
-        if (this.state.thread?.number === ev.number && ev.unread > 0) this.markOpenThreadRead();
+        this.onUnread(ev.number, ev.unread, ev.total);
         return;
       case 'deleted':
         // Deleted in another tab: gone here too.

@@ -113,7 +113,8 @@ export interface Status {
 /** Frames the server pushes over `/ws`. */
 export type ServerEvent =
   | { type: 'hello'; cursor: number }
-  | { type: 'message'; cursor: number; item: MessageItem; number: string }
+  // A text that just arrived also carries its thread's new unread count and the new total.
+  | { type: 'message'; cursor: number; item: MessageItem; number: string; unread?: number; total?: number }
   | { type: 'call'; cursor: number; item: CallItem; number: string }
   | { type: 'voicemail'; cursor: number; item: VoicemailItem; number: string }
   | { type: 'unread'; number: string; unread: number; total: number }

@@ -194,17 +194,12 @@ pub async fn incoming_message(
         .write(move |conn| {
             let mut out = Published::default();
             if message::blocking::record_message_in(conn, &new_message)? {
-                out.push(feed::blocking::message_changed(
+                out.push(feed::blocking::message_arrived(
                     conn,
                     &new_message.sid,
-                    now,
-                )?);
-                out.push(Some(feed::blocking::unread_changed(
-                    conn,
-                    &new_message.from,
                     &hidden,
                     now,
-                )?));
+                )?);
             }
             apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
             Ok(out)

@@ -179,8 +179,7 @@ async fn through_sqlx(store: &Store, op: &Op, at: i64) -> Result<Answer> {
             let new = message::record_message_in(&mut tx, &text).await?;
             let mut feed = Vec::new();
             if new {
-                feed.extend(event::message_changed(&mut tx, &text.sid, at).await?);
-                feed.push(event::unread_changed(&mut tx, &text.from, &hidden(true), at).await?);
+                feed.extend(event::message_arrived(&mut tx, &text.sid, &hidden(true), at).await?);
             }
             (new, feed, None)
         }
@@ -236,10 +235,9 @@ async fn through_writer(store: &Store, op: &Op, at: i64) -> Result<Answer> {
                     let new = message::blocking::record_message_in(conn, &text)?;
                     let mut feed = Vec::new();
                     if new {
-                        feed.extend(event::blocking::message_changed(conn, &text.sid, at)?);
-                        feed.push(event::blocking::unread_changed(
+                        feed.extend(event::blocking::message_arrived(
                             conn,
-                            &text.from,
+                            &text.sid,
                             &hidden(true),
                             at,
                         )?);

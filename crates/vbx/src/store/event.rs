@@ -129,6 +129,39 @@ pub async fn message_changed(
     }
 }
 
+/// The event for a text that was just stored: its item with the unread counts it changed,
+/// `{"type": "message", "item": …, "unread": N, "total": N}` (one row where a message event
+/// and an unread event would be two; none for a status-only stub).
+pub async fn message_arrived(
+    conn: &mut SqliteConnection,
+    sid: &str,
+    hidden: &[String],
+    at: i64,
+) -> Result<Option<EventRow>> {
+    let Some(located) = history::message_item(&mut *conn, sid).await? else {
+        return Ok(None);
+    };
+    let (total, unread) = unread_counts(&located.number, hidden)
+        .build_query_as::<(i64, i64)>()
+        .fetch_one(&mut *conn)
+        .await
+        .op("count unread")?;
+    let payload = arrived_payload(&located, unread, total);
+    append(
+        &mut *conn,
+        located.item.kind(),
+        Some(&located.number),
+        &payload,
+        at,
+    )
+    .await
+    .map(Some)
+}
+
+fn arrived_payload(located: &Located, unread: i64, total: i64) -> Value {
+    json!({ "item": located.item, "unread": unread, "total": total })
+}
+
 /// The event for a top-level call that was stored or changed (none for a `<Dial>` leg).
 pub async fn call_changed(
     conn: &mut SqliteConnection,
@@ -286,6 +319,28 @@ pub mod blocking {
         items::message_item(conn, sid)?
             .map(|located| item_changed(conn, &located, at))
             .transpose()
+    }
+
+    /// [`super::message_arrived`].
+    pub fn message_arrived(
+        conn: &Connection,
+        sid: &str,
+        hidden: &[String],
+        at: i64,
+    ) -> Result<Option<EventRow>> {
+        let Some(located) = items::message_item(conn, sid)? else {
+            return Ok(None);
+        };
+        let (total, unread) = counts(conn, &located.number, hidden)?;
+        let payload = super::arrived_payload(&located, unread, total);
+        append(
+            conn,
+            located.item.kind(),
+            Some(&located.number),
+            &payload,
+            at,
+        )
+        .map(Some)
     }
 
     /// [`super::unread_counts`]: `(total, unread)`.
