@@ -89,15 +89,22 @@ pub async fn after(
         .op("events after")
 }
 
-/// Forgets events older than `before_ms`, always keeping the newest so cursors never go
-/// back to 0.
+/// Forgets the events older than `before_ms`, always keeping the newest: the next id is the
+/// largest plus one, so cursors never go back.
+///
+/// Events are appended as they happen, so `at` grows with `id`: this deletes the oldest ids up
+/// to the first event at or after `before_ms`, reading only the rows it deletes (no index on
+/// `at`, which every append would write: migration 0010).
 pub async fn prune(exec: impl SqliteExecutor<'_>, before_ms: i64) -> Result<u64> {
-    let done =
-        sqlx::query("DELETE FROM events WHERE at < $1 AND id < (SELECT MAX(id) FROM events)")
-            .bind(before_ms)
-            .execute(exec)
-            .await
-            .op("prune events")?;
+    let done = sqlx::query(
+        "DELETE FROM events WHERE id < COALESCE(\
+                 (SELECT id FROM events WHERE at >= $1 ORDER BY id LIMIT 1), \
+                 (SELECT MAX(id) FROM events))",
+    )
+    .bind(before_ms)
+    .execute(exec)
+    .await
+    .op("prune events")?;
     Ok(done.rows_affected())
 }
 
@@ -436,6 +443,52 @@ mod tests {
             frame,
             json!({"type": "unread", "cursor": row.id, "number": "+15550001111", "unread": 2, "total": 5})
         );
+    }
+
+    #[tokio::test]
+    async fn pruning_forgets_the_old_events_before_the_first_recent_one() {
+        let (_dir, store) = store().await;
+        // The clock went back once: the event at 50 comes after one at 200.
+        for at in [10, 20, 200, 50, 300] {
+            append(store.pool(), "call", None, &json!({ "at": at }), at)
+                .await
+                .unwrap();
+        }
+        assert_eq!(prune(store.pool(), 100).await.unwrap(), 2);
+        let kept: Vec<i64> = after(store.pool(), 0, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.at)
+            .collect();
+        assert_eq!(kept, [200, 50, 300]);
+    }
+
+    #[tokio::test]
+    async fn migration_10_keeps_every_event_and_its_cursor() {
+        use crate::store::test_support::{database_before, migrate};
+        let dir = tempfile::tempdir().unwrap();
+        let pool = database_before(dir.path(), 10).await;
+        for at in 1..=5 {
+            append(&pool, "call", Some("+15550001111"), &json!({ "n": at }), at)
+                .await
+                .unwrap();
+        }
+        // AUTOINCREMENT remembered 5; only the newest is left, as after a prune.
+        assert_eq!(prune(&pool, 100).await.unwrap(), 4);
+        let before = after(&pool, 0, 10).await.unwrap();
+        migrate(&pool, 10..=10).await;
+        assert_eq!(after(&pool, 0, 10).await.unwrap(), before);
+        let next = append(&pool, "call", None, &json!({}), 6).await.unwrap();
+        assert_eq!(next.id, 6);
+        let schema: String = sqlx::query_scalar(
+            "SELECT group_concat(sql, ';') FROM sqlite_schema WHERE tbl_name = 'events'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!(!schema.contains("AUTOINCREMENT"), "{schema}");
+        assert!(!schema.contains("events_at"), "{schema}");
     }
 
     #[tokio::test]

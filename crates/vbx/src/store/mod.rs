@@ -219,6 +219,25 @@ pub(crate) mod test_support {
         let store = Store::open(dir.path()).await.unwrap();
         (dir, store)
     }
+
+    /// A database in `dir` with the migrations before `version` applied: what an older vbx left.
+    pub async fn database_before(dir: &std::path::Path, version: i64) -> sqlx::SqlitePool {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.join("vbx.db"))
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        migrate(&pool, 0..version).await;
+        pool
+    }
+
+    /// Runs the migrations whose versions are in `versions`, in order.
+    pub async fn migrate(pool: &sqlx::SqlitePool, versions: impl std::ops::RangeBounds<i64>) {
+        for migration in sqlx::migrate!("./migrations").iter() {
+            if versions.contains(&migration.version) {
+                sqlx::raw_sql(&migration.sql).execute(pool).await.unwrap();
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::store::test_support::store;
+use crate::store::test_support::{database_before, migrate, store};
 use sqlx::SqlitePool;
 
 use crate::store::{call, message, outbox, recording};
@@ -264,25 +264,6 @@ async fn the_migration_fills_the_kept_times_from_an_existing_history() {
     assert!(before.len() >= 3, "{before:?}");
     migrate(&pool, 5..=5).await;
     assert_eq!(kept_activity(&pool).await, before);
-}
-
-/// A database in `dir` with the migrations before `version` applied: what an older vbx left.
-async fn database_before(dir: &std::path::Path, version: i64) -> SqlitePool {
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(dir.join("vbx.db"))
-        .create_if_missing(true);
-    let pool = SqlitePool::connect_with(options).await.unwrap();
-    migrate(&pool, 0..version).await;
-    pool
-}
-
-/// Runs the migrations whose versions are in `versions`, in order.
-async fn migrate(pool: &SqlitePool, versions: impl std::ops::RangeBounds<i64>) {
-    for migration in sqlx::migrate!("./migrations").iter() {
-        if versions.contains(&migration.version) {
-            sqlx::raw_sql(&migration.sql).execute(pool).await.unwrap();
-        }
-    }
 }
 
 /// Migrations 0008 and 0009 only trade indexes: a history written before them lists the same
