@@ -193,14 +193,14 @@ pub async fn incoming_message(
         .store
         .write(move |conn| {
             let mut out = Published::default();
-            if message::blocking::record_message_in(conn, &new_message)? {
-                out.push(feed::blocking::message_arrived(
-                    conn,
-                    &new_message.sid,
-                    &hidden,
-                    now,
-                )?);
-            }
+            let recorded = message::blocking::record_message_in(conn, &new_message)?;
+            out.push(feed::blocking::text_recorded(
+                conn,
+                &new_message,
+                recorded,
+                &hidden,
+                now,
+            )?);
             apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
             Ok(out)
         })

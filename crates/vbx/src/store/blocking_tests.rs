@@ -232,17 +232,12 @@ async fn through_writer(store: &Store, op: &Op, at: i64) -> Result<Answer> {
                 }
                 Op::Text { .. } => {
                     let text = new_message(&op, at);
-                    let new = message::blocking::record_message_in(conn, &text)?;
-                    let mut feed = Vec::new();
-                    if new {
-                        feed.extend(event::blocking::message_arrived(
-                            conn,
-                            &text.sid,
-                            &hidden(true),
-                            at,
-                        )?);
-                    }
-                    (new, feed, None)
+                    // As `record::incoming_message` does it (an inbound text stored anew is
+                    // not read back: this compares the event it makes with sqlx's reading).
+                    let recorded = message::blocking::record_message_in(conn, &text)?;
+                    let feed =
+                        event::blocking::text_recorded(conn, &text, recorded, &hidden(true), at)?;
+                    (recorded.changed(), feed.into_iter().collect(), None)
                 }
                 Op::Stub { .. } => unreachable!("stubs are written the same way on both stores"),
                 Op::Enqueue { sms, party, key } => {

@@ -186,7 +186,7 @@ mod tests {
             .write(move |conn| record_message_in(conn, &text))
             .await
             .unwrap();
-        assert!(stored);
+        assert!(stored.changed());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

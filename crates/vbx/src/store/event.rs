@@ -282,7 +282,9 @@ pub mod blocking {
     use serde_json::{json, Value};
 
     use super::EventRow;
-    use crate::store::history::{blocking as items, Located};
+    use crate::store::history::{self, blocking as items, Located};
+    use crate::store::message::blocking::Recorded;
+    use crate::store::message::NewMessage;
     use crate::store::{Context, Result};
 
     /// [`super::append`]. The row is made from what was inserted and the new rowid, not with
@@ -335,11 +337,41 @@ pub mod blocking {
         hidden: &[String],
         at: i64,
     ) -> Result<Option<EventRow>> {
-        let Some(located) = items::message_item(conn, sid)? else {
-            return Ok(None);
-        };
+        items::message_item(conn, sid)?
+            .map(|located| arrived(conn, &located, hidden, at))
+            .transpose()
+    }
+
+    /// [`message_arrived`] for `message`, which [`message::blocking::record_message_in`]
+    /// just recorded as `recorded`: an inbound text stored as a new row is not read back
+    /// (that read was ~9 % of the writer thread's time for a text; docs/BENCHMARKS.md,
+    /// session 10).
+    pub fn text_recorded(
+        conn: &Connection,
+        message: &NewMessage,
+        recorded: Recorded,
+        hidden: &[String],
+        at: i64,
+    ) -> Result<Option<EventRow>> {
+        match recorded {
+            Recorded::Unchanged => Ok(None),
+            Recorded::Inserted => match history::inbound_text_item(message) {
+                Some(located) => arrived(conn, &located, hidden, at).map(Some),
+                None => message_arrived(conn, &message.sid, hidden, at),
+            },
+            Recorded::Filled => message_arrived(conn, &message.sid, hidden, at),
+        }
+    }
+
+    /// The `message` event for a text that arrived, with the unread counts it changed.
+    fn arrived(
+        conn: &Connection,
+        located: &Located,
+        hidden: &[String],
+        at: i64,
+    ) -> Result<EventRow> {
         let (total, unread) = counts(conn, &located.number, hidden)?;
-        let payload = super::arrived_payload(&located, unread, total);
+        let payload = super::arrived_payload(located, unread, total);
         append(
             conn,
             located.item.kind(),
@@ -347,7 +379,6 @@ pub mod blocking {
             &payload,
             at,
         )
-        .map(Some)
     }
 
     /// [`super::unread_counts`]: `(total, unread)`.

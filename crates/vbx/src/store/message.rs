@@ -252,10 +252,33 @@ pub mod blocking {
     use super::NewMessage;
     use crate::store::{Context, Result};
 
-    /// [`super::record_message_in`].
-    pub fn record_message_in(conn: &Connection, message: &NewMessage) -> Result<bool> {
+    /// What [`record_message_in`] did.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Recorded {
+        /// The SID was stored already: nothing changed ([`super::record_message_in`]'s `false`).
+        Unchanged,
+        /// A new row, holding exactly what the message says.
+        Inserted,
+        /// A status-only stub filled in (its status may be the further along), or a new row
+        /// that could not be told from one (see [`record_message_in`]).
+        Filled,
+    }
+
+    impl Recorded {
+        /// [`super::record_message_in`]'s answer: whether anything was recorded.
+        pub fn changed(self) -> bool {
+            self != Recorded::Unchanged
+        }
+    }
+
+    /// [`super::record_message_in`], telling a new row from a filled-in stub: an upsert that
+    /// updates leaves `last_insert_rowid()` as it was, an insert sets it. A new row that gets
+    /// the very rowid the connection inserted last reads as `Filled`, which is never wrong
+    /// (the caller then reads the row back instead of trusting the message).
+    pub fn record_message_in(conn: &Connection, message: &NewMessage) -> Result<Recorded> {
         let op = "record_message";
         let num_media = i64::try_from(message.media.len()).unwrap_or(i64::MAX);
+        let rowid_before = conn.last_insert_rowid();
         let changed = conn
             .prepare_cached(super::RECORD_MESSAGE)
             .op(op)?
@@ -272,8 +295,13 @@ pub mod blocking {
             ])
             .op(op)?;
         if changed == 0 {
-            return Ok(false);
+            return Ok(Recorded::Unchanged);
         }
+        let recorded = if conn.last_insert_rowid() == rowid_before {
+            Recorded::Filled
+        } else {
+            Recorded::Inserted
+        };
         let mut insert = conn.prepare_cached(super::RECORD_MEDIA).op(op)?;
         for (idx, media) in message.media.iter().enumerate() {
             let idx = i64::try_from(idx).unwrap_or(i64::MAX);
@@ -281,7 +309,7 @@ pub mod blocking {
                 .execute(params![message.sid, idx, media.url, media.content_type])
                 .op(op)?;
         }
-        Ok(true)
+        Ok(recorded)
     }
 }
 
@@ -319,6 +347,35 @@ mod tests {
             .unwrap()
             .unwrap()
             .status
+    }
+
+    #[tokio::test]
+    async fn the_writer_thread_tells_a_new_text_from_a_filled_stub_and_a_repeat() {
+        use blocking::Recorded;
+        let (_dir, store) = store().await;
+        apply_message_status(store.writer(), SID, "delivered", None, None, 500)
+            .await
+            .unwrap();
+        let second = "MM00000000000000000000000000000002";
+        let texts = [
+            new_message(SID, "+15550001111", "+18001234567", 1_000),
+            new_message(second, "+15550001111", "+18001234567", 1_000),
+            new_message(second, "+15550001111", "+18001234567", 1_000),
+        ];
+        let answers = store
+            .write(move |conn| {
+                texts
+                    .iter()
+                    .map(|text| blocking::record_message_in(conn, text))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            answers,
+            [Recorded::Filled, Recorded::Inserted, Recorded::Unchanged]
+        );
+        assert_eq!(status_of(&store).await, "delivered");
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
+use crate::store::message::NewMessage;
 use crate::store::{Context, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -210,6 +211,40 @@ pub async fn message_item(conn: &mut SqliteConnection, sid: &str) -> Result<Opti
     Ok(Some(row.located(
         media.into_iter().map(MediaJoin::media_ref).collect(),
     )))
+}
+
+/// What [`message_item`] reads for an inbound text right after inserting it as a new row
+/// (`message::blocking::Recorded::Inserted`), made from the message instead of read back.
+/// `None` for any other direction: only an outbound text can be an outbox row's result
+/// (`outbox_id`).
+pub fn inbound_text_item(message: &NewMessage) -> Option<Located> {
+    if message.direction != "inbound" {
+        return None;
+    }
+    let media = (0..)
+        .zip(&message.media)
+        .map(|(idx, media)| {
+            MediaJoin {
+                message_sid: message.sid.clone(),
+                idx,
+                content_type: media.content_type.clone(),
+            }
+            .media_ref()
+        })
+        .collect();
+    Some(Located {
+        number: message.from.clone(),
+        item: Item::Message(MessageItem {
+            sid: Some(message.sid.clone()),
+            outbox_id: None,
+            direction: Direction::Inbound,
+            body: message.body.clone(),
+            media,
+            status: message.status.clone(),
+            error: None,
+            at: message.created_at_ms,
+        }),
+    })
 }
 
 /// `… IN ($1, $2, …)` over `keys`.
