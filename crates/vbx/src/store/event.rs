@@ -23,7 +23,38 @@ pub struct EventRow {
 
 impl EventRow {
     /// The WebSocket frame: `{"type", "cursor", "number", …payload}`.
+    ///
+    /// The three fields are written in front of the payload's members: this runs on a tokio
+    /// worker for every event stored, and parsing the payload and writing it again was ~6 %
+    /// of their time for a text (docs/BENCHMARKS.md, session 10). [`append`] wrote the
+    /// payload from a JSON object, whose keys are never these three. Anything else is parsed.
     pub fn frame(&self) -> String {
+        let Some(members) = self
+            .payload
+            .strip_prefix('{')
+            .and_then(|rest| rest.strip_suffix('}'))
+        else {
+            return self.frame_parsed();
+        };
+        let mut frame = String::with_capacity(self.payload.len() + 64);
+        frame.push_str("{\"type\":");
+        frame.push_str(&Value::from(self.kind.as_str()).to_string());
+        frame.push_str(",\"cursor\":");
+        frame.push_str(&self.id.to_string());
+        if let Some(number) = &self.number {
+            frame.push_str(",\"number\":");
+            frame.push_str(&Value::from(number.as_str()).to_string());
+        }
+        if !members.trim().is_empty() {
+            frame.push(',');
+            frame.push_str(members);
+        }
+        frame.push('}');
+        frame
+    }
+
+    /// [`EventRow::frame`] the long way, for a payload that is not an object's text.
+    fn frame_parsed(&self) -> String {
         let mut object = match serde_json::from_str::<Value>(&self.payload) {
             Ok(Value::Object(object)) => object,
             _ => Map::new(),
@@ -474,6 +505,41 @@ mod tests {
             frame,
             json!({"type": "unread", "cursor": row.id, "number": "+15550001111", "unread": 2, "total": 5})
         );
+    }
+
+    #[test]
+    fn a_spliced_frame_says_what_the_parsed_frame_says() {
+        let payloads = [
+            json!({}).to_string(),
+            json!({"unread": 2, "total": 5}).to_string(),
+            json!({"item": {"kind": "message", "body": "a \"quote\" }, {"}, "unread": 0})
+                .to_string(),
+            json!({"name": null}).to_string(),
+            " { } ".to_owned(),
+        ];
+        for payload in payloads {
+            for number in [None, Some("+1555\"0001111")] {
+                let row = EventRow {
+                    id: 42,
+                    kind: "mess\\age".into(),
+                    number: number.map(Into::into),
+                    payload: payload.clone(),
+                    at: 1,
+                };
+                let spliced: Value = serde_json::from_str(&row.frame()).unwrap();
+                let parsed: Value = serde_json::from_str(&row.frame_parsed()).unwrap();
+                assert_eq!(spliced, parsed, "{payload} {number:?}");
+            }
+        }
+        let odd = EventRow {
+            id: 7,
+            kind: "call".into(),
+            number: None,
+            payload: "[1]".into(),
+            at: 1,
+        };
+        let frame: Value = serde_json::from_str(&odd.frame()).unwrap();
+        assert_eq!(frame, json!({"type": "call", "cursor": 7}));
     }
 
     #[tokio::test]
