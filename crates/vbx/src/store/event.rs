@@ -123,9 +123,10 @@ pub async fn after(
 /// Forgets the events older than `before_ms`, always keeping the newest: the next id is the
 /// largest plus one, so cursors never go back.
 ///
-/// Events are appended as they happen, so `at` grows with `id`: this deletes the oldest ids up
-/// to the first event at or after `before_ms`, reading only the rows it deletes (no index on
-/// `at`, which every append would write: migration 0010).
+/// Events are appended as they happen, so `at` grows with `id` (unless the clock went back):
+/// this deletes the oldest ids up to the first event at or after `before_ms`, reading only the
+/// rows it deletes (no index on `at`, which every append would write: migration 0010). An old
+/// event after a recent one, from a clock that went back, goes in a later prune.
 pub async fn prune(exec: impl SqliteExecutor<'_>, before_ms: i64) -> Result<u64> {
     let done = sqlx::query(
         "DELETE FROM events WHERE id < COALESCE(\

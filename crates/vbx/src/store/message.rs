@@ -259,8 +259,8 @@ pub mod blocking {
         Unchanged,
         /// A new row, holding exactly what the message says.
         Inserted,
-        /// A status-only stub filled in (its status may be the further along), or a new row
-        /// that could not be told from one (see [`record_message_in`]).
+        /// A status-only stub filled in (keeping whichever status is further along), or a
+        /// new row that could not be told from one (see [`record_message_in`]).
         Filled,
     }
 
