@@ -1,7 +1,7 @@
 // One conversation: messages as bubbles with times and delivery status, pictures inline, calls and
 // voicemails in between, saving an unknown number as a contact, and the composer.
 
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { displayName, formatClock, formatDuration, formatFull, formatNumber } from '../format';
 import { displayOrder } from '../thread';
 import type { CallItem, Item, MessageItem, VoicemailItem } from '../types';
@@ -71,7 +71,9 @@ export function Thread() {
           <ItemView key={`${item.kind}:${item.sid}`} item={item} prev={items[i - 1]} />
         ))}
       </div>
-      <Composer number={thread.number} onSent={() => { stick.current = true; }} />
+      {/* Keyed: another thread gets a new, empty composer. (Clearing it in an effect also
+          cleared what was typed before the effect first ran, right after the thread opened.) */}
+      <Composer key={thread.number} number={thread.number} onSent={() => { stick.current = true; }} />
     </section>
   );
 }
@@ -225,19 +227,13 @@ interface Attachment {
   url: string;
 }
 
-function Composer({ number, onSent }: { number: string; onSent: () => void }) {
+export function Composer({ number, onSent }: { number: string; onSent: () => void }) {
   const { app } = useApp();
   const [text, setText] = useState('');
   const [files, setFiles] = useState<Attachment[]>([]);
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    setText('');
-    setFiles([]);
-    setError(null);
-  }, [number]);
 
   useLayoutEffect(() => {
     const el = input.current;
