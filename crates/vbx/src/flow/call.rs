@@ -251,12 +251,24 @@ fn run_step(
                     ..Default::default()
                 })
             }));
+            // With `next`, Twilio must come back when the dial ends, so an unanswered, busy or
+            // failed number can go on there; without it the document simply goes on.
+            let action = step
+                .next
+                .as_ref()
+                .map(|_| urls.dial_action(req.alias, index));
+            let flowed = if action.is_some() {
+                Flowed::Stop
+            } else {
+                Flowed::Continue
+            };
             twiml.push(Verb::Dial(twiml::Dial {
+                action,
                 timeout: *timeout,
                 targets,
                 ..Default::default()
             }));
-            Flowed::Continue
+            flowed
         }
         Action::Hangup => {
             twiml.push(Verb::Hangup);

@@ -177,6 +177,57 @@ fn the_dial_step_rings_the_number() {
 }
 
 #[test]
+fn a_dial_step_with_next_comes_back_to_vbx_and_goes_there_when_nobody_answers() {
+    let mut config = config();
+    let phone = alias("phone");
+    config.calls.insert(
+        phone.clone(),
+        vec![
+            step_next(
+                Action::Dial {
+                    numbers: vec![number("+18005555555")],
+                    clients: Vec::new(),
+                    conference: None,
+                    queue: None,
+                    sips: Vec::new(),
+                    timeout: Some(15),
+                },
+                "voicemail",
+            ),
+            step(say("never reached in the same document")),
+        ],
+    );
+    config
+        .calls
+        .insert(alias("voicemail"), vec![step(say("Leave a message"))]);
+    let out = run_call(&config, &FixedPresence::default(), &call(&phone, CALLER)).unwrap();
+    assert_eq!(
+        out.twiml,
+        doc(vec![Verb::Dial(twiml::Dial {
+            action: Some("https://vbx.example.com/flow/voice/phone/dial?step=0".into()),
+            timeout: Some(15),
+            targets: vec![DialTarget::Number(twiml::Number {
+                number: "+18005555555".into(),
+                ..Default::default()
+            })],
+            ..Default::default()
+        })])
+    );
+    let req = call(&phone, CALLER);
+    let presence = FixedPresence::default();
+    let unanswered =
+        resume_after_dial(&config, &presence, &req, 0, DialOutcome::NotAnswered).unwrap();
+    assert_eq!(
+        unanswered.twiml,
+        doc(vec![redirect(
+            "https://vbx.example.com/flow/voice/voicemail"
+        )])
+    );
+    let answered = resume_after_dial(&config, &presence, &req, 0, DialOutcome::Answered).unwrap();
+    assert_eq!(answered.twiml, doc(vec![Verb::Hangup]));
+}
+
+#[test]
 fn dial_rings_every_kind_of_target() {
     let mut config = config();
     let a = alias("all");

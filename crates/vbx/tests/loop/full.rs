@@ -1,7 +1,8 @@
 //! The full loop: `vbx setup` points the simulated number at the running vbx; then a text and
 //! a call from outside go simulator → signed webhook → vbx → TwiML → simulator.
 
-use twilio_sim::{InboundCall, InboundMedia, InboundText, MessageDirection, MessageStatus};
+use tempfile::TempDir;
+use twilio_sim::{InboundCall, InboundMedia, InboundText, MessageDirection, MessageStatus, Party};
 use vbx::setup::setup;
 use vbx::store::{call, message};
 
@@ -194,5 +195,44 @@ async fn a_call_nobody_answers_in_the_browser_rings_the_cell_and_its_end_is_stor
     assert_eq!(row.status, ended.status.as_str());
     assert_eq!(row.alias.as_deref(), Some("default"));
     assert!(row.duration_s.is_some(), "{row:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_busy_number_dialled_by_a_step_with_next_goes_on_to_voicemail() {
+    let sim = TestSim::start().await;
+    let phone = format!("phone   = [ {{ step = \"dial\", number = \"{CELL}\" }} ]");
+    assert!(sim.toml("", "").contains(&phone), "the test flows changed");
+    let app = TestApp::start_edited(&sim, TempDir::new().unwrap(), |toml| {
+        toml.replace(
+            &phone,
+            &format!(
+                "phone = [ {{ step = \"dial\", number = \"{CELL}\", next = \"voicemail\" }} ]\n\
+                 voicemail = [ {{ step = \"say\", text = \"Leave a message\" }}, {{ step = \"record\" }} ]"
+            ),
+        )
+    })
+    .await;
+    setup(&app.config, &sim.client()).await.unwrap();
+    sim.sim().set_party(CELL, Party::Busy);
+
+    let sid = sim
+        .sim()
+        .incoming_call(InboundCall {
+            from: OUTSIDE.into(),
+            to: sim.number(),
+            ..Default::default()
+        })
+        .unwrap();
+    sim.sim().wait_for_call_end(&sid, WAIT).await.unwrap();
+
+    let heard = sim.sim().call_transcript(&sid);
+    assert!(
+        heard.iter().any(|line| line.ends_with("Leave a message")),
+        "the caller reaches voicemail: {heard:#?}"
+    );
+    let legs = sim.sim().child_calls(&sid);
+    assert_eq!(legs.len(), 1, "{legs:#?}");
+    assert_eq!(legs[0].to, CELL);
     app.stop().await;
 }

@@ -107,9 +107,14 @@ default = [ {{ step = "device", devices = ["browser", "cell"] }} ]
 
     /// The configuration with the account's own API key (and `extra` in `[twilio]`).
     pub fn config(&self, public_url: &str, data_dir: &std::path::Path, extra: &str) -> Config {
+        load(&self.toml_with_key(public_url, extra), data_dir)
+    }
+
+    /// [`Self::toml`] with the account's own API key.
+    pub fn toml_with_key(&self, public_url: &str, extra: &str) -> String {
         let (key, secret) = self.key();
         let twilio = format!("api_key = \"{key}\"\napi_secret = \"{secret}\"\n{extra}");
-        load(&self.toml(public_url, &twilio), data_dir)
+        self.toml(public_url, &twilio)
     }
 }
 
@@ -144,11 +149,21 @@ impl TestApp {
 
     /// Starts again on a data directory a stopped app left behind.
     pub async fn start_in(sim: &TestSim, data: TempDir) -> TestApp {
+        Self::start_edited(sim, data, |toml| toml).await
+    }
+
+    /// Starts with the test configuration changed by `edit` (say, other flows).
+    pub async fn start_edited(
+        sim: &TestSim,
+        data: TempDir,
+        edit: impl FnOnce(String) -> String,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local address");
-        let config = sim.config(&format!("http://{addr}"), data.path(), "");
+        let toml = edit(sim.toml_with_key(&format!("http://{addr}"), ""));
+        let config = load(&toml, data.path());
         let app = vbx::App::build_on(config.clone(), listener)
             .await
             .expect("app builds");
