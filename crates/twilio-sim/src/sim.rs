@@ -219,6 +219,18 @@ impl Sim {
                 "/_sim/client",
                 crate::browser::route().with_state(self.clone()),
             )
+            .route(
+                "/_sim/signal",
+                crate::browser::signal_route().with_state(self.clone()),
+            )
+            .route(
+                "/_sim/media",
+                crate::browser::media_route().with_state(self.clone()),
+            )
+            .route(
+                "/_sim/media-peer",
+                crate::browser::media_page().with_state(self.clone()),
+            )
             .nest("/_sim", crate::control::router(self.clone()))
             .merge(crate::resource::router(self.clone()))
     }

@@ -15,3 +15,5 @@ mod calls;
 mod control;
 #[path = "flows/messages.rs"]
 mod messages;
+#[path = "flows/signal.rs"]
+mod signal;

@@ -2,7 +2,9 @@
 //! identity, and how calls ring them and tell them what happens. The WebSocket endpoint that
 //! browsers connect to lives in [`socket`].
 
+mod media;
 pub(crate) mod protocol;
+mod signal;
 mod socket;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -10,6 +12,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::mpsc;
 use twilio::CallSid;
 
+pub(crate) use media::{page as media_page, route as media_route};
+pub(crate) use signal::route as signal_route;
 pub(crate) use socket::route;
 
 use crate::Sim;
@@ -19,7 +23,11 @@ use protocol::ServerEvent;
 #[derive(Debug, Clone)]
 pub(crate) struct Browser {
     pub identity: String,
-    pub incoming: bool,
+    /// The token allows incoming calls (`voice.incoming.allow`).
+    pub incoming_allowed: bool,
+    /// The browser asked for calls: at once on `/_sim/client`, after `register` on the
+    /// SDK's signaling.
+    pub listening: bool,
     /// When its token expires (unix seconds on the simulator's clock).
     pub expires: i64,
     pub outgoing_application: Option<String>,
@@ -27,14 +35,18 @@ pub(crate) struct Browser {
     pub tx: mpsc::UnboundedSender<ServerEvent>,
     /// Calls this browser is ringing for or connected to.
     pub calls: HashSet<String>,
+    /// Its connection is up (false while an SDK whose socket dropped may still come back).
+    pub attached: bool,
 }
 
-/// Every registered browser connection by id. It survives a reset: connections are transport,
+/// Every registered browser connection by id, and the page that plays the far end of the
+/// SDK's audio. It survives a reset: connections are transport,
 /// not account state.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Registry {
     pub next_id: u64,
     pub browsers: HashMap<u64, Browser>,
+    pub media_peer: Option<media::Peer>,
 }
 
 /// Rings every browser registered for `identity` that accepts incoming calls and whose token
@@ -50,7 +62,8 @@ pub(crate) fn ring(
         let now = s.now().timestamp();
         let mut rung = Vec::new();
         for (id, browser) in &mut s.browsers.browsers {
-            if browser.identity != identity || !browser.incoming || browser.expires <= now {
+            let rings = browser.incoming_allowed && browser.listening;
+            if browser.identity != identity || !rings || browser.expires <= now {
                 continue;
             }
             let event = ServerEvent::Incoming {

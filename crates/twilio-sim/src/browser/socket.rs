@@ -31,7 +31,7 @@ async fn upgrade(State(sim): State<Sim>, ws: WebSocketUpgrade) -> Response {
 }
 
 /// A refusal: Twilio's error code and a message.
-type Refusal = (u32, String);
+pub(super) type Refusal = (u32, String);
 
 fn frame(event: &ServerEvent) -> Message {
     Message::Text(serde_json::to_string(event).unwrap_or_default().into())
@@ -94,16 +94,18 @@ async fn session(sim: Sim, mut socket: WebSocket) {
     unregister(&sim, id);
 }
 
-fn browser(claims: &Claims, tx: mpsc::UnboundedSender<ServerEvent>) -> Browser {
+pub(super) fn browser(claims: &Claims, tx: mpsc::UnboundedSender<ServerEvent>) -> Browser {
     let voice = claims.voice.clone().unwrap_or_default();
     Browser {
         identity: claims.identity.clone(),
-        incoming: voice.incoming_allow,
+        incoming_allowed: voice.incoming_allow,
+        listening: true,
         expires: claims.exp,
         outgoing_application: voice.outgoing_application_sid,
         outgoing_params: voice.outgoing_params,
         tx,
         calls: Default::default(),
+        attached: true,
     }
 }
 
@@ -117,7 +119,7 @@ fn unverified_issuer(token: &str) -> Option<String> {
 
 /// Checks a token as Twilio does: signed with the secret of one of the account's API keys,
 /// `sub` the account, within its validity on the simulator's clock.
-fn verify(sim: &Sim, token: &str) -> Result<Claims, Refusal> {
+pub(super) fn verify(sim: &Sim, token: &str) -> Result<Claims, Refusal> {
     let issuer = unverified_issuer(token).ok_or_else(|| {
         (
             20101,
@@ -152,7 +154,7 @@ fn call_sid(text: &str) -> Result<CallSid, Refusal> {
 }
 
 /// Sends a browser's command to the call it names.
-fn command(sim: &Sim, sid: &str, command: Command) -> Result<(), Refusal> {
+pub(super) fn command(sim: &Sim, sid: &str, command: Command) -> Result<(), Refusal> {
     let sid = call_sid(sid)?;
     let control = sim
         .read_state(|s| s.controls.get(sid.as_str()).cloned())
@@ -176,28 +178,7 @@ fn handle(sim: &Sim, id: u64, text: &str) -> Result<(), Refusal> {
         }
         ClientCommand::UpdateToken { token } => {
             let claims = verify(sim, &token)?;
-            sim.with_state(|s| {
-                let browser = s
-                    .browsers
-                    .browsers
-                    .get_mut(&id)
-                    .ok_or_else(|| (31000, "not registered".to_owned()))?;
-                if browser.identity != claims.identity {
-                    return Err((
-                        20101,
-                        format!(
-                            "the new token is for {}, not {}",
-                            claims.identity, browser.identity
-                        ),
-                    ));
-                }
-                let updated = self::browser(&claims, browser.tx.clone());
-                browser.incoming = updated.incoming;
-                browser.expires = updated.expires;
-                browser.outgoing_application = updated.outgoing_application;
-                browser.outgoing_params = updated.outgoing_params;
-                Ok(())
-            })
+            update_token(sim, id, &claims)
         }
         ClientCommand::Connect { params } => {
             let sid = place(sim, id, params)?;
@@ -213,10 +194,40 @@ fn handle(sim: &Sim, id: u64, text: &str) -> Result<(), Refusal> {
     }
 }
 
+/// Replaces a registered connection's token with a newer one of the same identity.
+pub(super) fn update_token(sim: &Sim, id: u64, claims: &Claims) -> Result<(), Refusal> {
+    sim.with_state(|s| {
+        let browser = s
+            .browsers
+            .browsers
+            .get_mut(&id)
+            .ok_or_else(|| (31000, "not registered".to_owned()))?;
+        if browser.identity != claims.identity {
+            return Err((
+                20101,
+                format!(
+                    "the new token is for {}, not {}",
+                    claims.identity, browser.identity
+                ),
+            ));
+        }
+        let updated = self::browser(claims, browser.tx.clone());
+        browser.incoming_allowed = updated.incoming_allowed;
+        browser.expires = updated.expires;
+        browser.outgoing_application = updated.outgoing_application;
+        browser.outgoing_params = updated.outgoing_params;
+        Ok(())
+    })
+}
+
 /// An outgoing call from a browser: its token's application's voice URL is called with
 /// `From=client:<identity>` and the parameters, and the TwiML runs (a `<Dial>` of a number
 /// rings a PSTN party).
-fn place(sim: &Sim, id: u64, params: BTreeMap<String, String>) -> Result<CallSid, Refusal> {
+pub(super) fn place(
+    sim: &Sim,
+    id: u64,
+    params: BTreeMap<String, String>,
+) -> Result<CallSid, Refusal> {
     let runtime =
         tokio::runtime::Handle::try_current().map_err(|_| (31000, "no runtime".to_owned()))?;
     let (run, source) = sim.with_state(|s| {
@@ -288,7 +299,7 @@ fn place(sim: &Sim, id: u64, params: BTreeMap<String, String>) -> Result<CallSid
 }
 
 /// A closed connection hangs up (or declines) every call it was part of.
-fn unregister(sim: &Sim, id: u64) {
+pub(super) fn unregister(sim: &Sim, id: u64) {
     let calls = sim.with_state(|s| {
         s.browsers
             .browsers
