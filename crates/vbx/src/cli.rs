@@ -58,6 +58,11 @@ pub enum Command {
         /// Keep the demo's data here (default: a new directory under the system temp dir).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Give the browser the real Twilio Voice SDK instead of the simulator's voice layer.
+        /// The SDK connects to wss://voice-js.*.twilio.com/signal, which the browser must
+        /// route to the simulator's /_sim/signal (the browser tests do).
+        #[arg(long)]
+        voice_sdk: bool,
     },
     /// Drive a running simulator (`vbx demo`): an incoming text or call from any number.
     Sim {
@@ -181,11 +186,13 @@ pub fn main() -> ExitCode {
             listen,
             sim_listen,
             data_dir,
+            voice_sdk,
         } => run_demo(crate::demo::DemoOptions {
             config,
             listen,
             sim_listen,
             data_dir,
+            voice_sdk,
         }),
         Command::Sim { sim, action } => run_sim(&sim, action, stdout, stderr),
         Command::ExampleConfig => {

@@ -27,6 +27,9 @@ pub struct DemoOptions {
     pub sim_listen: SocketAddr,
     /// Where the demo keeps its data; a fresh directory under the system's temp dir if unset.
     pub data_dir: Option<PathBuf>,
+    /// The browser gets the real Voice SDK, whose signaling the browser routes to the
+    /// simulator's `/_sim/signal`.
+    pub voice_sdk: bool,
 }
 
 /// What the demo prints once it is up.
@@ -40,6 +43,7 @@ pub struct DemoInfo {
     pub auth_token: String,
     pub number: String,
     pub data_dir: PathBuf,
+    pub voice_sdk: bool,
 }
 
 impl DemoInfo {
@@ -52,7 +56,7 @@ impl DemoInfo {
              data:       {data}\n\n\
              simulator:  {sim}/_sim   (control API; REST API at {sim}/2010-04-01)\n\
              account:    {account}\n\
-             auth token: {token}\n\n\
+             auth token: {token}\n{sdk}\n\
              Try it (in another terminal):\n\
              \x20 vbx sim --sim {sim} text --from +14155550100 --to {number} \"Hello from Alice\"\n\
              \x20 vbx sim --sim {sim} call --from +14155550100 --to {number}\n\
@@ -66,6 +70,17 @@ impl DemoInfo {
             sim = self.sim_url,
             account = self.account_sid,
             token = self.auth_token,
+            sdk = if self.voice_sdk {
+                format!(
+                    "voice SDK:  the browser runs the real Voice SDK; route its signaling \
+                     (wss://voice-js.*.twilio.com/signal) to {ws}/_sim/signal and open \
+                     {sim}/_sim/media-peer for the far end of the audio\n",
+                    ws = self.sim_url.replacen("http", "ws", 1),
+                    sim = self.sim_url,
+                )
+            } else {
+                String::new()
+            },
         )
     }
 }
@@ -130,7 +145,12 @@ pub async fn run(
     config.twilio.api_secret = None;
     config.twilio.app_sid = None;
     config.twilio.api_base = sim_url.parse().context("the simulator's URL")?;
-    config.server.sim_client_url = sim.client_url();
+    // Without a simulator URL the browser gets the real SDK (the session's `voice`).
+    config.server.sim_client_url = if options.voice_sdk {
+        None
+    } else {
+        sim.client_url()
+    };
 
     let client = crate::app::twilio_client(&config)?;
     let report = crate::setup::setup(&config, &client)
@@ -168,6 +188,7 @@ pub async fn run(
         auth_token: sim_config.auth_token.clone(),
         number: config.twilio.number.to_string(),
         data_dir,
+        voice_sdk: options.voice_sdk,
     };
 
     let app = crate::App::build_on(config, listener).await?;

@@ -77,6 +77,7 @@ pub struct RawTwilio {
     pub number: Option<String>,
     pub api_base: Option<String>,
     pub sync_interval_seconds: Option<i64>,
+    pub token_ttl_seconds: Option<i64>,
 }
 
 impl fmt::Debug for RawTwilio {
@@ -93,6 +94,7 @@ impl fmt::Debug for RawTwilio {
             .field("number", &self.number)
             .field("api_base", &self.api_base)
             .field("sync_interval_seconds", &self.sync_interval_seconds)
+            .field("token_ttl_seconds", &self.token_ttl_seconds)
             .finish()
     }
 }

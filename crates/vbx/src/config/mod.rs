@@ -135,6 +135,8 @@ pub struct Twilio {
     pub api_base: url::Url,
     /// Time between two reconciliation syncs (`sync_interval_seconds`, 10 minutes unless set).
     pub sync_interval: std::time::Duration,
+    /// How long a browser's access token lasts (`token_ttl_seconds`, an hour unless set).
+    pub token_ttl: std::time::Duration,
 }
 
 /// A secret that never prints.

@@ -265,20 +265,20 @@ fn check_twilio(cx: &mut Ctx, raw: &RawTwilio) -> Option<Twilio> {
         "remove `twilio.api_base` to use https://api.twilio.com, or set the http(s) base URL of a Twilio simulator",
     );
 
-    let sync_interval = match raw.sync_interval_seconds {
-        None => Some(crate::sync::DEFAULT_INTERVAL),
-        Some(seconds) => match u64::try_from(seconds) {
-            Ok(seconds @ 1..=MAX_SYNC_INTERVAL_S) => Some(Duration::from_secs(seconds)),
-            _ => {
-                cx.problem(
-                    "twilio.sync_interval_seconds",
-                    format!("{seconds} is not between 1 and {MAX_SYNC_INTERVAL_S}"),
-                    "set the seconds between two syncs with Twilio (600, ten minutes, unless set), or remove the key",
-                );
-                None
-            }
-        },
-    };
+    let sync_interval = seconds_within(
+        cx,
+        "twilio.sync_interval_seconds",
+        raw.sync_interval_seconds,
+        (crate::sync::DEFAULT_INTERVAL, 1..=MAX_SYNC_INTERVAL_S),
+        "set the seconds between two syncs with Twilio (600, ten minutes, unless set), or remove the key",
+    );
+    let token_ttl = seconds_within(
+        cx,
+        "twilio.token_ttl_seconds",
+        raw.token_ttl_seconds,
+        (DEFAULT_TOKEN_TTL, MIN_TOKEN_TTL_S..=MAX_TOKEN_TTL_S),
+        "set how long a browser's Voice SDK access token lasts, in seconds (3600 unless set; Twilio allows at most 86400), or remove the key",
+    );
 
     let api_key_ok = raw.api_key.is_none() || api_key.is_some();
     let app_ok = raw.app_sid.is_none() || app_sid.is_some();
@@ -294,8 +294,44 @@ fn check_twilio(cx: &mut Ctx, raw: &RawTwilio) -> Option<Twilio> {
         number: number?,
         api_base: api_base?,
         sync_interval: sync_interval?,
+        token_ttl: token_ttl?,
     })
 }
+
+/// A number of seconds from the file: the default when absent, a problem when out of range.
+fn seconds_within(
+    cx: &mut Ctx,
+    key: &str,
+    value: Option<i64>,
+    (default, range): (Duration, std::ops::RangeInclusive<u64>),
+    fix: &str,
+) -> Option<Duration> {
+    let Some(seconds) = value else {
+        return Some(default);
+    };
+    match u64::try_from(seconds) {
+        Ok(s) if range.contains(&s) => Some(Duration::from_secs(s)),
+        _ => {
+            cx.problem(
+                key,
+                format!(
+                    "{seconds} is not between {} and {}",
+                    range.start(),
+                    range.end()
+                ),
+                fix,
+            );
+            None
+        }
+    }
+}
+
+/// A browser's access token lasts an hour unless `twilio.token_ttl_seconds` says otherwise.
+const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(3600);
+/// Shorter tokens would be refreshed all the time (the SDK warns 10 s before the end).
+const MIN_TOKEN_TTL_S: u64 = 30;
+/// Twilio's limit for access tokens: a day.
+const MAX_TOKEN_TTL_S: u64 = 86_400;
 
 /// The longest wait between two syncs: a day.
 const MAX_SYNC_INTERVAL_S: u64 = 24 * 60 * 60;

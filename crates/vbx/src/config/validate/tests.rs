@@ -96,6 +96,31 @@ fn the_sync_interval_is_set_in_seconds_within_a_day() {
 }
 
 #[test]
+fn the_browser_token_lasts_an_hour_unless_set_within_twilios_limits() {
+    let number = "number = \"+18001234567\"";
+    assert_eq!(
+        check(BASE).unwrap().twilio.token_ttl,
+        std::time::Duration::from_secs(3600)
+    );
+    let config = check(&with(&[(
+        number,
+        "number = \"+18001234567\"\ntoken_ttl_seconds = 300",
+    )]))
+    .unwrap();
+    assert_eq!(config.twilio.token_ttl, std::time::Duration::from_secs(300));
+    for bad in ["29", "-1", "86401"] {
+        let problem = only(
+            &with(&[(
+                number,
+                &format!("number = \"+18001234567\"\ntoken_ttl_seconds = {bad}"),
+            )]),
+            "twilio.token_ttl_seconds",
+        );
+        assert!(problem.message.contains(bad), "{problem:?}");
+    }
+}
+
+#[test]
 fn the_base_configuration_is_valid_and_gets_the_defaults() {
     let config = check(BASE).unwrap();
     assert_eq!(config.server.listen.to_string(), "127.0.0.1:8000");

@@ -1,7 +1,5 @@
 //! The Voice SDK access token for the browser device: its identity, incoming calls allowed,
-//! outgoing calls through the configured TwiML App; one hour.
-
-use std::time::Duration;
+//! outgoing calls through the configured TwiML App; `twilio.token_ttl_seconds` long.
 
 use axum::extract::State;
 use axum::Json;
@@ -12,8 +10,6 @@ use super::ApiError;
 use crate::http::auth::User;
 use crate::http::AppState;
 use crate::store::now_ms;
-
-pub const TTL: Duration = Duration::from_secs(60 * 60);
 
 pub async fn issue(State(state): State<AppState>, user: User) -> Result<Json<Value>, ApiError> {
     let config = &state.config;
@@ -36,7 +32,7 @@ pub async fn issue(State(state): State<AppState>, user: User) -> Result<Json<Val
         api_key_sid: key.to_string(),
         api_secret: secret.expose().to_owned(),
         identity: identity.to_owned(),
-        ttl: TTL,
+        ttl: config.twilio.token_ttl,
         region: None,
         voice: Some(VoiceGrant {
             incoming_allow: true,
@@ -44,7 +40,8 @@ pub async fn issue(State(state): State<AppState>, user: User) -> Result<Json<Val
             ..VoiceGrant::default()
         }),
     };
-    let expires_unix = now_unix.saturating_add(i64::try_from(TTL.as_secs()).unwrap_or(3600));
+    let ttl = i64::try_from(config.twilio.token_ttl.as_secs()).unwrap_or(3600);
+    let expires_unix = now_unix.saturating_add(ttl);
     tracing::debug!(user = %user.name, identity, "access token issued");
     Ok(Json(json!({
         "token": token.to_jwt(now_unix),
