@@ -22,11 +22,11 @@ export const FLAGS = [
   '--headless',
 ];
 
-export async function launch(): Promise<Browser> {
+export async function launch(extraFlags: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with: apt-get install -y chromium (or set VBX_CHROMIUM).`);
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, ...extraFlags], headless: true });
 }
 
 export const DESKTOP = { width: 1280, height: 800 };
@@ -62,17 +62,21 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  */
 export async function recordNotifications(ctx: BrowserContext): Promise<void> {
   await ctx.addInitScript(() => {
-    const w = window as unknown as { __notifications: { title: string; body: string }[]; __away: boolean };
+    const w = window as unknown as { __notifications: { title: string; body: string; closed: boolean }[]; __away: boolean };
     w.__notifications = [];
     w.__away = false;
     class Recorded {
       static permission = 'granted';
       static requestPermission = async () => 'granted';
       onclick: (() => void) | null = null;
+      private readonly entry: { title: string; body: string; closed: boolean };
       constructor(title: string, opts?: { body?: string }) {
-        w.__notifications.push({ title, body: opts?.body ?? '' });
+        this.entry = { title, body: opts?.body ?? '', closed: false };
+        w.__notifications.push(this.entry);
       }
-      close() {}
+      close() {
+        this.entry.closed = true;
+      }
     }
     Object.defineProperty(window, 'Notification', { value: Recorded, configurable: true });
     Object.defineProperty(document, 'visibilityState', { get: () => (w.__away ? 'hidden' : 'visible'), configurable: true });
@@ -90,6 +94,6 @@ export async function setAway(page: Page, away: boolean): Promise<void> {
   }, away);
 }
 
-export async function notifications(page: Page): Promise<{ title: string; body: string }[]> {
-  return page.evaluate(() => (window as unknown as { __notifications: { title: string; body: string }[] }).__notifications);
+export async function notifications(page: Page): Promise<{ title: string; body: string; closed: boolean }[]> {
+  return page.evaluate(() => (window as unknown as { __notifications: { title: string; body: string; closed: boolean }[] }).__notifications);
 }

@@ -67,13 +67,17 @@ export interface RunningDemo extends Demo {
   output(): string;
 }
 
-/** Uses an already running instance from VBX_E2E_URL/USER/PASSWORD/SIM, or starts DEMO_COMMAND. */
-export async function startDemo(timeoutMs = 120_000): Promise<RunningDemo> {
+/**
+ * Uses an already running instance from VBX_E2E_URL/USER/PASSWORD/SIM, or starts DEMO_COMMAND
+ * (with `args` after it, e.g. `--voice-sdk`; such a demo is always started anew).
+ */
+export async function startDemo(timeoutMs = 120_000, extraArgs: string[] = []): Promise<RunningDemo> {
   const env = process.env;
-  if (env.VBX_E2E_URL && env.VBX_E2E_SIM && env.VBX_E2E_USER && env.VBX_E2E_PASSWORD) {
+  if (extraArgs.length === 0 && env.VBX_E2E_URL && env.VBX_E2E_SIM && env.VBX_E2E_USER && env.VBX_E2E_PASSWORD) {
     return { url: env.VBX_E2E_URL.replace(/\/+$/, ''), sim: env.VBX_E2E_SIM.replace(/\/+$/, ''), user: env.VBX_E2E_USER, password: env.VBX_E2E_PASSWORD, stop: async () => {}, output: () => '' };
   }
-  const [bin, ...args] = DEMO_COMMAND;
+  const [bin, ...demoArgs] = DEMO_COMMAND;
+  const args = [...demoArgs, ...extraArgs];
   if (!bin || !existsSync(bin)) {
     throw new Error(`${bin} does not exist: build it first with \`cargo build -p vbx\` (or set VBX_BIN).`);
   }

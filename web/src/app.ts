@@ -57,6 +57,7 @@ export class App {
       reportRegistered: (registered) => this.live?.send({ type: 'voice', registered }),
       nameOf: (n) => this.nameOf(n),
       navigate: (path) => this.go(path),
+      toast: (text) => this.toast(text),
     });
     this.api.onUnauthenticated = () => this.sessionEnded();
     this.store.subscribe(() => this.syncTitle());
@@ -71,13 +72,17 @@ export class App {
   async boot(): Promise<void> {
     window.addEventListener('popstate', () => this.setRoute(parseRoute(location.pathname, location.search)));
     const onAttention = () => {
+      if (document.visibilityState === 'visible') this.phone.recover();
       if (!pageIsWatched()) return;
       this.store.update({ missedWhileAway: 0 });
       this.markOpenThreadRead();
     };
     window.addEventListener('focus', onAttention);
     document.addEventListener('visibilitychange', onAttention);
-    window.addEventListener('online', () => this.live?.retryNow());
+    window.addEventListener('online', () => {
+      this.live?.retryNow();
+      this.phone.recover();
+    });
     this.store.update({ notifications: notificationPermission() });
     try {
       const session = await this.api.session();

@@ -18,8 +18,13 @@ export interface PhoneDeps {
   reportRegistered: (registered: boolean) => void;
   nameOf: (number: string) => string | null;
   navigate: (path: string) => void;
+  /** A short message that goes away by itself. */
+  toast: (text: string) => void;
   now?: () => number;
 }
+
+/** How often a phone that should be registered but is not tries again by itself. */
+const WATCHDOG_MS = 30_000;
 
 const INPUT_KEY = 'vbx.input';
 const OUTPUT_KEY = 'vbx.output';
@@ -60,6 +65,10 @@ export class Phone {
   private wanted = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
+  private registering = false;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
+  /** The "Incoming call" notification of each ringing call, closed when it stops ringing. */
+  private ringing = new Map<string, Notification>();
   private readonly now: () => number;
 
   constructor(private readonly deps: PhoneDeps) {
@@ -88,13 +97,28 @@ export class Phone {
       },
       onError: (e) => this.tokenFailed(e),
     });
+    this.watchdog = setInterval(() => this.recover(), WATCHDOG_MS);
     await this.register();
+  }
+
+  /**
+   * Registers again if the phone should be registered and is not, and nothing is already on
+   * it: after a laptop slept past its token, or Twilio's signaling was away longer than the SDK
+   * retries. Also called when the browser comes back online or the tab is shown again.
+   */
+  recover(): void {
+    if (!this.wanted || this.registering || this.retryTimer || this.registered) return;
+    void this.register();
   }
 
   stop(): void {
     this.wanted = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    for (const n of this.ringing.values()) n.close();
+    this.ringing.clear();
     this.tokens?.stop();
     this.voice?.destroy();
     this.voice = null;
@@ -108,6 +132,7 @@ export class Phone {
     if (!voice || !tokens || !this.wanted) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.registering = true;
     this.deps.store.update({ voice: { status: 'registering', error: null } });
     try {
       tokens.stop();
@@ -119,6 +144,8 @@ export class Phone {
       else this.voiceFailed(e instanceof VoiceFailure ? e.error : { kind: 'other', code: null, message: String((e as Error)?.message ?? e) });
       this.deps.store.update({ voice: { status: 'failed', error: null } });
       this.scheduleRetry();
+    } finally {
+      this.registering = false;
     }
   }
 
@@ -163,49 +190,95 @@ export class Phone {
   private wire(voice: VoiceLayer): void {
     const { store } = this.deps;
     voice.on('registered', () => {
+      this.failures = 0;
       store.update({ voice: { status: 'registered', error: null } });
       store.clearBanner('token');
       store.clearBanner('twilio');
       this.deps.reportRegistered(true);
     });
     voice.on('unregistered', () => {
-      if (this.wanted) store.update({ voice: { status: 'registering', error: null } });
       this.deps.reportRegistered(false);
+      if (!this.wanted) return;
+      // Not asked for (signaling lost, token refused): register again by itself, with backoff.
+      store.update({ voice: { status: 'registering', error: null } });
+      if (!this.registering) this.scheduleRetry();
     });
     voice.on('tokenWillExpire', () => this.tokens?.refreshNow());
     voice.on('error', (error) => {
       this.voiceFailed(error);
-      // A token refused after registering (a refresh): register again with a new one later.
-      if (error.kind === 'token' && store.state.voice.status === 'registered') {
+      // A token refused outside a registration (a refresh, a reconnect after sleeping): register
+      // again with a new one. A registration in progress retries by itself when it fails.
+      if (error.kind === 'token' && !this.registering) {
         store.update({ voice: { status: 'failed', error } });
         this.deps.reportRegistered(false);
         this.scheduleRetry();
       }
     });
+    voice.on('sound', ({ blocked }) => {
+      if (!blocked) {
+        store.clearBanner('sound');
+        return;
+      }
+      store.setBanner({
+        key: 'sound',
+        tone: 'warning',
+        text: 'This browser keeps the page silent until you click on it, so a call would ring without sound.',
+        action: { label: 'Enable sound', run: () => void this.voice?.enableSound() },
+      });
+      // Any click or key on the page counts as the gesture the browser waits for. On `click`,
+      // not `pointerdown`: the banner leaving moves the page, which must not happen between the
+      // press and the release of a click on, say, Answer.
+      const unlock = () => {
+        window.removeEventListener('click', unlock, true);
+        window.removeEventListener('keydown', unlock, true);
+        void this.voice?.enableSound();
+      };
+      window.addEventListener('click', unlock, true);
+      window.addEventListener('keydown', unlock, true);
+    });
     voice.onIncoming((call) => {
       store.update((s) => ({ incoming: [...s.incoming.filter((c) => c.id !== call.id), call] }));
-      const who = this.deps.nameOf(call.from) ?? formatNumber(call.from, store.state.session?.number);
-      notify('Incoming call', who, `call-${call.id}`, () => {}, true);
+      const n = notify('Incoming call', this.who(call.from), `call-${call.id}`, () => {}, true);
+      if (n) this.ringing.set(call.id, n);
     });
     voice.on('canceled', ({ id }) => {
-      const was = store.state.incoming.some((c) => c.id === id);
+      const call = store.state.incoming.find((c) => c.id === id);
+      this.stopRinging(id);
       store.update((s) => ({
         incoming: s.incoming.filter((c) => c.id !== id),
-        missedWhileAway: was && !pageIsWatched() ? s.missedWhileAway + 1 : s.missedWhileAway,
+        missedWhileAway: call && !pageIsWatched() ? s.missedWhileAway + 1 : s.missedWhileAway,
         call: s.call?.id === id ? null : s.call,
       }));
+      if (call) {
+        const who = this.who(call.from);
+        notify('Missed call', who, `missed-${id}`, () => this.deps.navigate(`/t/${encodeURIComponent(call.from)}`));
+      }
     });
     voice.on('connected', ({ id }) => {
+      this.stopRinging(id);
       store.update((s) => (s.call?.id === id ? { call: { ...s.call, state: 'open', startedAt: this.now() } } : {}));
     });
     voice.on('outgoing', ({ id, localId }) => {
       store.update((s) => (s.call?.id === localId ? { call: { ...s.call, sid: id } } : {}));
     });
+    voice.on('quality', ({ id, problem }) => {
+      store.update((s) => (s.call?.id === id ? { call: { ...s.call, problem } } : {}));
+    });
     voice.on('disconnected', ({ id }) => {
+      this.stopRinging(id);
       const ended = store.state.call?.id === id;
       store.update((s) => ({ call: ended ? null : s.call, incoming: s.incoming.filter((c) => c.id !== id) }));
-      if (ended) store.update({ toast: 'Call ended' });
+      if (ended) this.deps.toast('Call ended');
     });
+  }
+
+  private who(number: string): string {
+    return this.deps.nameOf(number) ?? formatNumber(number, this.deps.store.state.session?.number);
+  }
+
+  private stopRinging(id: string): void {
+    this.ringing.get(id)?.close();
+    this.ringing.delete(id);
   }
 
   async answer(id: string): Promise<void> {
@@ -214,9 +287,10 @@ export class Phone {
     const call = store.state.incoming.find((c) => c.id === id);
     if (!voice || !call) return;
     if (store.state.call) this.hangup();
+    this.stopRinging(id);
     store.update((s) => ({
       incoming: s.incoming.filter((c) => c.id !== id),
-      call: { id, sid: id, direction: 'inbound', number: call.from, state: 'connecting', startedAt: null, muted: false, digits: '' },
+      call: { id, sid: id, direction: 'inbound', number: call.from, state: 'connecting', startedAt: null, muted: false, digits: '', problem: null },
     }));
     try {
       await voice.accept(id);
@@ -229,6 +303,7 @@ export class Phone {
   }
 
   reject(id: string): void {
+    this.stopRinging(id);
     this.voice?.reject(id);
     this.deps.store.update((s) => ({ incoming: s.incoming.filter((c) => c.id !== id) }));
   }
@@ -243,9 +318,15 @@ export class Phone {
     const voice = this.voice;
     if (!voice || !this.registered) return 'The phone is not connected yet; see the banner above.';
     const placeholder = `dialing-${this.now()}`;
-    store.update({ call: { id: placeholder, sid: null, direction: 'outbound', number: target.number, state: 'dialing', startedAt: null, muted: false, digits: '' } });
+    const stillPlacing = () => store.state.call?.id === placeholder;
+    store.update({ call: { id: placeholder, sid: null, direction: 'outbound', number: target.number, state: 'dialing', startedAt: null, muted: false, digits: '', problem: null } });
     try {
       const id = await voice.connect(target.number);
+      if (!stillPlacing()) {
+        // Hung up while the call was being placed: end it now that it can be named.
+        voice.hangup(id);
+        return null;
+      }
       store.update((s) => (s.call?.id === placeholder ? { call: { ...s.call, id } } : {}));
       return null;
     } catch (e) {
@@ -258,7 +339,8 @@ export class Phone {
     const call = this.deps.store.state.call;
     if (!call) return;
     this.voice?.hangup(call.id);
-    this.deps.store.update({ call: null, toast: 'Call ended' });
+    this.deps.store.update({ call: null });
+    this.deps.toast('Call ended');
   }
 
   toggleMute(): void {

@@ -8,7 +8,7 @@ import type { ThreadState } from './thread';
 import type { CallRecord, Contact, Session, Status } from './types';
 import type { IncomingCall, VoiceError } from './voice/layer';
 
-export type BannerKey = 'live' | 'twilio' | 'token' | 'microphone' | 'voice' | 'notice';
+export type BannerKey = 'live' | 'twilio' | 'token' | 'microphone' | 'voice' | 'sound' | 'notice';
 
 export interface Banner {
   key: BannerKey;
@@ -26,6 +26,8 @@ export interface ActiveCall {
   startedAt: number | null;
   muted: boolean;
   digits: string;
+  /** What is wrong with the call's audio right now ("reconnecting…"), if anything. */
+  problem: string | null;
 }
 
 export interface CallLogState {

@@ -77,7 +77,7 @@ export function CallBar() {
         ? 'Calling…'
         : 'Connecting…';
   return (
-    <div class="callbar" role="region" aria-label={`Call with ${who}`}>
+    <div class="callbar" role="region" aria-label={`Call with ${who}`} data-sid={call.sid ?? undefined}>
       <Icon name="phone" />
       <div class="grow">
         <div class="who ellipsis">{who}</div>
@@ -85,6 +85,11 @@ export function CallBar() {
           {status}
           {call.digits && <span> · {call.digits}</span>}
         </div>
+        {call.problem && (
+          <div class="call-problem" role="status">
+            {call.problem}
+          </div>
+        )}
       </div>
       <button class={`btn icon${call.muted ? ' on' : ''}`} type="button" aria-pressed={call.muted} aria-label={call.muted ? 'Unmute' : 'Mute'} title={call.muted ? 'Unmute' : 'Mute'} onClick={() => app.phone.toggleMute()}>
         <Icon name={call.muted ? 'micOff' : 'mic'} />

@@ -32,6 +32,10 @@ export interface VoiceEvents {
   error: VoiceError;
   /** The token expires soon; the app fetches a new one and calls updateToken. */
   tokenWillExpire: Record<string, never>;
+  /** Something is wrong with a call's audio (`problem`), or it recovered (`null`). */
+  quality: { id: string; problem: string | null };
+  /** The browser blocks sound until the user interacts with the page (the ringtone is silent). */
+  sound: { blocked: boolean };
 }
 
 /** A voice operation failed for a reason the user can act on. */
@@ -61,6 +65,8 @@ export interface VoiceLayer {
   connect(to: string): Promise<string>;
   setInputDevice(deviceId: string | null): Promise<void>;
   setOutputDevice(deviceId: string | null): Promise<void>;
+  /** Lets sound play after a user gesture, when the browser blocked it (`sound` event). */
+  enableSound(): Promise<void>;
   destroy(): void;
 }
 

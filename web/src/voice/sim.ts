@@ -169,6 +169,10 @@ export class SimVoice implements VoiceLayer {
     // The simulator sends no audio, so there is nothing to route.
   }
 
+  async enableSound(): Promise<void> {
+    // Nor any sound to let through.
+  }
+
   destroy(): void {
     void this.unregister();
     this.events.clear();
