@@ -109,6 +109,7 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/calls/{sid}/hangup", Access::User),
     (Method::POST, "/api/messages", Access::User),
     (Method::DELETE, "/api/messages/{sid}", Access::User),
+    (Method::DELETE, "/api/outbox/{id}", Access::User),
     (Method::GET, "/api/token", Access::User),
     (Method::GET, "/api/media/{sid}/{idx}", Access::User),
     (Method::GET, "/api/recordings/{sid}", Access::User),

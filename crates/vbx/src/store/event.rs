@@ -298,6 +298,24 @@ pub async fn message_deleted(
     .await
 }
 
+/// A text that failed in the outbox was dismissed: `{"kind": "message", "sid": null,
+/// "outbox_id": id}` (the same `deleted` frame as a deleted message).
+pub async fn outbox_text_deleted(
+    exec: impl SqliteExecutor<'_>,
+    id: i64,
+    number: &str,
+    at: i64,
+) -> Result<EventRow> {
+    append(
+        exec,
+        "deleted",
+        Some(number),
+        &json!({ "kind": "message", "sid": null, "outbox_id": id }),
+        at,
+    )
+    .await
+}
+
 /// `{"type": "contact", "name": "…" | null}` (null: no longer a contact).
 pub async fn contact_changed(
     exec: impl SqliteExecutor<'_>,

@@ -377,6 +377,59 @@ async fn deleting_a_message_removes_it_at_twilio_and_here_and_tells_the_tabs() {
 }
 
 #[tokio::test]
+async fn a_text_that_failed_in_the_outbox_can_be_deleted_and_one_being_sent_cannot() {
+    let app = TestApp::start().await;
+    let session = app.alice().await;
+    let mut socket = app.socket(&session).await;
+    let payload = json!({"to": CALLER, "body": "never went out"});
+    let now = vbx::store::now_ms();
+    let failed = outbox::enqueue(app.store.pool(), "sms", &payload, None, now)
+        .await
+        .unwrap()
+        .unwrap();
+    outbox::mark_failed(app.store.pool(), failed, "Twilio refused it", now)
+        .await
+        .unwrap();
+    let pending = outbox::enqueue(app.store.pool(), "sms", &payload, None, now)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let busy = app
+        .delete(&format!("/api/outbox/{pending}"), &session)
+        .await;
+    assert_eq!(busy.status, 409, "{}", busy.body);
+    let reply = app.delete(&format!("/api/outbox/{failed}"), &session).await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+    let frame = socket.until(|f| f["type"] == "deleted").await;
+    assert_eq!(
+        (&frame["outbox_id"], &frame["sid"], &frame["number"]),
+        (&json!(failed), &Value::Null, &json!(CALLER))
+    );
+    let thread = app
+        .get(&format!("/api/threads/{}", path_number(CALLER)), &session)
+        .await
+        .json();
+    assert!(
+        thread["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["outbox_id"] != json!(failed)),
+        "{thread}"
+    );
+    assert!(outbox::get(app.store.pool(), failed)
+        .await
+        .unwrap()
+        .is_none());
+    let again = app.delete(&format!("/api/outbox/{failed}"), &session).await;
+    assert_eq!(again.status, 404);
+    let bad = app.delete("/api/outbox/x", &session).await;
+    assert_eq!(bad.status, 400);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_live_call_is_hung_up_through_twilio() {
     let app = TestApp::start_opts(Options {
         sim: true,

@@ -238,3 +238,30 @@ pub async fn delete(
     tracing::info!(user = %user.name, %sid, "message deleted");
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `DELETE /api/outbox/{id}`: dismisses a text that failed before reaching Twilio (a text
+/// still being sent cannot be taken back).
+pub async fn delete_failed(
+    State(state): State<AppState>,
+    user: User,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    let now = now_ms();
+    let mut tx = state.store.writer().begin().await?;
+    let Some(number) = outbox::dismiss_failed_sms(&mut *tx, id).await? else {
+        return Err(match outbox::get(&mut *tx, id).await? {
+            Some(item) if item.kind == SMS => ApiError::Conflict(format!(
+                "text {id} is still being sent ({}); it cannot be deleted now",
+                item.status.as_str()
+            )),
+            _ => ApiError::NotFound(format!("no failed text {id}")),
+        });
+    };
+    let event = feed::outbox_text_deleted(&mut *tx, id, &number, now).await?;
+    tx.commit().await?;
+    let mut out = Published::default();
+    out.push(Some(event));
+    out.publish(&state.events);
+    tracing::info!(user = %user.name, id, "failed text dismissed");
+    Ok(StatusCode::NO_CONTENT)
+}

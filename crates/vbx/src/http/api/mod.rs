@@ -44,6 +44,7 @@ fn handler(method: &Method, path: &str) -> Option<MethodRouter<AppState>> {
         "/api/calls/{sid}/hangup" if post => routing::post(call::hangup),
         "/api/messages" if post => message::send_route(),
         "/api/messages/{sid}" if delete => routing::delete(message::delete),
+        "/api/outbox/{id}" if delete => routing::delete(message::delete_failed),
         "/api/token" if get => routing::get(token::issue),
         "/api/media/{sid}/{idx}" if get => routing::get(media::message_media),
         "/api/recordings/{sid}" if get => routing::get(media::recording),
