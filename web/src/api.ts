@@ -113,6 +113,11 @@ export class Api {
     return this.request('POST', '/api/messages', form);
   }
 
+  /** Drops a text that failed in vbx's outbox (it never reached Twilio). */
+  deleteOutbox(id: number): Promise<void> {
+    return this.request('DELETE', `/api/outbox/${id}`);
+  }
+
   deleteMessage(sid: string): Promise<void> {
     return this.request('DELETE', `/api/messages/${encodeURIComponent(sid)}`);
   }

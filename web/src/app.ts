@@ -21,10 +21,13 @@ import {
   applyLiveItem as threadLive,
   applyOlderPage,
   emptyThread,
+  acceptPending,
   failPending,
+  itemKey,
   pendingMessage,
 } from './thread';
-import type { Contact, Item, ServerEvent, Session, VoiceConfig } from './types';
+import { MAX_BODY, smsSize } from './sms';
+import type { Contact, Item, MessageItem, ServerEvent, Session, VoiceConfig } from './types';
 import { createVoice } from './voice';
 import type { VoiceLayer } from './voice/layer';
 
@@ -35,6 +38,24 @@ export interface AppDeps {
 }
 
 const NOTIFY_WINDOW_MS = 10 * 60_000;
+/** How often texts waiting for vbx are tried again while it cannot be reached. */
+const WAITING_RETRY_MS = 5_000;
+
+export interface ContactProblem {
+  message: string;
+  /** The contact the number already belongs to. */
+  existing?: Contact;
+}
+
+interface WaitingText {
+  number: string;
+  body: string;
+  files: File[];
+  /** The id of its pending bubble. */
+  local: string;
+  /** Waiting for vbx to answer again (sent then by itself), or refused (sent again by Retry). */
+  waiting?: boolean;
+}
 
 export class App {
   readonly api: Api;
@@ -44,6 +65,12 @@ export class App {
   private statusTimer: ReturnType<typeof setInterval> | null = null;
   private toastTimer: ReturnType<typeof setTimeout> | null = null;
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Texts vbx has not accepted, by their bubble's id: waiting while vbx cannot be reached (sent
+   * when it answers again), or refused on a later try (kept for Retry).
+   */
+  private unsent = new Map<string, WaitingText>();
+  private waitingTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly openSocket: (url: string) => SocketLike;
 
   constructor(deps: AppDeps = {}) {
@@ -82,6 +109,7 @@ export class App {
     window.addEventListener('online', () => {
       this.live?.retryNow();
       this.phone.recover();
+      this.flushWaiting();
     });
     this.store.update({ notifications: notificationPermission() });
     try {
@@ -134,7 +162,10 @@ export class App {
       open: this.openSocket,
       onEvent: (ev) => this.onEvent(ev),
       onStatus: (s) => this.onLiveStatus(s),
-      onReady: () => this.live?.send({ type: 'voice', registered: this.phone.registered }),
+      onReady: () => {
+        this.live?.send({ type: 'voice', registered: this.phone.registered });
+        this.flushWaiting();
+      },
       onResync: () => void this.reloadAll(),
       onLoggedOut: () => this.sessionEnded(),
     });
@@ -337,10 +368,16 @@ export class App {
   // ---- actions ----
 
   /** Sends a text (and pictures); returns an error message or null. */
+  /**
+   * Sends a text. Resolves with null once vbx accepted it (or, while vbx cannot be reached, once
+   * it waits in this tab to go out when vbx is back); with the reason if vbx refused it, in which
+   * case nothing was sent and the caller keeps what was typed.
+   */
   async send(to: string, body: string, files: File[]): Promise<string | null> {
     const own = this.state.session?.number ?? '+1';
     const number = parseNumber(to, own) ?? to;
     if (body.trim() === '' && files.length === 0) return 'Write something or attach a picture.';
+    if (smsSize(body).characters > MAX_BODY) return `A text can have at most ${MAX_BODY.toLocaleString('en-US')} characters.`;
     const tooBig = files.find((f) => f.size > 5 * 1024 * 1024);
     if (tooBig) return `${tooBig.name} is larger than 5 MB.`;
     if (files.length > 10) return 'At most 10 pictures per message.';
@@ -349,14 +386,104 @@ export class App {
       thread: s.thread?.number === number ? threadLive(s.thread, pending) : s.thread,
       conversations: convLive(s.conversations, number, pending, (n) => this.nameOf(n)),
     }));
+    return this.post({ number, body, files, local: pending.sid as string }, 'withdraw');
+  }
+
+  /**
+   * Sends again a text that failed. One that vbx never accepted goes again as it was (pictures
+   * included) in place of its bubble; one that Twilio failed stays in the history, and a new text
+   * with its words goes out.
+   */
+  async retry(item: MessageItem): Promise<void> {
+    const number = this.state.thread?.number;
+    if (!number) return;
+    const unsent = item.sid ? this.unsent.get(item.sid) : undefined;
+    if (unsent) {
+      await this.post(unsent, 'mark');
+      return;
+    }
+    const err = await this.send(number, item.body, []);
+    if (err) this.toast(err);
+  }
+
+  /** Removes a failed or waiting text: here, and at Twilio or in vbx's outbox. */
+  async discard(item: MessageItem): Promise<void> {
     try {
-      await this.api.sendMessage(number, body, files);
+      if (item.sid && !item.pending) await this.api.deleteMessage(item.sid);
+      else if (item.outbox_id != null) await this.api.deleteOutbox(item.outbox_id);
+    } catch (e) {
+      this.toast((e as Error).message);
+      return;
+    }
+    if (item.sid) this.unsent.delete(item.sid);
+    this.forget(item);
+    this.toast('Message deleted');
+  }
+
+  private forget(item: MessageItem): void {
+    const key = itemKey(item);
+    this.store.update((s) => (s.thread ? { thread: { ...s.thread, items: s.thread.items.filter((i) => itemKey(i) !== key) } } : {}));
+  }
+
+  /**
+   * POSTs a text shown as pending bubble `send.local`. A refusal either withdraws the bubble
+   * (the composer still holds the text) or marks it failed (a retry or a text that waited).
+   */
+  private async post(send: WaitingText, onRefusal: 'withdraw' | 'mark'): Promise<string | null> {
+    const { number, local } = send;
+    const mark = (patch: Partial<MessageItem>) =>
+      this.store.update((s) =>
+        s.thread?.number === number
+          ? { thread: { ...s.thread, items: s.thread.items.map((i) => (i.kind === 'message' && i.sid === local ? { ...i, ...patch } : i)) } }
+          : {},
+      );
+    mark({ status: 'queued', error: null });
+    try {
+      const accepted = await this.api.sendMessage(number, send.body, send.files);
+      this.unsent.delete(local);
+      this.store.update((s) => (s.thread?.number === number ? { thread: acceptPending(s.thread, local, accepted.id) } : {}));
       return null;
     } catch (e) {
-      const msg = e instanceof Error ? e.message : 'Sending failed.';
-      this.store.update((s) => (s.thread?.number === number ? { thread: failPending(s.thread, pending.sid, msg) } : {}));
-      return msg;
+      if (e instanceof ApiError && e.offline) {
+        // Kept in this tab and sent when vbx answers again (the live connection reopens).
+        this.unsent.set(local, { ...send, waiting: true });
+        mark({ status: 'waiting', error: null });
+        this.retryWaitingLater();
+        return null;
+      }
+      const why = e instanceof Error ? e.message : 'Sending failed.';
+      if (onRefusal === 'mark') {
+        this.unsent.set(local, { ...send, waiting: false });
+        this.store.update((s) => (s.thread?.number === number ? { thread: failPending(s.thread, local, why) } : {}));
+      } else {
+        this.unsent.delete(local);
+        this.store.update((s) => (s.thread?.number === number ? { thread: { ...s.thread, items: s.thread.items.filter((i) => !(i.kind === 'message' && i.sid === local)) } } : {}));
+      }
+      return why;
     }
+  }
+
+  /** Sends what waited in this tab for vbx, oldest first. */
+  private flushWaiting(): void {
+    if (this.waitingTimer) clearTimeout(this.waitingTimer);
+    this.waitingTimer = null;
+    const waiting = [...this.unsent.values()].filter((w) => w.waiting);
+    for (const w of waiting) this.unsent.set(w.local, { ...w, waiting: false });
+    void (async () => {
+      for (const w of waiting) await this.post(w, 'mark');
+    })();
+  }
+
+  /**
+   * Tries the waiting texts again in a while: the live connection may have outlived the outage
+   * (no reconnect to wait for), or the browser may not say when it is back online.
+   */
+  private retryWaitingLater(): void {
+    if (this.waitingTimer) return;
+    this.waitingTimer = setTimeout(() => {
+      this.waitingTimer = null;
+      this.flushWaiting();
+    }, WAITING_RETRY_MS);
   }
 
   async deleteMessage(sid: string): Promise<void> {
@@ -383,18 +510,31 @@ export class App {
     }));
   }
 
-  /** Adds or renames a contact; returns an error message or null. */
-  async saveContact(number: string, name: string, isNew: boolean): Promise<string | null> {
+  /**
+   * Adds or renames a contact; returns null, or what went wrong. Adding a number that already
+   * is a contact renames nothing: the problem names that contact, so the page can offer to.
+   */
+  async saveContact(number: string, name: string, isNew: boolean): Promise<ContactProblem | null> {
     const own = this.state.session?.number ?? '+1';
     const clean = name.trim();
-    if (clean === '') return 'Enter a name.';
+    if (clean === '') return { message: 'Enter a name.' };
     const e164 = isNew ? parseNumber(number, own) : number;
-    if (!e164) return 'That does not look like a phone number.';
+    if (!e164) return { message: 'That does not look like a phone number.' };
+    const taken = (existing: string): ContactProblem => ({
+      message: `${formatNumber(e164, own)} is already saved as ${existing}.`,
+      existing: { number: e164, name: existing },
+    });
+    const known = this.nameOf(e164);
+    if (isNew && known) return taken(known);
     try {
-      if (isNew && !this.nameOf(e164)) await this.api.addContact(e164, clean);
+      if (isNew) await this.api.addContact(e164, clean);
       else await this.api.renameContact(e164, clean);
     } catch (e) {
-      return e instanceof Error ? e.message : 'Saving failed.';
+      if (isNew && e instanceof ApiError && e.status === 409) {
+        await this.loadContacts();
+        return taken(this.nameOf(e164) ?? 'another contact');
+      }
+      return { message: e instanceof Error ? e.message : 'Saving failed.' };
     }
     this.applyContact(e164, clean);
     this.toast(isNew ? 'Contact saved' : 'Contact renamed');
@@ -463,7 +603,8 @@ export class App {
         return;
       case 'deleted':
         // Deleted in another tab: gone here too.
-        this.dropMessage(ev.sid);
+        if (ev.sid) this.dropMessage(ev.sid);
+        else if (ev.outbox_id != null) this.forget({ kind: 'message', sid: null, outbox_id: ev.outbox_id } as MessageItem);
         void this.loadConversations(false);
         return;
       case 'contact':

@@ -34,15 +34,23 @@ export function statusRank(item: Item): number {
   return item.transcription === null ? 0 : 1;
 }
 
+/**
+ * One key per item for its whole life. A text vbx sent is known by its outbox row from the
+ * moment it is queued (before Twilio gave it a SID) to its delivery; everything else by its SID.
+ */
 export function itemKey(item: Item): string {
+  if (item.kind === 'message' && item.outbox_id != null) return `message:outbox:${item.outbox_id}`;
   return `${item.kind}:${item.sid}`;
 }
 
 function byNewest(a: Item, b: Item): number {
-  return b.at - a.at || (a.sid < b.sid ? 1 : a.sid > b.sid ? -1 : 0);
+  if (b.at !== a.at) return b.at - a.at;
+  const ka = itemKey(a);
+  const kb = itemKey(b);
+  return ka < kb ? 1 : ka > kb ? -1 : 0;
 }
 
-/** Merges items into a newest-first list: one entry per kind+sid, the furthest state wins. */
+/** Merges items into a newest-first list: one entry per item, the furthest state wins. */
 export function mergeItems(current: Item[], incoming: Item[]): Item[] {
   const map = new Map<string, Item>();
   for (const item of current) map.set(itemKey(item), item);
@@ -59,7 +67,7 @@ export function applyFirstPage(state: ThreadState, page: ThreadPage): ThreadStat
   return {
     ...state,
     name: page.name,
-    items: mergeItems(state.items, page.items),
+    items: mergeItems(withoutReported(state.items, page.items), page.items),
     next: page.next,
     loading: false,
   };
@@ -70,29 +78,43 @@ export function applyOlderPage(state: ThreadState, page: ThreadPage): ThreadStat
   return { ...state, items: mergeItems(state.items, page.items), next: page.next };
 }
 
-/**
- * A live item from `/ws`. An outbound message replaces this tab's pending copy of the same text,
- * so a sent message shows once.
- */
+/** A live item from `/ws`: this tab's pending copy of a text gives way to the server's. */
 export function applyLiveItem(state: ThreadState, item: Item): ThreadState {
-  let items = state.items;
-  if (item.kind === 'message' && item.direction === 'outbound' && !item.pending) {
-    const known = items.some((i) => i.kind === 'message' && i.sid === item.sid);
-    if (!known) {
-      const idx = findPendingIndex(items, item);
-      if (idx >= 0) items = items.filter((_, i) => i !== idx);
-    }
-  }
-  return { ...state, items: mergeItems(items, [item]) };
+  return { ...state, items: mergeItems(withoutReported(state.items, [item]), [item]) };
 }
 
-function findPendingIndex(items: Item[], sent: MessageItem): number {
-  // The oldest pending message with the same text is the one the server is reporting.
-  let found = -1;
-  items.forEach((i, idx) => {
-    if (i.kind === 'message' && i.pending && i.body === sent.body) found = idx;
-  });
-  return found;
+/**
+ * Drops this tab's pending texts that the server now reports: by outbox row once the send was
+ * accepted, else (the report came before the answer to the send) the oldest pending text with
+ * the same body.
+ */
+function withoutReported(items: Item[], reported: Item[]): Item[] {
+  let out = items;
+  for (const r of reported) {
+    if (r.kind !== 'message' || r.direction !== 'outbound' || r.pending) continue;
+    const pending = (i: Item): i is MessageItem => i.kind === 'message' && i.pending === true;
+    let idx = r.outbox_id == null ? -1 : out.findIndex((i) => pending(i) && i.outbox_id === r.outbox_id);
+    if (idx < 0) {
+      // Newest first: the last match is the oldest.
+      out.forEach((i, n) => {
+        if (pending(i) && i.outbox_id == null && i.body === r.body) idx = n;
+      });
+    }
+    if (idx >= 0) out = out.filter((_, n) => n !== idx);
+  }
+  return out;
+}
+
+/**
+ * vbx accepted a text this tab is sending, as outbox row `outboxId`: the pending copy takes that
+ * identity (or goes, if the server already reported the text).
+ */
+export function acceptPending(state: ThreadState, localSid: string, outboxId: number): ThreadState {
+  const reported = state.items.some((i) => i.kind === 'message' && !i.pending && i.outbox_id === outboxId);
+  const items = reported
+    ? state.items.filter((i) => !(i.kind === 'message' && i.sid === localSid))
+    : state.items.map((i) => (i.kind === 'message' && i.sid === localSid ? { ...i, outbox_id: outboxId } : i));
+  return { ...state, items: mergeItems([], items) };
 }
 
 let localCounter = 0;

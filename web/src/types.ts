@@ -24,7 +24,10 @@ export interface Media {
 
 export interface MessageItem {
   kind: 'message';
-  sid: string;
+  /** Twilio's SID; null while the text waits in vbx's outbox (or Twilio refused it). */
+  sid: string | null;
+  /** The outbox row of a text vbx sent: the same from queued to delivered. */
+  outbox_id?: number | null;
   direction: Direction;
   body: string;
   media: Media[];
@@ -118,7 +121,7 @@ export type ServerEvent =
   | { type: 'call'; cursor: number; item: CallItem; number: string }
   | { type: 'voicemail'; cursor: number; item: VoicemailItem; number: string }
   | { type: 'unread'; number: string; unread: number; total: number }
-  | { type: 'deleted'; cursor: number; number: string; kind: 'message'; sid: string }
+  | { type: 'deleted'; cursor: number; number: string; kind: 'message'; sid: string | null; outbox_id?: number }
   | { type: 'contact'; cursor: number; number: string; name: string | null }
   | { type: 'presence'; devices: { name: string; online: boolean | null }[] };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  acceptPending,
   applyFirstPage,
   applyLiveItem,
   applyOlderPage,
@@ -96,7 +97,48 @@ describe('sending', () => {
   });
   it('marks a refused send failed with the reason', () => {
     const p = pendingMessage('x', 1);
-    const t = failPending(applyLiveItem(emptyThread('+1'), p), p.sid, 'Twilio said no');
+    const t = failPending(applyLiveItem(emptyThread('+1'), p), p.sid as string, 'Twilio said no');
     expect(t.items[0]).toMatchObject({ status: 'failed', error: 'Twilio said no' });
+  });
+});
+
+describe('a text sent from here, from queued to delivered', () => {
+  const out = (sid: string | null, outbox: number, status: string, body = 'hello', at = 100): MessageItem =>
+    msg(sid as string, at, { direction: 'outbound', outbox_id: outbox, status, body, sid });
+
+  it('is one bubble whether vbx reports it queued without a SID or sent with one', () => {
+    let t = emptyThread('+1');
+    t = applyLiveItem(t, out(null, 7, 'queued'));
+    t = applyLiveItem(t, out('SM7', 7, 'sent'));
+    t = applyLiveItem(t, out('SM7', 7, 'delivered'));
+    expect(t.items).toHaveLength(1);
+    expect(t.items[0]).toMatchObject({ sid: 'SM7', status: 'delivered' });
+  });
+
+  it('keeps two texts queued at once apart, even with the same words', () => {
+    let t = emptyThread('+1');
+    t = applyLiveItem(t, out(null, 1, 'queued'));
+    t = applyLiveItem(t, out(null, 2, 'queued'));
+    expect(t.items.map((i) => (i as MessageItem).outbox_id).sort()).toEqual([1, 2]);
+  });
+
+  it('replaces this tab’s pending bubble, whichever of the reply to the send and the live report comes first', () => {
+    const first = pendingMessage('hello', 100);
+    let t = applyLiveItem(emptyThread('+1'), first);
+    t = acceptPending(t, first.sid as string, 7);
+    t = applyLiveItem(t, out(null, 7, 'queued'));
+    expect(t.items).toHaveLength(1);
+    expect(t.items[0]).toMatchObject({ outbox_id: 7, status: 'queued' });
+    expect((t.items[0] as MessageItem).pending).toBeFalsy();
+
+    const second = pendingMessage('hello', 200);
+    t = applyLiveItem(t, second);
+    t = applyLiveItem(t, out(null, 8, 'queued', 'hello', 200));
+    t = acceptPending(t, second.sid as string, 8);
+    t = applyLiveItem(t, out('SM8', 8, 'sent', 'hello', 200));
+    expect(t.items.map((i) => [(i as MessageItem).outbox_id, i.sid])).toEqual([
+      [8, 'SM8'],
+      [7, null],
+    ]);
   });
 });

@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { formatNumber } from '../format';
 import { routePath } from '../router';
+import type { ContactProblem } from '../app';
 import type { Contact } from '../types';
 import { Link, useApp } from './context';
 import { Icon } from './icons';
@@ -12,21 +13,24 @@ export function Contacts() {
   const [filter, setFilter] = useState('');
   const [name, setName] = useState('');
   const [number, setNumber] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ContactProblem | null>(null);
   const contacts = state.contacts ?? [];
   const q = filter.trim().toLowerCase();
   const digits = q.replace(/\D/g, '');
   const shown = contacts.filter((c) => q === '' || c.name.toLowerCase().includes(q) || (digits !== '' && c.number.includes(digits)));
 
-  const add = async (e: Event) => {
-    e.preventDefault();
-    const err = await app.saveContact(number, name, true);
+  const done = (err: ContactProblem | null) => {
     setError(err);
     if (!err) {
       setName('');
       setNumber('');
     }
   };
+  const add = async (e: Event) => {
+    e.preventDefault();
+    done(await app.saveContact(number, name, true));
+  };
+  const existing = error?.existing;
 
   return (
     <section class="page" aria-labelledby="contacts-title">
@@ -43,7 +47,16 @@ export function Contacts() {
         <button class="btn primary" type="submit">
           <Icon name="add" /> Add
         </button>
-        {error && <p class="error-text" role="alert" style="grid-column:1/-1">{error}</p>}
+        {error && (
+          <p class="error-text" role="alert" style="grid-column:1/-1">
+            {error.message}{' '}
+            {existing && name.trim() !== '' && (
+              <button class="btn" type="button" onClick={() => void app.saveContact(existing.number, name, false).then(done)}>
+                Rename {existing.name} to {name.trim()}
+              </button>
+            )}
+          </p>
+        )}
       </form>
       <div class="filters">
         <label class="grow">
@@ -71,7 +84,7 @@ function ContactRow({ contact }: { contact: Contact }) {
   const save = async (e: Event) => {
     e.preventDefault();
     const err = await app.saveContact(contact.number, name, false);
-    setError(err);
+    setError(err?.message ?? null);
     if (!err) setEditing(false);
   };
 

@@ -3,7 +3,8 @@
 
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { displayName, formatClock, formatDuration, formatFull, formatNumber } from '../format';
-import { displayOrder } from '../thread';
+import { MAX_BODY, smsSize } from '../sms';
+import { displayOrder, itemKey } from '../thread';
 import type { CallItem, Item, MessageItem, VoicemailItem } from '../types';
 import { useApp } from './context';
 import { Icon } from './icons';
@@ -68,7 +69,7 @@ export function Thread() {
         )}
         {!thread.loading && items.length === 0 && <div class="empty">No messages yet. Say hello.</div>}
         {items.map((item, i) => (
-          <ItemView key={`${item.kind}:${item.sid}`} item={item} prev={items[i - 1]} />
+          <ItemView key={itemKey(item)} item={item} prev={items[i - 1]} />
         ))}
       </div>
       {/* Keyed: another thread gets a new, empty composer. (Clearing it in an effect also
@@ -98,6 +99,7 @@ function ItemView({ item, prev }: { item: Item; prev: Item | undefined }) {
 }
 
 const STATUS_TEXT: Record<string, string> = {
+  waiting: 'Waiting for vbx to be reachable…',
   accepted: 'Sending…', scheduled: 'Scheduled', queued: 'Sending…', sending: 'Sending…', sent: 'Sent',
   delivered: 'Delivered', read: 'Read', undelivered: 'Not delivered', failed: 'Failed', canceled: 'Canceled',
 };
@@ -108,7 +110,7 @@ function Message({ m }: { m: MessageItem }) {
   const failed = m.status === 'failed' || m.status === 'undelivered';
   const status = out ? (STATUS_TEXT[m.status] ?? m.status) : null;
   return (
-    <div class={`msg ${out ? 'out' : 'in'}${failed ? ' failed' : ''}`} data-sid={m.sid}>
+    <div class={`msg ${out ? 'out' : 'in'}${failed ? ' failed' : ''}`} data-sid={m.sid ?? undefined} data-outbox={m.outbox_id ?? undefined}>
       {m.media.length > 0 && (
         <div class="pics">
           {m.media.map((media, i) =>
@@ -135,14 +137,24 @@ function Message({ m }: { m: MessageItem }) {
         </time>
         {status && <span class={failed ? 'failed' : undefined}>· {status}{m.error ? `: ${m.error}` : ''}</span>}
       </div>
-      {!m.pending && (
+      {out && (failed || m.status === 'waiting') && (
+        <div class="msg-actions">
+          <button class="btn" type="button" onClick={() => void app.retry(m)}>
+            Retry
+          </button>
+          <button class="btn ghost" type="button" onClick={() => void app.discard(m)}>
+            Delete
+          </button>
+        </div>
+      )}
+      {!m.pending && m.sid && !failed && (
         <button
           class="btn icon ghost del"
           type="button"
           aria-label="Delete message"
           title="Delete message"
           onClick={() => {
-            if (confirm('Delete this message here and at Twilio?')) void app.deleteMessage(m.sid);
+            if (m.sid && confirm('Delete this message here and at Twilio?')) void app.deleteMessage(m.sid);
           }}
         >
           <Icon name="trash" />
@@ -206,7 +218,7 @@ function SaveContact({ number, onDone }: { number: string; onDone: () => void })
   const submit = async (e: Event) => {
     e.preventDefault();
     const err = await app.saveContact(number, name, true);
-    if (err) setError(err);
+    if (err) setError(err.message);
     else onDone();
   };
   return (
@@ -242,16 +254,24 @@ export function Composer({ number, onSent }: { number: string; onSent: () => voi
     el.style.height = `${Math.min(el.scrollHeight + 2, 160)}px`;
   }, [text]);
 
+  const [busy, setBusy] = useState(false);
+  const size = smsSize(text);
+  const tooLong = size.characters > MAX_BODY;
+
+  // What was typed stays until vbx accepted the text: a refusal leaves it here to fix or resend.
   const send = async () => {
-    if (text.trim() === '' && files.length === 0) return;
-    const body = text;
-    const media = files.map((f) => f.file);
-    setText('');
-    setFiles([]);
+    if ((text.trim() === '' && files.length === 0) || busy || tooLong) return;
+    setBusy(true);
     setError(null);
     onSent();
-    const err = await app.send(number, body, media);
-    if (err) setError(err);
+    const err = await app.send(number, text, files.map((f) => f.file));
+    setBusy(false);
+    if (err) {
+      setError(err);
+    } else {
+      setText('');
+      setFiles([]);
+    }
     input.current?.focus();
   };
 
@@ -302,10 +322,16 @@ export function Composer({ number, onSent }: { number: string; onSent: () => voi
             onPaste={(e) => addFiles(e.clipboardData?.files ?? null)}
           />
         </label>
-        <button class="btn icon primary" type="submit" aria-label="Send" title="Send" disabled={text.trim() === '' && files.length === 0}>
+        <button class="btn icon primary" type="submit" aria-label="Send" title="Send" disabled={busy || tooLong || (text.trim() === '' && files.length === 0)}>
           <Icon name="send" />
         </button>
       </div>
+      {text !== '' && (
+        <p class={`counter${tooLong ? ' over' : ''}`} aria-live="polite" data-testid="sms-counter">
+          {size.characters.toLocaleString('en-US')}/{MAX_BODY.toLocaleString('en-US')} · {size.segments} SMS{size.segments === 1 ? '' : 'es'}
+          {size.encoding === 'UCS-2' ? ' (Unicode: 70 characters per SMS)' : ''}
+        </p>
+      )}
       {error && <p class="error-text" role="alert">{error}</p>}
     </form>
   );

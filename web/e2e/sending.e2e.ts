@@ -1,0 +1,134 @@
+// Sending texts and saving contacts as people do: one bubble per text from queued to delivered,
+// nothing typed is lost, texts typed while vbx is unreachable go out when it is back, a failed
+// text can be retried or deleted, and a number that is already a contact is not renamed silently.
+
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { context, launch } from './browser';
+import { eventually, SimControl } from './sim';
+
+const demo = inject('demo');
+const sim = new SimControl(demo.sim);
+const PEER = '+15550106611';
+const BROKEN = '+15550106622';
+/** A contact of the demo's configuration. */
+const BOB = { number: '+14155550101', name: 'Bob' };
+
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+
+async function logIn(p: Page): Promise<void> {
+  await p.goto('/login');
+  await p.getByLabel('Name').fill(demo.user);
+  await p.getByLabel('Password').fill(demo.password);
+  await p.getByRole('button', { name: 'Log in' }).click();
+  await p.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+async function openThread(number: string): Promise<void> {
+  await page.goto(`/t/${encodeURIComponent(number)}`);
+  await page.getByRole('textbox', { name: 'Message' }).waitFor();
+  await page.waitForFunction(() => (window as unknown as { vbx: { state: { live: { status: string } } } }).vbx.state.live.status === 'open');
+}
+
+beforeAll(async () => {
+  browser = await launch();
+  ctx = await context(browser, demo.url);
+  page = await ctx.newPage();
+  await logIn(page);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('sending', () => {
+  it('shows a sent text once, from queued to delivered', async () => {
+    await openThread(PEER);
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.fill('Just once, please');
+    await box.press('Enter');
+    const bubbles = page.locator('.msg.out', { hasText: 'Just once, please' });
+    const counts = new Set<number>();
+    await eventually('the text delivered', async () => {
+      counts.add(await bubbles.count());
+      return (await bubbles.first().textContent())?.includes('Delivered');
+    });
+    counts.add(await bubbles.count());
+    expect([...counts].filter((n) => n > 0)).toEqual([1]);
+    expect(await box.inputValue()).toBe('');
+    await page.reload();
+    await bubbles.first().waitFor();
+    expect(await bubbles.count()).toBe(1);
+  });
+
+  it('keeps what was typed when it cannot be sent, and counts characters and SMS parts', async () => {
+    await openThread(PEER);
+    const box = page.getByRole('textbox', { name: 'Message' });
+    const long = 'x'.repeat(1700);
+    await box.fill(long);
+    const counter = page.getByTestId('sms-counter');
+    await counter.getByText('1,700/1,600 · 12 SMSes').waitFor();
+    expect(await counter.getAttribute('class')).toContain('over');
+    await box.press('Enter');
+    expect(await box.inputValue()).toBe(long);
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    await box.fill('Just once, please');
+    await counter.getByText(/^17\/1,600 · 1 SMS$/).waitFor();
+    await box.fill('Grüße 🙂');
+    await counter.getByText(/^7\/1,600 · 1 SMS \(Unicode/).waitFor();
+    await box.fill('');
+  });
+
+  it('sends a text typed while vbx is unreachable once it is back, visibly', async () => {
+    await openThread(PEER);
+    await ctx.setOffline(true);
+    try {
+      const box = page.getByRole('textbox', { name: 'Message' });
+      await box.fill('Typed in a tunnel');
+      await box.press('Enter');
+      const bubble = page.locator('.msg.out', { hasText: 'Typed in a tunnel' });
+      await bubble.getByText(/Waiting for vbx/).waitFor();
+      expect(await box.inputValue()).toBe('');
+      await ctx.setOffline(false);
+      await bubble.getByText('Delivered').waitFor({ timeout: 60_000 });
+      expect(await bubble.count()).toBe(1);
+    } finally {
+      await ctx.setOffline(false);
+    }
+    const reached = await eventually('the text at the simulator', async () => (await sim.messages()).find((m) => m.to === PEER && m.body === 'Typed in a tunnel'));
+    expect(reached.status).toBe('delivered');
+  });
+
+  it('offers Retry and Delete for a text Twilio could not deliver', async () => {
+    await fetch(`${demo.sim}/faults/destinations`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ to: BROKEN, error_code: 30003 }) });
+    await openThread(BROKEN);
+    const box = page.getByRole('textbox', { name: 'Message' });
+    await box.fill('Are you there?');
+    await box.press('Enter');
+    const failed = page.locator('.msg.out.failed', { hasText: 'Are you there?' });
+    await failed.getByText(/Not delivered/).waitFor({ timeout: 60_000 });
+    await fetch(`${demo.sim}/faults`, { method: 'DELETE' });
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('.msg.out:not(.failed)', { hasText: 'Are you there?' }).getByText('Delivered').waitFor({ timeout: 60_000 });
+    await failed.getByRole('button', { name: 'Delete' }).click();
+    await failed.waitFor({ state: 'detached' });
+    expect(await page.locator('.msg.out', { hasText: 'Are you there?' }).count()).toBe(1);
+  });
+});
+
+describe('contacts', () => {
+  it('says a number already belongs to a contact instead of renaming it, and offers to', async () => {
+    await page.goto('/contacts');
+    const form = page.getByRole('form', { name: 'Add a contact' });
+    await form.getByLabel('Name').fill('Robert');
+    await form.getByLabel('Number').fill('(415) 555-0101');
+    await form.getByRole('button', { name: 'Add' }).click();
+    await form.getByRole('alert').getByText(`is already saved as ${BOB.name}.`, { exact: false }).waitFor();
+    expect(await page.locator(`li[data-number="${BOB.number}"]`).textContent()).toContain(BOB.name);
+    await form.getByRole('button', { name: `Rename ${BOB.name} to Robert` }).click();
+    await page.locator(`li[data-number="${BOB.number}"]`, { hasText: 'Robert' }).waitFor();
+    expect(await form.getByRole('alert').count()).toBe(0);
+  });
+});
