@@ -137,7 +137,10 @@ describe('calls', () => {
     await ringing.getByRole('button', { name: 'Answer' }).click();
     const bar = page.getByRole('region', { name: /Call with/ });
     await bar.getByTestId('call-timer').getByText(/^\d+:\d\d/).waitFor({ timeout: 30_000 });
+    const before = await page.getByRole('navigation', { name: 'Main' }).boundingBox();
     await bar.getByRole('button', { name: 'Keypad' }).click();
+    // The keypad opens over the page: nothing below the call bar moves.
+    expect(await page.getByRole('navigation', { name: 'Main' }).boundingBox()).toEqual(before);
     await bar.getByRole('button', { name: '5 JKL' }).click();
     await eventually('the digit at the caller', async () => (await sim.transcript(sid)).some((l) => /digits: 5/.test(l)));
     await screenshot(page, 'e2e-in-call-desktop');
@@ -145,8 +148,16 @@ describe('calls', () => {
     await bar.waitFor({ state: 'detached' });
     await eventually('the call to end at the simulator', async () => ['completed', 'canceled'].includes((await sim.call(sid)).call.status));
     await page.goto('/calls');
-    await page.locator('li', { hasText: 'Incoming call' }).filter({ hasText: '(555) 010-8899' }).first().waitFor({ timeout: 30_000 });
+    const logged = page.locator('li', { hasText: 'Incoming call' }).filter({ hasText: '(555) 010-8899' }).first();
+    await logged.waitFor({ timeout: 30_000 });
+    // Today's call says when by the clock, without the date.
+    expect(await logged.locator('time').textContent()).toMatch(/^\d{1,2}:\d\d [AP]M$/);
     await screenshot(page, 'e2e-calls-desktop');
+    await page.goto('/');
+    const row = page.getByRole('link', { name: /\(555\) 010-8899/ }).first();
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Incoming call');
+    expect(await row.textContent()).not.toMatch(/completed|in-progress|no-answer/);
   });
 
   it('falls back to the next flow when nobody answers the browser', async () => {

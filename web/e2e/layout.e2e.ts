@@ -58,6 +58,24 @@ afterAll(async () => {
   await browser?.close();
 });
 
+describe('loading', () => {
+  it('asks for the conversation list once when the app starts', async () => {
+    const ctx = await context(browser, demo.url);
+    const p = await ctx.newPage();
+    const asked: string[] = [];
+    p.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/conversations') asked.push(r.url());
+    });
+    await logIn(p);
+    await p.getByText('ordinary text', { exact: false }).first().waitFor();
+    await p.reload();
+    await p.getByText('ordinary text', { exact: false }).first().waitFor();
+    await p.waitForFunction(() => (window as unknown as { vbx: { state: { live: { status: string } } } }).vbx.state.live.status === 'open');
+    expect(asked).toHaveLength(2);
+    await ctx.close();
+  });
+});
+
 describe('phone width', () => {
   for (const width of [320, 390]) {
     for (const dark of [false, true]) {

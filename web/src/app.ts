@@ -40,6 +40,8 @@ export interface AppDeps {
 const NOTIFY_WINDOW_MS = 10 * 60_000;
 /** How often texts waiting for vbx are tried again while it cannot be reached. */
 const WAITING_RETRY_MS = 5_000;
+/** How long the first screen waits for the live connection before loading without it. */
+const FIRST_SYNC_WAIT_MS = 3_000;
 
 export interface ContactProblem {
   message: string;
@@ -71,6 +73,9 @@ export class App {
    */
   private unsent = new Map<string, WaitingText>();
   private waitingTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The screen's data was loaded once this session (after the live connection's first hello). */
+  private synced = false;
+  private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly openSocket: (url: string) => SocketLike;
 
   constructor(deps: AppDeps = {}) {
@@ -166,7 +171,10 @@ export class App {
         this.live?.send({ type: 'voice', registered: this.phone.registered });
         this.flushWaiting();
       },
-      onResync: () => void this.reloadAll(),
+      onResync: () => {
+        if (this.synced) void this.reloadAll();
+        else this.firstSync();
+      },
       onLoggedOut: () => this.sessionEnded(),
     });
     this.live.start();
@@ -174,6 +182,16 @@ export class App {
     void this.loadStatus();
     this.statusTimer = setInterval(() => void this.loadStatus(), 60_000);
     void this.phone.start(session.voice);
+    // The screen's data loads once the live connection says where its events start, so that
+    // nothing falls between the two and nothing loads twice; without it, after a while anyway.
+    this.syncTimer = setTimeout(() => this.firstSync(), FIRST_SYNC_WAIT_MS);
+  }
+
+  private firstSync(): void {
+    if (this.synced) return;
+    this.synced = true;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
     this.loadRoute();
   }
 
@@ -181,6 +199,9 @@ export class App {
     if (!this.state.session && this.state.route.name === 'login') return;
     this.live?.stop();
     this.live = null;
+    this.synced = false;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
     this.phone.stop();
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = null;
@@ -204,7 +225,7 @@ export class App {
       else history.pushState(null, '', path);
     }
     this.store.update({ route });
-    if (this.state.session) this.loadRoute();
+    if (this.state.session && this.synced) this.loadRoute();
   }
 
   private loadRoute(): void {

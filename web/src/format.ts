@@ -17,14 +17,15 @@ function dayKey(at: number, clock: Clock): string {
 
 const DAY = 86_400_000;
 
-/** A short time for lists: the clock time today, "Yesterday", a weekday within a week, else a date. */
-export function formatWhen(at: number, now: number, clock: Clock = {}): string {
+/**
+ * The day of `at` as a list shows it: null for today, "Yesterday", the weekday within the last
+ * week, else the date (with the year only when it is not this year).
+ */
+function relativeDay(at: number, now: number, clock: Clock): string | null {
   const { locale, timeZone } = clock;
   const today = dayKey(now, clock);
   const key = dayKey(at, clock);
-  if (key === today) {
-    return new Intl.DateTimeFormat(locale, { timeZone, hour: 'numeric', minute: '2-digit' }).format(at);
-  }
+  if (key === today) return null;
   if (key === dayKey(now - DAY, clock)) return 'Yesterday';
   if (at < now && now - at < 6 * DAY) {
     return new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short' }).format(at);
@@ -36,6 +37,18 @@ export function formatWhen(at: number, now: number, clock: Clock = {}): string {
     day: 'numeric',
     year: sameYear ? undefined : 'numeric',
   }).format(at);
+}
+
+/** When something happened, for the conversation list: the time today, else the day. */
+export function formatWhen(at: number, now: number, clock: Clock = {}): string {
+  return relativeDay(at, now, clock) ?? formatClock(at, clock);
+}
+
+/** When something happened, for the call log: the time, and the day unless it is today. */
+export function formatEventTime(at: number, now: number, clock: Clock = {}): string {
+  const day = relativeDay(at, now, clock);
+  const time = formatClock(at, clock);
+  return day === null ? time : `${day}, ${time}`;
 }
 
 /** A full date and time, for tooltips and the call log. */

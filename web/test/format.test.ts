@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dialString, displayName, formatDuration, formatNumber, formatWhen, parseNumber } from '../src/format';
+import { dialString, displayName, formatDuration, formatEventTime, formatNumber, formatWhen, parseNumber } from '../src/format';
 
 const clock = { locale: 'en-US', timeZone: 'UTC' };
 const NOW = Date.UTC(2025, 5, 18, 15, 30); // Wednesday 18 June 2025, 15:30 UTC
@@ -23,6 +23,16 @@ describe('formatWhen', () => {
     const now = Date.UTC(2025, 5, 19, 1, 0);
     expect(formatWhen(Date.UTC(2025, 5, 18, 20, 0), now, { locale: 'en-US', timeZone: 'America/New_York' })).toBe('4:00 PM');
     expect(formatWhen(Date.UTC(2025, 5, 18, 20, 0), now, clock)).toBe('Yesterday');
+  });
+});
+
+describe('formatEventTime', () => {
+  it('gives a call of today its time only, and older calls their day too, with the year only from other years', () => {
+    expect(formatEventTime(Date.UTC(2025, 5, 18, 9, 5), NOW, clock)).toBe('9:05 AM');
+    expect(formatEventTime(Date.UTC(2025, 5, 17, 23, 59), NOW, clock)).toBe('Yesterday, 11:59 PM');
+    expect(formatEventTime(Date.UTC(2025, 5, 14, 12, 0), NOW, clock)).toBe('Sat, 12:00 PM');
+    expect(formatEventTime(Date.UTC(2025, 0, 3, 12, 0), NOW, clock)).toBe('Jan 3, 12:00 PM');
+    expect(formatEventTime(Date.UTC(2023, 10, 30, 12, 0), NOW, clock)).toBe('Nov 30, 2023, 12:00 PM');
   });
 });
 

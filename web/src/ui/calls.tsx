@@ -1,7 +1,7 @@
 // The call log: every call with its direction, party, time, duration and voicemail, filterable,
 // with call back and text buttons.
 
-import { displayName, formatFull } from '../format';
+import { displayName, formatEventTime, formatFull } from '../format';
 import { routePath } from '../router';
 import { Link, useApp } from './context';
 import { Icon } from './icons';
@@ -11,6 +11,7 @@ export function CallLog() {
   const { app, state } = useApp();
   const log = state.callLog;
   const own = state.session?.number ?? '+1';
+  const now = Date.now();
   const setFilter = (patch: Partial<typeof log.filter>) => app.filterCalls({ ...log.filter, ...patch });
 
   return (
@@ -51,7 +52,7 @@ export function CallLog() {
                   <strong>{who}</strong>
                 </div>
                 <div class="muted" style="font-size:13px">
-                  {text} · <time dateTime={new Date(c.at).toISOString()}>{formatFull(c.at)}</time>
+                  {text} · <time dateTime={new Date(c.at).toISOString()} title={formatFull(c.at)}>{formatEventTime(c.at, now)}</time>
                 </div>
               </div>
               <div class="actions">
