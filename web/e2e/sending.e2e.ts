@@ -118,6 +118,21 @@ describe('sending', () => {
   });
 });
 
+describe('pictures', () => {
+  it('offers only pictures MMS can carry, and says so about any other before sending', async () => {
+    await openThread(PEER);
+    const picker = page.locator('.composer input[type=file]');
+    expect(await picker.getAttribute('accept')).toBe('image/jpeg,image/png,image/gif,image/webp');
+    await picker.setInputFiles({ name: 'scan.bmp', mimeType: 'image/bmp', buffer: Buffer.from('BM not really a bitmap') });
+    await page.locator('.composer').getByRole('alert').getByText(/Only JPEG, PNG, GIF and WebP/).waitFor();
+    expect(await page.locator('.attachments figure').count()).toBe(0);
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000a49444154789c6300010000050001' + '0d0a2db40000000049454e44ae426082', 'hex');
+    await picker.setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+    await page.locator('.attachments figure').waitFor();
+    await page.getByRole('button', { name: 'Remove dot.png' }).click();
+  });
+});
+
 describe('contacts', () => {
   it('says a number already belongs to a contact instead of renaming it, and offers to', async () => {
     await page.goto('/contacts');

@@ -1,6 +1,8 @@
 // Formatting of times, durations and phone numbers for display, and lenient parsing of what
 // people type as a phone number.
 
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+
 export interface Clock {
   locale?: string;
   timeZone?: string;
@@ -83,23 +85,11 @@ export function formatDuration(seconds: number): string {
  * number is North American too, otherwise with the country code and groups of digits.
  */
 export function formatNumber(e164: string, own = '+1'): string {
-  const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
-  if (m) return own.startsWith('+1') ? `(${m[1]}) ${m[2]}-${m[3]}` : `+1 ${m[1]} ${m[2]} ${m[3]}`;
   if (!/^\+\d{6,15}$/.test(e164)) return e164;
-  const digits = e164.slice(1);
-  const cc = countryCodeLength(digits);
-  const rest = digits.slice(cc);
-  const groups = rest.match(/.{1,4}/g) ?? [];
-  return `+${digits.slice(0, cc)} ${groups.join(' ')}`;
-}
-
-function countryCodeLength(digits: string): number {
-  // ITU zones 1 and 7 have one-digit codes; the listed two-digit codes, else three.
-  if (digits[0] === '1' || digits[0] === '7') return 1;
-  const two = ['20', '27', '30', '31', '32', '33', '34', '36', '39', '40', '41', '43', '44', '45',
-    '46', '47', '48', '49', '51', '52', '53', '54', '55', '56', '57', '58', '60', '61', '62', '63',
-    '64', '65', '66', '81', '82', '84', '86', '90', '91', '92', '93', '94', '95', '98'];
-  return two.includes(digits.slice(0, 2)) ? 2 : 3;
+  const number = parsePhoneNumberFromString(e164);
+  if (!number) return e164;
+  // Numbers of the vbx number's country read as people there write them; others in full.
+  return own.startsWith(`+${number.countryCallingCode}`) ? number.formatNational() : number.formatInternational();
 }
 
 const KEYPAD: Record<string, string> = {
@@ -134,7 +124,8 @@ export function parseNumber(input: string, own = '+1'): string | null {
     return null;
   }
   // Elsewhere a national number usually starts with a trunk 0 that the E.164 form drops.
-  const cc = own.slice(1, 1 + countryCodeLength(own.slice(1)));
+  const cc = parsePhoneNumberFromString(own)?.countryCallingCode;
+  if (!cc) return null;
   if (digits.startsWith('0')) digits = digits.slice(1);
   return valid(cc + digits);
 }

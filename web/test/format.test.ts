@@ -55,9 +55,15 @@ describe('formatNumber', () => {
   it('keeps the country code for a user elsewhere', () => {
     expect(formatNumber('+15551234567', '+442071234567')).toBe('+1 555 123 4567');
   });
-  it('groups other numbers after their country code', () => {
-    expect(formatNumber('+442079460958')).toBe('+44 2079 4609 58');
-    expect(formatNumber('+3545551234')).toBe('+354 5551 234');
+  it('groups other numbers as their country does, after its code', () => {
+    expect(formatNumber('+442079460958')).toBe('+44 20 7946 0958');
+    expect(formatNumber('+447700900123')).toBe('+44 7700 900123');
+    expect(formatNumber('+33142685300')).toBe('+33 1 42 68 53 00');
+    expect(formatNumber('+3545551234')).toBe('+354 555 1234');
+  });
+  it('writes numbers of the user’s own country the national way', () => {
+    expect(formatNumber('+442079460958', '+447700900123')).toBe('020 7946 0958');
+    expect(formatNumber('+33142685300', '+33612345678')).toBe('01 42 68 53 00');
   });
   it('leaves what is not E.164 alone', () => {
     expect(formatNumber('client:vbx')).toBe('client:vbx');

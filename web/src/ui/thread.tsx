@@ -234,6 +234,9 @@ function SaveContact({ number, onDone }: { number: string; onDone: () => void })
   );
 }
 
+/** The pictures vbx sends by MMS (what `POST /api/messages` accepts). */
+const SENDABLE = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+
 interface Attachment {
   file: File;
   url: string;
@@ -284,8 +287,8 @@ export function Composer({ number, onSent }: { number: string; onSent: () => voi
 
   const addFiles = (list: FileList | null) => {
     if (!list) return;
-    const added = [...list].filter((f) => f.type.startsWith('image/')).map((file) => ({ file, url: URL.createObjectURL(file) }));
-    if (added.length < list.length) setError('Only pictures can be attached.');
+    const added = [...list].filter((f) => SENDABLE.includes(f.type)).map((file) => ({ file, url: URL.createObjectURL(file) }));
+    if (added.length < list.length) setError('Only JPEG, PNG, GIF and WebP pictures can be sent by MMS.');
     setFiles((f) => [...f, ...added].slice(0, 10));
   };
 
@@ -307,7 +310,7 @@ export function Composer({ number, onSent }: { number: string; onSent: () => voi
         <button class="btn icon ghost" type="button" aria-label="Attach a picture" title="Attach a picture" onClick={() => picker.current?.click()}>
           <Icon name="attach" />
         </button>
-        <input ref={picker} type="file" accept="image/*" multiple hidden onChange={(e) => { addFiles(e.currentTarget.files); e.currentTarget.value = ''; }} />
+        <input ref={picker} type="file" accept={SENDABLE.join(',')} multiple hidden onChange={(e) => { addFiles(e.currentTarget.files); e.currentTarget.value = ''; }} />
         <label class="grow">
           <span class="sr-only">Message</span>
           <textarea
