@@ -45,6 +45,10 @@ export function itemKey(item: Item): string {
 
 function byNewest(a: Item, b: Item): number {
   if (b.at !== a.at) return b.at - a.at;
+  // Texts sent in the same millisecond: the later outbox row is the later text.
+  const oa = a.kind === 'message' ? a.outbox_id : null;
+  const ob = b.kind === 'message' ? b.outbox_id : null;
+  if (oa != null && ob != null) return ob - oa;
   const ka = itemKey(a);
   const kb = itemKey(b);
   return ka < kb ? 1 : ka > kb ? -1 : 0;

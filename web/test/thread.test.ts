@@ -115,6 +115,12 @@ describe('a text sent from here, from queued to delivered', () => {
     expect(t.items[0]).toMatchObject({ sid: 'SM7', status: 'delivered' });
   });
 
+  it('orders texts sent in the same millisecond by the order vbx queued them', () => {
+    let t = emptyThread('+1');
+    for (const id of [10, 9, 11]) t = applyLiveItem(t, out(`SM${id}`, id, 'sent', `n${id}`));
+    expect(displayOrder(t).map((i) => (i as MessageItem).body)).toEqual(['n9', 'n10', 'n11']);
+  });
+
   it('keeps two texts queued at once apart, even with the same words', () => {
     let t = emptyThread('+1');
     t = applyLiveItem(t, out(null, 1, 'queued'));

@@ -176,11 +176,9 @@ impl SmsSender {
                 .clone()
                 .unwrap_or_else(|| "outbound-api".to_owned()),
             status: sent.status.clone().unwrap_or_else(|| "queued".to_owned()),
-            created_at_ms: sent
-                .date_created
-                .as_deref()
-                .and_then(parse_rfc2822)
-                .map_or(now, |d| d.timestamp_millis()),
+            // When the user sent it, to the millisecond: Twilio dates texts to the second, so
+            // texts sent together would otherwise fall back to their random SIDs for order.
+            created_at_ms: item.created_at,
             media: payload
                 .media
                 .iter()

@@ -169,6 +169,40 @@ async fn the_sender_delivers_through_twilio_and_the_message_joins_its_thread_wit
 }
 
 #[tokio::test]
+async fn texts_sent_within_one_second_stay_in_the_order_they_were_sent() {
+    let app = TestApp::start_opts(Options {
+        sim: true,
+        ..Options::default()
+    })
+    .await;
+    let session = app.alice().await;
+    let mut socket = app.socket(&session).await;
+    // Twilio dates texts to the second and SIDs are random: six texts sent together would come
+    // back in the right order by chance once in 720 times if the thread went by those.
+    let bodies: Vec<String> = (1..=6).map(|n| format!("part {n}")).collect();
+    let mut ids = Vec::new();
+    for body in &bodies {
+        ids.push(send_text(&app, &session, CALLER, body).await);
+    }
+    for id in &ids {
+        sent_message(&mut socket, *id).await;
+    }
+    let thread = app
+        .get(&format!("/api/threads/{CALLER}"), &session)
+        .await
+        .json();
+    let shown: Vec<&str> = thread["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|i| i["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, bodies, "{thread}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn an_image_is_uploaded_served_to_twilio_unsigned_and_shown_from_vbxs_copy() {
     let app = TestApp::start_opts(Options {
         sim: true,
