@@ -26,6 +26,10 @@ async function logIn(p: Page): Promise<void> {
   await p.getByRole('navigation', { name: 'Main' }).waitFor();
 }
 
+async function ourNumber(): Promise<string> {
+  return page.evaluate(() => (window as unknown as { vbx: { state: { session: { number: string } } } }).vbx.state.session.number);
+}
+
 async function openThread(number: string): Promise<void> {
   await page.goto(`/t/${encodeURIComponent(number)}`);
   await page.getByRole('textbox', { name: 'Message' }).waitFor();
@@ -115,6 +119,42 @@ describe('sending', () => {
     await failed.getByRole('button', { name: 'Delete' }).click();
     await failed.waitFor({ state: 'detached' });
     expect(await page.locator('.msg.out', { hasText: 'Are you there?' }).count()).toBe(1);
+  });
+});
+
+describe('long threads', () => {
+  const CHATTY = '+15550106633';
+
+  it('loads older messages while scrolling up, keeping the place, and points to new ones', async () => {
+    for (let n = 1; n <= 80; n += 1) await sim.textIn(CHATTY, await ourNumber(), `line ${n}`);
+    await eventually('the 80 texts at vbx', async () => (await sim.messages()).filter((m) => m.from === CHATTY).length >= 80);
+    await openThread(CHATTY);
+    await page.locator('.bubble', { hasText: /^line 80$/ }).waitFor();
+    const items = page.locator('.items');
+    expect(await page.locator('.bubble', { hasText: /^line 1$/ }).count()).toBe(0);
+    // Scroll to the top of what is loaded: older texts come in above, and the text that was at
+    // the top stays where it was on screen.
+    const firstShown = page.locator('.msg').first();
+    const anchorText = (await firstShown.locator('.bubble').textContent()) ?? '';
+    await items.evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    const anchor = page.locator('.msg', { has: page.locator('.bubble', { hasText: new RegExp(`^${anchorText}$`) }) });
+    const before = (await anchor.boundingBox())?.y ?? 0;
+    await page.locator('.bubble', { hasText: /^line 1$/ }).waitFor({ timeout: 30_000 });
+    const after = (await anchor.boundingBox())?.y ?? 0;
+    expect(Math.abs(after - before)).toBeLessThan(4);
+
+    // Reading older texts when a new one comes: the view stays, a pill says so.
+    const top = await items.evaluate((el) => el.scrollTop);
+    await sim.textIn(CHATTY, await ourNumber(), 'line 81');
+    const pill = page.getByRole('button', { name: /New messages/ });
+    await pill.waitFor();
+    expect(await items.evaluate((el) => el.scrollTop)).toBe(top);
+    await pill.click();
+    await pill.waitFor({ state: 'detached' });
+    await page.locator('.bubble', { hasText: /^line 81$/ }).waitFor();
+    expect(await items.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(80);
   });
 });
 

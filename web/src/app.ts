@@ -296,14 +296,17 @@ export class App {
     }
   }
 
-  async loadOlder(): Promise<void> {
+  /** Loads the open thread's next older page; false when nothing came (none left, an error). */
+  async loadOlder(): Promise<boolean> {
     const t = this.state.thread;
-    if (!t || !t.next) return;
+    if (!t || !t.next) return false;
     try {
       const page = await this.api.thread(t.number, t.next);
       this.store.update((s) => (s.thread?.number === t.number ? { thread: applyOlderPage(s.thread, page) } : {}));
+      return page.items.length > 0;
     } catch (e) {
       this.reportLoadError(e);
+      return false;
     }
   }
 

@@ -18,6 +18,12 @@ export function Thread() {
   const stick = useRef(true);
   const lastNumber = useRef<string | null>(null);
   const [saving, setSaving] = useState(false);
+  /** While older items load: where the view was, to keep the same messages in view after. */
+  const older = useRef<{ height: number; top: number } | null>(null);
+  const newest = useRef<string | null>(null);
+  const [unseen, setUnseen] = useState(false);
+  const items = thread ? displayOrder(thread) : [];
+  const last = items.length > 0 ? itemKey(items[items.length - 1] as Item) : null;
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -25,20 +31,51 @@ export function Thread() {
     if (lastNumber.current !== thread.number) {
       lastNumber.current = thread.number;
       stick.current = true;
+      newest.current = null;
       setSaving(false);
+      setUnseen(false);
     }
-    if (stick.current) el.scrollTop = el.scrollHeight;
+    const kept = older.current;
+    if (kept && el.scrollHeight !== kept.height) {
+      // Older items went in above: the ones the user was reading stay where they were.
+      el.scrollTop = kept.top + (el.scrollHeight - kept.height);
+      older.current = null;
+    } else if (stick.current) {
+      el.scrollTop = el.scrollHeight;
+    } else if (last !== newest.current && newest.current !== null) {
+      setUnseen(true);
+    }
+    newest.current = last;
   });
 
   if (!thread) return <div class="empty">Choose a conversation.</div>;
   const name = app.nameOf(thread.number) ?? thread.name;
   const title = displayName(thread.number, name, own);
-  const items = displayOrder(thread);
+
+  const loadOlder = () => {
+    const el = scroller.current;
+    if (!el || !thread.next || older.current) return;
+    older.current = { height: el.scrollHeight, top: el.scrollTop };
+    stick.current = false;
+    void app.loadOlder().then((loaded) => {
+      // Nothing came (an error): the place needs no keeping.
+      if (!loaded) older.current = null;
+    });
+  };
 
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
     stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (stick.current) setUnseen(false);
+    if (el.scrollTop < 300) loadOlder();
+  };
+
+  const toNewest = () => {
+    const el = scroller.current;
+    stick.current = true;
+    setUnseen(false);
+    if (el) el.scrollTop = el.scrollHeight;
   };
 
   return (
@@ -63,7 +100,7 @@ export function Thread() {
       {saving && <SaveContact number={thread.number} onDone={() => setSaving(false)} />}
       <div class="items" ref={scroller} onScroll={onScroll} role="log" aria-live="polite" aria-busy={thread.loading}>
         {thread.next && (
-          <button class="btn" style="align-self:center" type="button" onClick={() => { stick.current = false; void app.loadOlder(); }}>
+          <button class="btn" style="align-self:center" type="button" onClick={loadOlder}>
             Earlier messages
           </button>
         )}
@@ -72,6 +109,11 @@ export function Thread() {
           <ItemView key={itemKey(item)} item={item} prev={items[i - 1]} />
         ))}
       </div>
+      {unseen && (
+        <button class="btn primary new-pill" type="button" onClick={toNewest}>
+          New messages ↓
+        </button>
+      )}
       {/* Keyed: another thread gets a new, empty composer. (Clearing it in an effect also
           cleared what was typed before the effect first ran, right after the thread opened.) */}
       <Composer key={thread.number} number={thread.number} onSent={() => { stick.current = true; }} />
