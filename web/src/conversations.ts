@@ -26,11 +26,31 @@ export function applyPage(
 ): ConversationsState {
   const map = new Map<string, Conversation>();
   if (append) for (const c of state.items) map.set(c.number, c);
-  for (const c of page.items) {
+  for (const raw of page.items) {
+    // The API gives a call's Twilio status as its text; the list says what the call was.
+    const c = raw.last?.kind === 'call' ? { ...raw, last: { ...raw.last, text: callSummary(raw.last.direction, raw.last.text) } } : raw;
     const old = map.get(c.number);
     if (!old || (c.last?.at ?? 0) >= (old.last?.at ?? 0)) map.set(c.number, c);
   }
   return { ...state, items: [...map.values()].sort(byActivity), next: page.next, loading: false };
+}
+
+/** What a call was, in a word or two, from Twilio's status. */
+export function callSummary(direction: string, status: string): string {
+  const missed = direction === 'inbound' && ['no-answer', 'busy', 'canceled', 'failed'].includes(status);
+  return missed ? 'Missed call' : direction === 'inbound' ? 'Incoming call' : 'Outgoing call';
+}
+
+/** The line a list row shows under the name. */
+export function previewText(last: LastActivity): string {
+  switch (last.kind) {
+    case 'message':
+      return `${last.direction === 'outbound' ? 'You: ' : ''}${last.text}`;
+    case 'call':
+      return last.text;
+    case 'voicemail':
+      return last.text ? `Voicemail: ${last.text}` : 'Voicemail';
+  }
 }
 
 /** What a list row says about an item. */
@@ -40,13 +60,10 @@ export function summarize(item: Item): LastActivity {
       const text = item.body !== '' ? item.body : item.media.length > 0 ? 'Picture' : '';
       return { kind: 'message', text, direction: item.direction, at: item.at };
     }
-    case 'call': {
-      const missed = item.direction === 'inbound' && ['no-answer', 'busy', 'canceled', 'failed'].includes(item.status);
-      const text = missed ? 'Missed call' : item.direction === 'inbound' ? 'Incoming call' : 'Outgoing call';
-      return { kind: 'call', text, direction: item.direction, at: item.at };
-    }
+    case 'call':
+      return { kind: 'call', text: callSummary(item.direction, item.status), direction: item.direction, at: item.at };
     case 'voicemail':
-      return { kind: 'voicemail', text: item.transcription ?? 'Voicemail', direction: 'inbound', at: item.at };
+      return { kind: 'voicemail', text: item.transcription ?? '', direction: 'inbound', at: item.at };
   }
 }
 

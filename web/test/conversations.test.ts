@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyLiveItem, applyName, applyPage, applyUnread, emptyConversations, matchesQuery, summarize } from '../src/conversations';
+import { applyLiveItem, applyName, applyPage, applyUnread, emptyConversations, matchesQuery, previewText, summarize } from '../src/conversations';
 import type { Conversation, MessageItem } from '../src/types';
 
 function conv(number: string, at: number, unread = 0, name: string | null = null): Conversation {
@@ -52,7 +52,22 @@ describe('summarize', () => {
     expect(summarize({ kind: 'call', sid: 'CA', direction: 'inbound', status: 'no-answer', duration: null, at: 1 }).text).toBe('Missed call');
     expect(summarize({ kind: 'call', sid: 'CA', direction: 'outbound', status: 'completed', duration: 3, at: 1 }).text).toBe('Outgoing call');
     expect(summarize(msg(1, { body: '', media: [{ url: '/m', content_type: 'image/png' }] })).text).toBe('Picture');
-    expect(summarize({ kind: 'voicemail', sid: 'RE', call_sid: 'CA', url: '/r', duration: 4, transcription: null, at: 1 }).text).toBe('Voicemail');
+    const voicemail = { kind: 'voicemail', sid: 'RE', call_sid: 'CA', url: '/r', duration: 4, transcription: null, at: 1 } as const;
+    expect(previewText(summarize(voicemail))).toBe('Voicemail');
+    expect(previewText(summarize({ ...voicemail, transcription: 'call me back' }))).toBe('Voicemail: call me back');
+    expect(previewText(summarize(msg(1, { direction: 'outbound', body: 'hi' })))).toBe('You: hi');
+  });
+
+  it('says what a call was for a page from the API too, which gives Twilio’s status', () => {
+    const page = {
+      items: [
+        { number: '+15550000001', name: null, unread: 0, last: { kind: 'call' as const, text: 'completed', direction: 'inbound' as const, at: 2 } },
+        { number: '+15550000002', name: null, unread: 0, last: { kind: 'call' as const, text: 'no-answer', direction: 'inbound' as const, at: 1 } },
+      ],
+      next: null,
+    };
+    const state = applyPage(emptyConversations(), page, false);
+    expect(state.items.map((c) => c.last && previewText(c.last))).toEqual(['Incoming call', 'Missed call']);
   });
 });
 

@@ -7,8 +7,8 @@ import { resolveDialTarget } from '../phone';
 import { routePath } from '../router';
 import { Link, useApp } from './context';
 import { Icon } from './icons';
+import { previewText } from '../conversations';
 import { initials } from './text';
-import { callText } from './thread';
 
 export function Conversations() {
   const { app, state } = useApp();
@@ -58,9 +58,7 @@ export function Conversations() {
         {c.items.map((conv) => {
           const name = app.nameOf(conv.number) ?? conv.name;
           const last = conv.last;
-          // A call's `text` is Twilio's status ("completed"): say what the call was instead.
-          const what = last?.kind === 'call' ? callText(last.direction, last.text, null).text : last?.text;
-          const preview = last ? `${last.direction === 'outbound' && last.kind === 'message' ? 'You: ' : ''}${what}` : '';
+          const preview = last ? previewText(last) : '';
           return (
             <li key={conv.number}>
               <Link href={routePath({ name: 'thread', number: conv.number })} class={`row${conv.unread > 0 ? ' unread' : ''}`} current={conv.number === current}>
