@@ -3,7 +3,7 @@
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { context, DESKTOP, launch, notifications, PHONE, recordNotifications, screenshot, setAway } from './browser';
+import { context, DESKTOP, launch, logIn, notifications, PHONE, recordNotifications, screenshot, setAway } from './browser';
 import { eventually, SimControl } from './sim';
 
 const demo = inject('demo');
@@ -19,14 +19,6 @@ let ctx: BrowserContext;
 let page: Page;
 let ourNumber: string;
 
-async function logIn(p: Page): Promise<void> {
-  await p.goto('/login');
-  await p.getByLabel('Name').fill(demo.user);
-  await p.getByLabel('Password').fill(demo.password);
-  await p.getByRole('button', { name: 'Log in' }).click();
-  await p.getByRole('navigation', { name: 'Main' }).waitFor();
-}
-
 async function phoneReady(p: Page): Promise<void> {
   await p.waitForFunction(() => (window as unknown as { vbx: { state: { voice: { status: string } } } }).vbx.state.voice.status === 'registered', null, { timeout: 30_000 });
 }
@@ -36,7 +28,7 @@ beforeAll(async () => {
   ctx = await context(browser, demo.url);
   await recordNotifications(ctx);
   page = await ctx.newPage();
-  await logIn(page);
+  await logIn(page, demo);
   ourNumber = await page.evaluate(() => (window as unknown as { vbx: { state: { session: { number: string } } } }).vbx.state.session.number);
   await phoneReady(page);
 });
@@ -200,7 +192,7 @@ describe('screens', () => {
       for (const dark of [false, true]) {
         const c = await context(browser, demo.url, { viewport, dark });
         const p = await c.newPage();
-        await logIn(p);
+        await logIn(p, demo);
         const name = (screen: string) => `e2e-${screen}-${label}-${dark ? 'dark' : 'light'}`;
         await screenshot(p, name('inbox'));
         await p.goto(`/t/${encodeURIComponent(FRIEND)}`);

@@ -29,6 +29,15 @@ export async function launch(extraFlags: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, ...extraFlags], headless: true });
 }
 
+/** Logs in through the login page and waits for the app. */
+export async function logIn(p: Page, who: { user: string; password: string }): Promise<void> {
+  await p.goto('/login');
+  await p.getByLabel('Name').fill(who.user);
+  await p.getByLabel('Password').fill(who.password);
+  await p.getByRole('button', { name: 'Log in' }).click();
+  await p.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 

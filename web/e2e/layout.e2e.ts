@@ -4,7 +4,7 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { context, launch, screenshot } from './browser';
+import { context, launch, logIn, screenshot } from './browser';
 import { eventually, SimControl } from './sim';
 
 const demo = inject('demo');
@@ -14,14 +14,6 @@ const WORDY_SENDER = '+15550109992';
 
 let browser: Browser;
 let ours: string;
-
-async function logIn(p: Page): Promise<void> {
-  await p.goto('/login');
-  await p.getByLabel('Name').fill(demo.user);
-  await p.getByLabel('Password').fill(demo.password);
-  await p.getByRole('button', { name: 'Log in' }).click();
-  await p.getByRole('navigation', { name: 'Main' }).waitFor();
-}
 
 /** What scrolls sideways on the page: the document, or any scrolling box inside it. */
 async function sideways(p: Page): Promise<string[]> {
@@ -46,7 +38,7 @@ beforeAll(async () => {
   browser = await launch();
   const ctx = await context(browser, demo.url);
   const p = await ctx.newPage();
-  await logIn(p);
+  await logIn(p, demo);
   ours = await p.evaluate(() => (window as unknown as { vbx: { state: { session: { number: string } } } }).vbx.state.session.number);
   await ctx.close();
   await sim.textIn(LONG_SENDER, ours, 'This is an ordinary text of about one hundred and twenty characters, as people send them every day, nothing special.');
@@ -66,7 +58,7 @@ describe('loading', () => {
     p.on('request', (r) => {
       if (new URL(r.url()).pathname === '/api/conversations') asked.push(r.url());
     });
-    await logIn(p);
+    await logIn(p, demo);
     await p.getByText('ordinary text', { exact: false }).first().waitFor();
     await p.reload();
     await p.getByText('ordinary text', { exact: false }).first().waitFor();
@@ -82,7 +74,7 @@ describe('phone width', () => {
       it(`nothing scrolls sideways at ${width} px${dark ? ', dark' : ''}`, async () => {
         const ctx = await context(browser, demo.url, { viewport: { width, height: 844 }, dark });
         const p = await ctx.newPage();
-        await logIn(p);
+        await logIn(p, demo);
         const screens = ['/', `/t/${encodeURIComponent(WORDY_SENDER)}`, `/t/${encodeURIComponent(LONG_SENDER)}`, '/contacts', '/calls', '/phone', '/settings'];
         for (const path of screens) {
           await p.goto(path);

@@ -4,7 +4,7 @@
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { context, launch } from './browser';
+import { context, launch, logIn } from './browser';
 import { eventually, SimControl } from './sim';
 
 const demo = inject('demo');
@@ -17,14 +17,6 @@ const BOB = { number: '+14155550101', name: 'Bob' };
 let browser: Browser;
 let ctx: BrowserContext;
 let page: Page;
-
-async function logIn(p: Page): Promise<void> {
-  await p.goto('/login');
-  await p.getByLabel('Name').fill(demo.user);
-  await p.getByLabel('Password').fill(demo.password);
-  await p.getByRole('button', { name: 'Log in' }).click();
-  await p.getByRole('navigation', { name: 'Main' }).waitFor();
-}
 
 async function ourNumber(): Promise<string> {
   return page.evaluate(() => (window as unknown as { vbx: { state: { session: { number: string } } } }).vbx.state.session.number);
@@ -40,7 +32,7 @@ beforeAll(async () => {
   browser = await launch();
   ctx = await context(browser, demo.url);
   page = await ctx.newPage();
-  await logIn(page);
+  await logIn(page, demo);
 });
 
 afterAll(async () => {
