@@ -2,10 +2,13 @@
 // ApiError with the server's code and message.
 
 import type {
+  Blocked,
   CallRecord,
   Contact,
   Conversation,
+  ConversationView,
   Page,
+  SearchHit,
   Session,
   Status,
   ThreadPage,
@@ -88,16 +91,40 @@ export class Api {
     return s;
   }
 
-  conversations(q: string, before: string | null, limit = 50): Promise<Page<Conversation>> {
-    return this.request('GET', `/api/conversations?${query({ q: q || null, before, limit })}`);
+  conversations(q: string, before: string | null, view: ConversationView = 'inbox', limit = 50): Promise<Page<Conversation>> {
+    return this.request('GET', `/api/conversations?${query({ q: q || null, view: view === 'inbox' ? null : view, before, limit })}`);
   }
 
   thread(number: string, before: string | null, limit = 50): Promise<ThreadPage> {
     return this.request('GET', `/api/threads/${encodeURIComponent(number)}?${query({ before, limit })}`);
   }
 
+  search(q: string, before: string | null, limit = 30): Promise<Page<SearchHit>> {
+    return this.request('GET', `/api/search?${query({ q, before, limit })}`);
+  }
+
   markRead(number: string): Promise<void> {
     return this.request('POST', `/api/threads/${encodeURIComponent(number)}/read`);
+  }
+
+  markUnread(number: string): Promise<void> {
+    return this.request('POST', `/api/threads/${encodeURIComponent(number)}/unread`);
+  }
+
+  markAllRead(): Promise<{ threads: number }> {
+    return this.request('POST', '/api/conversations/read');
+  }
+
+  setArchived(number: string, archived: boolean): Promise<{ archived: boolean; blocked: boolean }> {
+    return this.request(archived ? 'PUT' : 'DELETE', `/api/threads/${encodeURIComponent(number)}/archived`);
+  }
+
+  setBlocked(number: string, blocked: boolean): Promise<{ archived: boolean; blocked: boolean }> {
+    return this.request(blocked ? 'PUT' : 'DELETE', `/api/threads/${encodeURIComponent(number)}/blocked`);
+  }
+
+  blocked(): Promise<{ items: Blocked[] }> {
+    return this.request('GET', '/api/blocked');
   }
 
   calls(filter: { direction?: string; status?: string; number?: string }, before: string | null, limit = 50): Promise<Page<CallRecord>> {

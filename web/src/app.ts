@@ -5,6 +5,7 @@
 import { Api, ApiError } from './api';
 import {
   applyLiveItem as convLive,
+  applyMarks,
   applyName,
   applyPage,
   applyUnread,
@@ -27,7 +28,7 @@ import {
   pendingMessage,
 } from './thread';
 import { MAX_BODY, smsSize } from './sms';
-import type { Contact, Item, MessageItem, ServerEvent, Session, VoiceConfig } from './types';
+import type { Contact, ConversationView, Item, MessageItem, ServerEvent, Session, VoiceConfig } from './types';
 import { createVoice } from './voice';
 import type { VoiceLayer } from './voice/layer';
 
@@ -179,6 +180,7 @@ export class App {
     });
     this.live.start();
     void this.loadContacts();
+    void this.loadBlocked();
     void this.loadStatus();
     this.statusTimer = setInterval(() => void this.loadStatus(), 60_000);
     void this.phone.start(session.voice);
@@ -233,7 +235,7 @@ export class App {
     if (route.name === 'inbox' || route.name === 'thread') {
       if (this.state.conversations.loading) void this.loadConversations(false);
     }
-    if (route.name === 'thread') void this.openThread(route.number);
+    if (route.name === 'thread') void this.openThread(route.number).then(() => (route.find ? this.findInThread(route.number, route.find) : undefined));
     else if (this.state.thread) this.store.update({ thread: null });
     if (route.name === 'calls') void this.loadCalls(false);
     if (route.name === 'settings') void this.phone.refreshDevices();
@@ -255,13 +257,14 @@ export class App {
   async loadConversations(append: boolean): Promise<void> {
     const c = this.state.conversations;
     if (append && !c.next) return;
-    const query = c.query;
+    const { query, view } = c;
+    if (query !== '' && !append) void this.loadHits(false);
     try {
-      const page = await this.api.conversations(query, append ? c.next : null);
-      if (this.state.conversations.query !== query) return;
+      const page = await this.api.conversations(query, append ? c.next : null, view);
+      if (this.state.conversations.query !== query || this.state.conversations.view !== view) return;
       this.store.update((s) => {
         const conversations = applyPage(s.conversations, page, append);
-        const unreadTotal = append || query ? s.unreadTotal : conversations.items.reduce((n, x) => n + x.unread, 0);
+        const unreadTotal = append || query || view !== 'inbox' ? s.unreadTotal : conversations.items.reduce((n, x) => n + x.unread, 0);
         return { conversations, unreadTotal };
       });
     } catch (e) {
@@ -269,10 +272,34 @@ export class App {
     }
   }
 
+  /** The texts and voicemails whose words match the current search. */
+  async loadHits(append: boolean): Promise<void> {
+    const c = this.state.conversations;
+    if (c.query.trim() === '' || (append && !c.hitsNext)) return;
+    const query = c.query;
+    try {
+      const page = await this.api.search(query, append ? c.hitsNext : null);
+      this.store.update((s) =>
+        s.conversations.query !== query
+          ? {}
+          : { conversations: { ...s.conversations, hits: [...(append ? (s.conversations.hits ?? []) : []), ...page.items], hitsNext: page.next } },
+      );
+    } catch (e) {
+      this.reportLoadError(e);
+    }
+  }
+
   search(query: string): void {
-    this.store.update({ conversations: { ...emptyConversations(query), items: this.state.conversations.items } });
+    this.store.update({ conversations: { ...emptyConversations(query, this.state.conversations.view), items: this.state.conversations.items } });
     if (this.searchTimer) clearTimeout(this.searchTimer);
     this.searchTimer = setTimeout(() => void this.loadConversations(false), 200);
+  }
+
+  /** Shows the inbox or the archive. */
+  showView(view: ConversationView): void {
+    if (this.state.conversations.view === view && this.state.conversations.query === '') return;
+    this.store.update({ conversations: emptyConversations('', view) });
+    void this.loadConversations(false);
   }
 
   async openThread(number: string, force = false): Promise<void> {
@@ -293,6 +320,18 @@ export class App {
       } else {
         this.reportLoadError(e);
       }
+    }
+  }
+
+  /**
+   * Loads older pages of the open thread until the item `sid` (a search hit) is in it, up to a
+   * few thousand items; the thread view then shows it.
+   */
+  private async findInThread(number: string, sid: string): Promise<void> {
+    for (let page = 0; page < 40; page++) {
+      const t = this.state.thread;
+      if (!t || t.number !== number || t.items.some((i) => i.sid === sid)) return;
+      if (!(await this.loadOlder())) return;
     }
   }
 
@@ -362,6 +401,85 @@ export class App {
     } catch (e) {
       this.reportLoadError(e);
     }
+  }
+
+  async loadBlocked(): Promise<void> {
+    try {
+      const r = await this.api.blocked();
+      this.store.update({ blocked: r.items });
+    } catch (e) {
+      this.reportLoadError(e);
+    }
+  }
+
+  isBlocked(number: string): boolean {
+    return this.state.blocked?.some((b) => b.number === number) ?? false;
+  }
+
+  /**
+   * Leaves the thread and marks it unread. Leaving comes first: an open thread is read as soon
+   * as it is seen, so the `unread` frame arriving while it is still open would read it again.
+   */
+  async markUnread(number: string): Promise<void> {
+    this.go('/');
+    try {
+      await this.api.markUnread(number);
+    } catch (e) {
+      this.toast(e instanceof ApiError && e.status === 409 ? 'Only a conversation with a text from them can be marked unread.' : (e as Error).message);
+    }
+  }
+
+  async markAllRead(): Promise<void> {
+    try {
+      const r = await this.api.markAllRead();
+      this.store.update((s) => ({
+        conversations: { ...s.conversations, items: s.conversations.items.map((c) => ({ ...c, unread: 0 })) },
+        unreadTotal: 0,
+      }));
+      this.toast(r.threads === 1 ? '1 conversation marked read' : `${r.threads} conversations marked read`);
+    } catch (e) {
+      this.toast((e as Error).message);
+    }
+  }
+
+  async setArchived(number: string, archived: boolean): Promise<void> {
+    try {
+      const marks = await this.api.setArchived(number, archived);
+      this.applyMarks(number, marks);
+    } catch (e) {
+      this.toast((e as Error).message);
+      return;
+    }
+    if (archived) {
+      this.go('/');
+      this.toast('Conversation archived. It comes back when something new arrives.');
+    } else {
+      this.toast('Moved to the inbox');
+    }
+  }
+
+  async setBlocked(number: string, blocked: boolean): Promise<void> {
+    try {
+      const marks = await this.api.setBlocked(number, blocked);
+      this.applyMarks(number, marks);
+    } catch (e) {
+      this.toast((e as Error).message);
+      return;
+    }
+    void this.loadBlocked();
+    const who = this.nameOf(number) ?? formatNumber(number, this.state.session?.number);
+    this.toast(blocked ? `${who} is blocked` : `${who} is unblocked`);
+  }
+
+  /** A conversation's marks as they are now, wherever it shows. */
+  private applyMarks(number: string, marks: { archived: boolean; blocked: boolean }): void {
+    const listed = applyMarks(this.state.conversations, number, marks);
+    this.store.update((s) => ({
+      thread: s.thread?.number === number ? { ...s.thread, ...marks } : s.thread,
+      conversations: listed ?? s.conversations,
+      blocked: s.blocked && (marks.blocked ? s.blocked : s.blocked.filter((b) => b.number !== number)),
+    }));
+    if (!listed) void this.loadConversations(false);
   }
 
   private setContacts(contacts: Contact[]): void {
@@ -634,6 +752,10 @@ export class App {
       case 'contact':
         this.applyContact(ev.number, ev.name);
         return;
+      case 'marks':
+        this.applyMarks(ev.number, ev);
+        if (ev.blocked !== this.isBlocked(ev.number)) void this.loadBlocked();
+        return;
       case 'presence':
         this.store.update((s) =>
           s.status
@@ -648,10 +770,14 @@ export class App {
 
   private onItem(number: string, item: Item): void {
     const known = this.state.thread?.items.some((i) => i.kind === item.kind && i.sid === item.sid) ?? false;
+    // A blocked number's calls change status after they are rejected: its open thread shows
+    // it, but nothing lists or announces it.
+    const blocked = this.isBlocked(number);
     this.store.update((s) => ({
       thread: s.thread?.number === number ? threadLive(s.thread, item) : s.thread,
-      conversations: convLive(s.conversations, number, item, (n) => this.nameOf(n)),
+      conversations: blocked ? s.conversations : convLive(s.conversations, number, item, (n) => this.nameOf(n)),
     }));
+    if (blocked) return;
     if (this.state.route.name === 'calls' && item.kind !== 'message') void this.loadCalls(false);
     const fresh = !known && Date.now() - item.at < NOTIFY_WINDOW_MS;
     if (!fresh) return;

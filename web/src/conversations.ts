@@ -1,17 +1,22 @@
 // Pure state of the conversations list: pages from the API, live events moving a conversation to
 // the top, unread counts, and names from the contacts.
 
-import type { Conversation, Item, LastActivity, Page } from './types';
+import type { Conversation, ConversationView, Item, LastActivity, Page, SearchHit } from './types';
 
 export interface ConversationsState {
   query: string;
+  /** Inbox or archive; a search (`query`) looks at both. */
+  view: ConversationView;
   items: Conversation[];
   next: string | null;
   loading: boolean;
+  /** Texts and voicemails whose words match the search (null: not searched, or loading). */
+  hits: SearchHit[] | null;
+  hitsNext: string | null;
 }
 
-export function emptyConversations(query = ''): ConversationsState {
-  return { query, items: [], next: null, loading: true };
+export function emptyConversations(query = '', view: ConversationView = 'inbox'): ConversationsState {
+  return { query, view, items: [], next: null, loading: true, hits: null, hitsNext: null };
 }
 
 function byActivity(a: Conversation, b: Conversation): number {
@@ -86,12 +91,15 @@ export function applyLiveItem(
   const last = summarize(item);
   const existing = state.items.find((c) => c.number === number);
   let items: Conversation[];
+  const archive = state.view === 'archived' && state.query === '';
   if (existing) {
     if (existing.last && existing.last.at > last.at) return state;
-    items = state.items.map((c) => (c.number === number ? { ...c, last } : c));
+    // Something new takes a conversation out of the archive.
+    if (archive) return { ...state, items: state.items.filter((c) => c.number !== number) };
+    items = state.items.map((c) => (c.number === number ? { ...c, last, archived: false } : c));
   } else {
     const name = nameOf(number);
-    if (!matchesQuery(state.query, number, name)) return state;
+    if (archive || !matchesQuery(state.query, number, name)) return state;
     items = [...state.items, { number, name, last, unread: 0 }];
   }
   return { ...state, items: items.sort(byActivity) };
@@ -106,4 +114,40 @@ export function applyUnread(state: ConversationsState, number: string, unread: n
 export function applyName(state: ConversationsState, number: string, name: string | null): ConversationsState {
   if (!state.items.some((c) => c.number === number)) return state;
   return { ...state, items: state.items.map((c) => (c.number === number ? { ...c, name } : c)) };
+}
+
+/**
+ * A conversation was archived, taken out of the archive, blocked or unblocked: whether the list
+ * still shows it, and with which marks. `null`: it belongs in the list but is not in it (the
+ * page has to be loaded again to place it).
+ */
+export function applyMarks(
+  state: ConversationsState,
+  number: string,
+  marks: { archived: boolean; blocked: boolean },
+): ConversationsState | null {
+  const existing = state.items.find((c) => c.number === number);
+  const belongs = state.query !== '' || (state.view === 'inbox' ? !marks.archived && !marks.blocked : marks.archived && !marks.blocked);
+  if (!belongs) return existing ? { ...state, items: state.items.filter((c) => c.number !== number) } : state;
+  if (!existing) return state.query !== '' ? state : null;
+  return { ...state, items: state.items.map((c) => (c.number === number ? { ...c, ...marks } : c)) };
+}
+
+/** A snippet split into plain and matching parts (the server marks matches U+E000…U+E001). */
+export function snippetParts(snippet: string): { text: string; match: boolean }[] {
+  const parts: { text: string; match: boolean }[] = [];
+  let rest = snippet;
+  while (rest !== '') {
+    const start = rest.indexOf('\uE000');
+    if (start < 0) {
+      parts.push({ text: rest, match: false });
+      break;
+    }
+    if (start > 0) parts.push({ text: rest.slice(0, start), match: false });
+    const end = rest.indexOf('\uE001', start + 1);
+    const stop = end < 0 ? rest.length : end;
+    parts.push({ text: rest.slice(start + 1, stop), match: true });
+    rest = end < 0 ? '' : rest.slice(end + 1);
+  }
+  return parts.filter((p) => p.text !== '');
 }

@@ -3,7 +3,7 @@
 
 export type Route =
   | { name: 'inbox' }
-  | { name: 'thread'; number: string }
+  | { name: 'thread'; number: string; find?: string }
   | { name: 'calls' }
   | { name: 'contacts' }
   | { name: 'phone'; dial?: string }
@@ -34,7 +34,8 @@ export function parseRoute(path: string, search = ''): Route {
     } catch {
       return { name: 'notfound', path: p };
     }
-    return { name: 'thread', number };
+    const find = params.get('find');
+    return find ? { name: 'thread', number, find } : { name: 'thread', number };
   }
   return { name: 'notfound', path: p };
 }
@@ -44,7 +45,7 @@ export function routePath(route: Route): string {
     case 'inbox':
       return '/';
     case 'thread':
-      return `/t/${encodeURIComponent(route.number)}`;
+      return `/t/${encodeURIComponent(route.number)}${route.find ? `?find=${encodeURIComponent(route.find)}` : ''}`;
     case 'phone':
       return route.dial ? `/phone?dial=${encodeURIComponent(route.dial)}` : '/phone';
     case 'login':

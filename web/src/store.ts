@@ -5,7 +5,7 @@ import { emptyConversations } from './conversations';
 import type { LiveStatus } from './live';
 import type { Route } from './router';
 import type { ThreadState } from './thread';
-import type { CallRecord, Contact, Session, Status } from './types';
+import type { Blocked, CallRecord, Contact, Session, Status } from './types';
 import type { IncomingCall, VoiceError } from './voice/layer';
 
 export type BannerKey = 'live' | 'twilio' | 'token' | 'microphone' | 'voice' | 'sound' | 'notice';
@@ -52,6 +52,8 @@ export interface State {
   conversations: ConversationsState;
   thread: ThreadState | null;
   contacts: Contact[] | null;
+  /** The blocked numbers (null until loaded). */
+  blocked: Blocked[] | null;
   callLog: CallLogState;
   live: LiveStatus;
   voice: { status: 'off' | 'registering' | 'registered' | 'failed'; error: VoiceError | null };
@@ -75,6 +77,7 @@ export function initialState(route: Route): State {
     conversations: emptyConversations(),
     thread: null,
     contacts: null,
+    blocked: null,
     callLog: { filter: { direction: '', status: '' }, items: [], next: null, loading: true },
     live: { status: 'stopped' },
     voice: { status: 'off', error: null },

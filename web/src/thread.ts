@@ -12,10 +12,12 @@ export interface ThreadState {
   next: string | null;
   /** True until the first page arrived. */
   loading: boolean;
+  archived: boolean;
+  blocked: boolean;
 }
 
 export function emptyThread(number: string, name: string | null = null): ThreadState {
-  return { number, name, items: [], next: null, loading: true };
+  return { number, name, items: [], next: null, loading: true, archived: false, blocked: false };
 }
 
 const MESSAGE_RANK: Record<string, number> = {
@@ -74,6 +76,8 @@ export function applyFirstPage(state: ThreadState, page: ThreadPage): ThreadStat
     items: mergeItems(withoutReported(state.items, page.items), page.items),
     next: page.next,
     loading: false,
+    archived: page.archived ?? false,
+    blocked: page.blocked ?? false,
   };
 }
 

@@ -36,6 +36,8 @@ export interface MessageItem {
   at: number;
   /** Set on a message this tab sent that the server has not reported yet. */
   pending?: boolean;
+  /** Arrived from a blocked number. */
+  blocked?: boolean;
 }
 
 export interface CallItem {
@@ -45,6 +47,8 @@ export interface CallItem {
   status: string;
   duration: number | null;
   at: number;
+  /** From a blocked number: rejected, nothing rang. */
+  blocked?: boolean;
 }
 
 export interface VoicemailItem {
@@ -71,6 +75,31 @@ export interface Conversation {
   name: string | null;
   last: LastActivity | null;
   unread: number;
+  /** Archived with nothing newer since (only a search or the archive lists it). */
+  archived?: boolean;
+  /** Blocked (only a search lists it). */
+  blocked?: boolean;
+}
+
+/** A text or voicemail whose words match a search. */
+export interface SearchHit {
+  kind: 'message' | 'voicemail';
+  sid: string;
+  number: string;
+  name: string | null;
+  direction: Direction;
+  /** The text around the match; matching words between U+E000 and U+E001. */
+  snippet: string;
+  at: number;
+}
+
+/** Which conversations the list shows when nothing is searched. */
+export type ConversationView = 'inbox' | 'archived';
+
+export interface Blocked {
+  number: string;
+  name: string | null;
+  at: number;
 }
 
 export interface Page<T> {
@@ -81,6 +110,8 @@ export interface Page<T> {
 export interface ThreadPage extends Page<Item> {
   number: string;
   name: string | null;
+  archived?: boolean;
+  blocked?: boolean;
 }
 
 export interface CallRecord {
@@ -123,6 +154,7 @@ export type ServerEvent =
   | { type: 'unread'; number: string; unread: number; total: number }
   | { type: 'deleted'; cursor: number; number: string; kind: 'message'; sid: string | null; outbox_id?: number }
   | { type: 'contact'; cursor: number; number: string; name: string | null }
+  | { type: 'marks'; cursor: number; number: string; archived: boolean; blocked: boolean }
   | { type: 'presence'; devices: { name: string; online: boolean | null }[] };
 
 /** Frames this tab sends over `/ws`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyLiveItem, applyName, applyPage, applyUnread, emptyConversations, matchesQuery, previewText, summarize } from '../src/conversations';
+import { applyLiveItem, applyMarks, applyName, applyPage, snippetParts, applyUnread, emptyConversations, matchesQuery, previewText, summarize } from '../src/conversations';
 import type { Conversation, MessageItem } from '../src/types';
 
 function conv(number: string, at: number, unread = 0, name: string | null = null): Conversation {
@@ -77,5 +77,43 @@ describe('matchesQuery', () => {
     expect(matchesQuery('(555) 123', '+15551234567', null)).toBe(true);
     expect(matchesQuery('999', '+15551234567', 'Alice')).toBe(false);
     expect(matchesQuery('bob', '+15551234567', null)).toBe(false);
+  });
+
+  it('drops a conversation archived or blocked from the inbox, and asks for the page to place one that comes back', () => {
+    const s = applyPage(emptyConversations(), { items: [conv('+1', 30), conv('+2', 20)], next: null }, false);
+    expect(applyMarks(s, '+1', { archived: true, blocked: false })?.items.map((c) => c.number)).toEqual(['+2']);
+    expect(applyMarks(s, '+2', { archived: false, blocked: true })?.items.map((c) => c.number)).toEqual(['+1']);
+    // Back in the inbox but not in the loaded page: only the server knows where it goes.
+    expect(applyMarks(s, '+7', { archived: false, blocked: false })).toBeNull();
+    expect(applyMarks(s, '+7', { archived: true, blocked: false })).toBe(s);
+  });
+  it('shows the archive: archived conversations only, and something new takes one out', () => {
+    let s = applyPage(emptyConversations('', 'archived'), { items: [conv('+1', 30)], next: null }, false);
+    expect(applyMarks(s, '+1', { archived: false, blocked: false })?.items).toEqual([]);
+    expect(applyMarks(s, '+1', { archived: true, blocked: true })?.items).toEqual([]);
+    expect(applyLiveItem(s, '+9', msg(50), noName)).toBe(s);
+    s = applyLiveItem(s, '+1', msg(40), noName);
+    expect(s.items).toEqual([]);
+  });
+  it('keeps a searched conversation whatever its marks, and shows them', () => {
+    const s = applyPage(emptyConversations('1'), { items: [conv('+1', 30)], next: null }, false);
+    expect(applyMarks(s, '+1', { archived: true, blocked: true })?.items[0]).toMatchObject({ number: '+1', archived: true, blocked: true });
+  });
+
+  it('splits a search snippet into plain and marked words, whatever the text holds', () => {
+    expect(snippetParts('Get \uE000pizza\uE001 at <b>7</b>')).toEqual([
+      { text: 'Get ', match: false },
+      { text: 'pizza', match: true },
+      { text: ' at <b>7</b>', match: false },
+    ]);
+    expect(snippetParts('\uE000a\uE001\uE000b\uE001')).toEqual([
+      { text: 'a', match: true },
+      { text: 'b', match: true },
+    ]);
+    expect(snippetParts('cut \uE000off')).toEqual([
+      { text: 'cut ', match: false },
+      { text: 'off', match: true },
+    ]);
+    expect(snippetParts('')).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ describe('routes', () => {
     for (const r of [
       { name: 'inbox' as const },
       { name: 'thread' as const, number: '+15551234567' },
+      { name: 'thread' as const, number: '+15551234567', find: 'SM0123456789abcdef0123456789abcdef' },
       { name: 'calls' as const },
       { name: 'phone' as const, dial: '123' },
       { name: 'login' as const, next: '/t/%2B1' },

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::block_list::BlockList;
 use crate::config::{AuthMode, Config};
 use crate::contact_book::ContactBook;
 use crate::device::LivePresence;
@@ -80,6 +81,9 @@ impl App {
         let contacts = ContactBook::load(store.pool())
             .await
             .context("reading the contacts")?;
+        let blocked = BlockList::load(store.pool())
+            .await
+            .context("reading the blocked numbers")?;
         let state = AppState::new(AppParts {
             twilio: twilio_client(&config)?,
             config: Arc::new(config),
@@ -91,6 +95,7 @@ impl App {
             auth: Arc::new(AuthState::new(keys.csrf.into_bytes())),
             media_links,
             contacts,
+            blocked,
         });
         Ok(App {
             listener,

@@ -52,11 +52,14 @@ impl Published {
     }
 }
 
+/// Stores an incoming call and its flow's work. A call from a blocked number (`blocked`: its
+/// TwiML rejects it) is stored marked so, with no feed entry: no tab shows it arriving.
 pub async fn incoming_call(
     state: &AppState,
     alias: &Alias,
     incoming: &IncomingCall,
     outcome: &VoiceOutcome,
+    blocked: bool,
 ) -> anyhow::Result<()> {
     let now = now_ms();
     let sid = incoming.call_sid.to_string();
@@ -79,7 +82,11 @@ pub async fn incoming_call(
         .write(move |conn| {
             let mut out = Published::default();
             if call::blocking::record_call(conn, &new_call)? {
-                out.push(feed::blocking::call_changed(conn, &new_call.sid, now)?);
+                if blocked {
+                    call::blocking::mark_blocked(conn, &new_call.sid)?;
+                } else {
+                    out.push(feed::blocking::call_changed(conn, &new_call.sid, now)?);
+                }
             }
             apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
             Ok(out)
@@ -155,10 +162,13 @@ pub async fn relay_target(state: &AppState, device: &str) -> anyhow::Result<Opti
     Ok(relay::relay_target(state.store.pool(), device).await?)
 }
 
+/// Stores an incoming text and its flow's work. A text from a blocked number (`blocked`) is
+/// stored read and marked so, with no feed entry: nobody is notified.
 pub async fn incoming_message(
     state: &AppState,
     text: &IncomingMessage,
     outcome: &MessageOutcome,
+    blocked: bool,
 ) -> anyhow::Result<()> {
     let now = now_ms();
     let sid = text.message_sid.to_string();
@@ -194,13 +204,19 @@ pub async fn incoming_message(
         .write(move |conn| {
             let mut out = Published::default();
             let recorded = message::blocking::record_message_in(conn, &new_message)?;
-            out.push(feed::blocking::text_recorded(
-                conn,
-                &new_message,
-                recorded,
-                &hidden,
-                now,
-            )?);
+            if blocked {
+                if recorded.changed() {
+                    message::blocking::mark_blocked(conn, &new_message.sid, now)?;
+                }
+            } else {
+                out.push(feed::blocking::text_recorded(
+                    conn,
+                    &new_message,
+                    recorded,
+                    &hidden,
+                    now,
+                )?);
+            }
             apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
             Ok(out)
         })

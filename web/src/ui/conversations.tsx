@@ -1,5 +1,5 @@
-// The conversations list: search, newest activity first, unread counts, and a way to start a new
-// conversation with a number or a contact.
+// The conversations list: search, inbox or archive, newest activity first, unread counts (all
+// marked read at once), and a way to start a new conversation with a number or a contact.
 
 import { useState } from 'preact/hooks';
 import { displayName, formatWhen, parseNumber } from '../format';
@@ -7,7 +7,7 @@ import { resolveDialTarget } from '../phone';
 import { routePath } from '../router';
 import { Link, useApp } from './context';
 import { Icon } from './icons';
-import { previewText } from '../conversations';
+import { previewText, snippetParts } from '../conversations';
 import { initials } from './text';
 
 export function Conversations() {
@@ -44,6 +44,23 @@ export function Conversations() {
           <Icon name="add" />
         </button>
       </div>
+      {c.query === '' && (
+        <div class="list-tools">
+          <div class="seg" role="group" aria-label="Show">
+            <button class="btn ghost" type="button" aria-pressed={c.view === 'inbox'} onClick={() => app.showView('inbox')}>
+              Inbox
+            </button>
+            <button class="btn ghost" type="button" aria-pressed={c.view === 'archived'} onClick={() => app.showView('archived')}>
+              Archived
+            </button>
+          </div>
+          {c.view === 'inbox' && state.unreadTotal > 0 && (
+            <button class="btn ghost" type="button" onClick={() => void app.markAllRead()}>
+              Mark all read
+            </button>
+          )}
+        </div>
+      )}
       {composing && (
         <form class="list-head" onSubmit={start}>
           <label class="grow">
@@ -70,6 +87,7 @@ export function Conversations() {
                   </span>
                   <span class="line1">
                     <span class="preview ellipsis grow">{preview}</span>
+                    {conv.blocked ? <span class="tag">Blocked</span> : conv.archived ? <span class="tag">Archived</span> : null}
                     {conv.unread > 0 && (
                       <span class="badge" aria-label={`${conv.unread} unread`}>
                         {conv.unread}
@@ -81,12 +99,47 @@ export function Conversations() {
             </li>
           );
         })}
-        {!c.loading && c.items.length === 0 && <li class="empty">{c.query ? 'No conversation matches.' : 'No conversations yet.'}</li>}
+        {!c.loading && c.items.length === 0 && (c.query === '' || (c.hits !== null && c.hits.length === 0)) && (
+          <li class="empty">{c.query ? 'No conversation matches.' : c.view === 'archived' ? 'Nothing archived.' : 'No conversations yet.'}</li>
+        )}
         {c.next && (
           <li class="more">
             <button class="btn" type="button" onClick={() => void app.loadConversations(true)}>
               Load more
             </button>
+          </li>
+        )}
+        {c.query.trim() !== '' && c.hits && c.hits.length > 0 && (
+          <li class="hits">
+            <h3 class="hits-title" id="hits-title">Messages</h3>
+            <ul class="rows" aria-labelledby="hits-title">
+              {c.hits.map((hit) => {
+                const name = app.nameOf(hit.number) ?? hit.name;
+                return (
+                  <li key={`${hit.kind}:${hit.sid}`}>
+                    <Link href={routePath({ name: 'thread', number: hit.number, find: hit.sid })} class="row hit">
+                      <span class="grow">
+                        <span class="line1">
+                          <span class="name ellipsis">{displayName(hit.number, name, own)}</span>
+                          <span class="when">{formatWhen(hit.at, now)}</span>
+                        </span>
+                        <span class="preview snippet">
+                          {hit.kind === 'voicemail' ? 'Voicemail: ' : hit.direction === 'outbound' ? 'You: ' : ''}
+                          {snippetParts(hit.snippet).map((p, i) => (p.match ? <mark key={i}>{p.text}</mark> : <span key={i}>{p.text}</span>))}
+                        </span>
+                      </span>
+                    </Link>
+                  </li>
+                );
+              })}
+            </ul>
+            {c.hitsNext && (
+              <div class="more">
+                <button class="btn" type="button" onClick={() => void app.loadHits(true)}>
+                  More messages
+                </button>
+              </div>
+            )}
           </li>
         )}
       </ul>

@@ -1,7 +1,7 @@
-// Settings: microphone and speaker, desktop notifications, what vbx reports about its devices
-// and Twilio, and logging out.
+// Settings: microphone and speaker, desktop notifications, blocked numbers, what vbx reports
+// about its devices and Twilio, and logging out.
 
-import { formatWhen } from '../format';
+import { displayName, formatWhen } from '../format';
 import { useApp } from './context';
 
 export function Settings() {
@@ -50,6 +50,25 @@ export function Settings() {
         )}
         {notifications === 'denied' && <p class="muted">Notifications are blocked for this site; allow them in the browser's site settings.</p>}
         {notifications === 'unsupported' && <p class="muted">This browser cannot show notifications.</p>}
+      </section>
+      <section aria-labelledby="blocked-title">
+        <h2 id="blocked-title">Blocked numbers</h2>
+        {state.blocked === null ? (
+          <p class="muted">Loading…</p>
+        ) : state.blocked.length === 0 ? (
+          <p class="muted">No number is blocked. Block one from its conversation's menu.</p>
+        ) : (
+          <ul class="status-list" aria-label="Blocked numbers">
+            {state.blocked.map((b) => (
+              <li key={b.number} class="blocked-row">
+                <span class="grow ellipsis">{displayName(b.number, app.nameOf(b.number) ?? b.name, state.session?.number ?? '+1')}</span>
+                <button class="btn" type="button" onClick={() => void app.setBlocked(b.number, false)}>
+                  Unblock
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
       </section>
       <section aria-labelledby="status-title">
         <h2 id="status-title">Status</h2>

@@ -1,7 +1,7 @@
 // One conversation: messages as bubbles with times and delivery status, pictures inline, calls and
 // voicemails in between, saving an unknown number as a contact, and the composer.
 
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { displayName, formatClock, formatDuration, formatFull, formatNumber } from '../format';
 import { MAX_BODY, smsSize } from '../sms';
 import { displayOrder, itemKey } from '../thread';
@@ -23,6 +23,9 @@ export function Thread() {
   const newest = useRef<string | null>(null);
   const [unseen, setUnseen] = useState(false);
   const items = thread ? displayOrder(thread) : [];
+  /** A search hit to show: scrolled to once it is loaded, and marked. */
+  const find = state.route.name === 'thread' ? (state.route.find ?? null) : null;
+  const shown = useRef<string | null>(null);
   const last = items.length > 0 ? itemKey(items[items.length - 1] as Item) : null;
 
   useLayoutEffect(() => {
@@ -46,6 +49,15 @@ export function Thread() {
       setUnseen(true);
     }
     newest.current = last;
+  });
+
+  useEffect(() => {
+    if (!find || shown.current === find) return;
+    const el = scroller.current?.querySelector(`[data-sid="${CSS.escape(find)}"]`);
+    if (!el) return;
+    shown.current = find;
+    stick.current = false;
+    el.scrollIntoView({ block: 'center' });
   });
 
   if (!thread) return <div class="empty">Choose a conversation.</div>;
@@ -96,8 +108,17 @@ export function Thread() {
         <button class="btn icon" type="button" aria-label={`Call ${title}`} title="Call" onClick={() => void callNumber(app, thread.number)}>
           <Icon name="phone" />
         </button>
+        <ThreadMenu number={thread.number} title={title} archived={thread.archived} blocked={thread.blocked} />
       </header>
       {saving && <SaveContact number={thread.number} onDone={() => setSaving(false)} />}
+      {thread.blocked && (
+        <div class="thread-note" role="status">
+          <span class="grow">Blocked: calls from this number are rejected and its texts notify nobody.</span>
+          <button class="btn" type="button" onClick={() => void app.setBlocked(thread.number, false)}>
+            Unblock
+          </button>
+        </div>
+      )}
       <div class="items" ref={scroller} onScroll={onScroll} role="log" aria-live="polite" aria-busy={thread.loading}>
         {thread.next && (
           <button class="btn" style="align-self:center" type="button" onClick={loadOlder}>
@@ -106,7 +127,7 @@ export function Thread() {
         )}
         {!thread.loading && items.length === 0 && <div class="empty">No messages yet. Say hello.</div>}
         {items.map((item, i) => (
-          <ItemView key={itemKey(item)} item={item} prev={items[i - 1]} />
+          <ItemView key={itemKey(item)} item={item} prev={items[i - 1]} found={find !== null && item.sid === find} />
         ))}
       </div>
       {unseen && (
@@ -121,6 +142,61 @@ export function Thread() {
   );
 }
 
+/** What can be done with the whole conversation: unread, archive, block. */
+function ThreadMenu({ number, title, archived, blocked }: { number: string; title: string; archived: boolean; blocked: boolean }) {
+  const { app } = useApp();
+  const [open, setOpen] = useState(false);
+  const wrap = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const close = (e: Event) => {
+      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !wrap.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('pointerdown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, [open]);
+  const act = (run: () => Promise<void>) => () => {
+    setOpen(false);
+    void run();
+  };
+  return (
+    <div class="menu-wrap" ref={wrap}>
+      <button class="btn icon ghost" type="button" aria-label="More actions" title="More" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <Icon name="more" />
+      </button>
+      {open && (
+        <ul class="menu" role="menu" aria-label={`Conversation with ${title}`}>
+          <li role="none">
+            <button type="button" role="menuitem" onClick={act(() => app.markUnread(number))}>
+              Mark unread
+            </button>
+          </li>
+          <li role="none">
+            <button type="button" role="menuitem" onClick={act(() => app.setArchived(number, !archived))}>
+              {archived ? 'Move to inbox' : 'Archive'}
+            </button>
+          </li>
+          <li role="none">
+            <button
+              type="button"
+              role="menuitem"
+              onClick={act(async () => {
+                if (blocked || confirm(`Block ${title}? Their calls will be rejected and their texts will not notify you.`)) await app.setBlocked(number, !blocked);
+              })}
+            >
+              {blocked ? 'Unblock number' : 'Block number'}
+            </button>
+          </li>
+        </ul>
+      )}
+    </div>
+  );
+}
+
 async function callNumber(app: ReturnType<typeof useApp>['app'], number: string): Promise<void> {
   const err = await app.phone.dial(number);
   if (err) app.toast(err);
@@ -130,12 +206,12 @@ function dayLabel(at: number): string {
   return new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' }).format(at);
 }
 
-function ItemView({ item, prev }: { item: Item; prev: Item | undefined }) {
+function ItemView({ item, prev, found }: { item: Item; prev: Item | undefined; found: boolean }) {
   const newDay = !prev || new Date(prev.at).toDateString() !== new Date(item.at).toDateString();
   return (
     <>
       {newDay && <div class="day">{dayLabel(item.at)}</div>}
-      {item.kind === 'message' ? <Message m={item} /> : item.kind === 'call' ? <Call c={item} /> : <Voicemail v={item} />}
+      {item.kind === 'message' ? <Message m={item} found={found} /> : item.kind === 'call' ? <Call c={item} /> : <Voicemail v={item} found={found} />}
     </>
   );
 }
@@ -146,13 +222,18 @@ const STATUS_TEXT: Record<string, string> = {
   delivered: 'Delivered', read: 'Read', undelivered: 'Not delivered', failed: 'Failed', canceled: 'Canceled',
 };
 
-function Message({ m }: { m: MessageItem }) {
+function Message({ m, found }: { m: MessageItem; found: boolean }) {
   const { app } = useApp();
   const out = m.direction === 'outbound';
   const failed = m.status === 'failed' || m.status === 'undelivered';
   const status = out ? (STATUS_TEXT[m.status] ?? m.status) : null;
   return (
-    <div class={`msg ${out ? 'out' : 'in'}${failed ? ' failed' : ''}`} data-sid={m.sid ?? undefined} data-outbox={m.outbox_id ?? undefined}>
+    <div
+      class={`msg ${out ? 'out' : 'in'}${failed ? ' failed' : ''}${found ? ' found' : ''}`}
+      data-sid={m.sid ?? undefined}
+      data-outbox={m.outbox_id ?? undefined}
+      aria-current={found ? 'true' : undefined}
+    >
       {m.media.length > 0 && (
         <div class="pics">
           {m.media.map((media, i) =>
@@ -178,6 +259,7 @@ function Message({ m }: { m: MessageItem }) {
           {formatClock(m.at)}
         </time>
         {status && <span class={failed ? 'failed' : undefined}>· {status}{m.error ? `: ${m.error}` : ''}</span>}
+        {m.blocked && <span>· Blocked</span>}
       </div>
       {out && (failed || m.status === 'waiting') && (
         <div class="msg-actions">
@@ -219,7 +301,7 @@ export function callText(direction: string, status: string, duration: number | n
 }
 
 function Call({ c }: { c: CallItem }) {
-  const { text, missed } = callText(c.direction, c.status, c.duration);
+  const { text, missed } = c.blocked ? { text: 'Blocked call', missed: false } : callText(c.direction, c.status, c.duration);
   return (
     <div class={`event${missed ? ' missed' : ''}`} data-sid={c.sid}>
       <Icon name={c.direction === 'inbound' ? 'incoming' : 'outgoing'} />
@@ -240,9 +322,9 @@ export function VoicemailPlayer({ v }: { v: VoicemailItem }) {
   );
 }
 
-function Voicemail({ v }: { v: VoicemailItem }) {
+function Voicemail({ v, found }: { v: VoicemailItem; found: boolean }) {
   return (
-    <div class="voicemail" data-sid={v.sid}>
+    <div class={`voicemail${found ? ' found' : ''}`} data-sid={v.sid} aria-current={found ? 'true' : undefined}>
       <div class="meta">
         <Icon name="voicemail" />
         <strong>Voicemail{v.duration ? ` · ${formatDuration(v.duration)}` : ''}</strong>

@@ -76,6 +76,19 @@ pub struct MessageOutcome {
     pub effects: Vec<Effect>,
 }
 
+/// The answer to a call from a blocked number: rejected before it is answered, so the caller
+/// hears it as busy and nobody's phone rings.
+pub fn rejected_call() -> VoiceOutcome {
+    let mut twiml = VoiceResponse::new();
+    twiml.push(twilio::twiml::Verb::Reject(twilio::twiml::Reject {
+        reason: Some(twilio::twiml::RejectReason::Busy),
+    }));
+    VoiceOutcome {
+        twiml,
+        effects: Vec::new(),
+    }
+}
+
 /// A flow cannot run (the webhook checks aliases first, so this means a bug or a config
 /// change between a call's requests).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -64,6 +64,8 @@ pub struct AppParts {
     pub media_links: crate::media_link::MediaLinks,
     /// The contacts the flows know by name (reloaded when the app changes one).
     pub contacts: crate::contact_book::ContactBook,
+    /// The numbers whose calls and texts run no flow (reloaded when the app changes one).
+    pub blocked: crate::block_list::BlockList,
 }
 
 /// Who may call a route.
@@ -105,6 +107,22 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/conversations", Access::User),
     (Method::GET, "/api/threads/{number}", Access::User),
     (Method::POST, "/api/threads/{number}/read", Access::User),
+    (Method::POST, "/api/threads/{number}/unread", Access::User),
+    (Method::PUT, "/api/threads/{number}/archived", Access::User),
+    (
+        Method::DELETE,
+        "/api/threads/{number}/archived",
+        Access::User,
+    ),
+    (Method::PUT, "/api/threads/{number}/blocked", Access::User),
+    (
+        Method::DELETE,
+        "/api/threads/{number}/blocked",
+        Access::User,
+    ),
+    (Method::POST, "/api/conversations/read", Access::User),
+    (Method::GET, "/api/blocked", Access::User),
+    (Method::GET, "/api/search", Access::User),
     (Method::GET, "/api/calls", Access::User),
     (Method::POST, "/api/calls/{sid}/hangup", Access::User),
     (Method::POST, "/api/messages", Access::User),

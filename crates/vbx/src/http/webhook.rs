@@ -78,9 +78,14 @@ async fn voice(
         from: &call.from,
         to: &call.to,
     };
-    let outcome = flow::run_call(&state.config, state.presence.as_ref(), &req);
+    let blocked = state.blocked.contains(&call.from);
+    let outcome = if blocked {
+        Ok(flow::rejected_call())
+    } else {
+        flow::run_call(&state.config, state.presence.as_ref(), &req)
+    };
     let stored = match &outcome {
-        Ok(outcome) => record::incoming_call(&state, &alias, &call, outcome).await,
+        Ok(outcome) => record::incoming_call(&state, &alias, &call, outcome, blocked).await,
         Err(_) => Ok(()),
     };
     Ok(voice_answer(
@@ -197,14 +202,17 @@ async fn run_message(
     let relay_device = state.config.devices.iter().find_map(|(name, device)| {
         matches!(device, Device::Sms { number } if number.as_str() == req.from).then_some(name)
     });
+    // A device of the user's own is never blocked: its texts are the user's replies.
+    let blocked = relay_device.is_none() && state.blocked.contains(req.from);
     let outcome = match relay_device {
         Some(device) => {
             let target = record::relay_target(state, device).await?;
             flow::relay_from_device(&state.config, device, req, target.as_deref())
         }
+        None if blocked => MessageOutcome::default(),
         None => flow::run_message(&state.config, state.presence.as_ref(), req)?,
     };
-    record::incoming_message(state, text, &outcome).await?;
+    record::incoming_message(state, text, &outcome, blocked).await?;
     Ok(outcome)
 }
 

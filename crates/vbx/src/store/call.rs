@@ -170,6 +170,15 @@ pub mod blocking {
     use super::NewCall;
     use crate::store::{Context, Result};
 
+    /// Marks a call from a blocked number as such (its TwiML rejected it).
+    pub fn mark_blocked(conn: &Connection, sid: &str) -> Result<()> {
+        conn.prepare_cached("UPDATE calls SET blocked = 1 WHERE sid = ?1")
+            .op("mark blocked call")?
+            .execute(params![sid])
+            .op("mark blocked call")?;
+        Ok(())
+    }
+
     /// [`super::record_call`].
     pub fn record_call(conn: &Connection, call: &NewCall) -> Result<bool> {
         let op = "record_call";

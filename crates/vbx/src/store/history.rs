@@ -257,12 +257,29 @@ pub struct Conversation {
     pub name: Option<String>,
     pub last: Option<Last>,
     pub unread: i64,
+    /// Archived, with nothing newer since (listed only by the archive and by searches).
+    pub archived: bool,
+    /// Blocked (listed only by searches).
+    pub blocked: bool,
+}
+
+/// Which conversations a list shows when it is not a search.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    /// Neither blocked nor archived.
+    #[default]
+    Inbox,
+    /// Archived and not blocked.
+    Archived,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct ConversationQuery {
     /// Matches a contact name (substring, ASCII case-insensitive) or the digits of a number.
     pub search: Option<String>,
+    /// Ignored by a search, which looks at every conversation.
+    pub view: View,
     /// Numbers never listed (forwarding devices, the browser's ignored numbers).
     pub hidden: Vec<String>,
     pub before: Option<Cursor>,
@@ -275,6 +292,8 @@ struct ConversationRow {
     at: i64,
     name: Option<String>,
     unread: i64,
+    archived: bool,
+    blocked: bool,
 }
 
 /// `%text%` for LIKE, with LIKE's wildcards escaped by `\`.
@@ -323,6 +342,8 @@ pub async fn conversations(
         items.push(Conversation {
             last: last.as_ref().map(Last::of),
             unread: row.unread,
+            archived: row.archived,
+            blocked: row.blocked,
             name: row.name,
             number: row.number,
         });
@@ -337,9 +358,12 @@ pub async fn conversations(
 fn conversation_rows(query: &ConversationQuery) -> QueryBuilder<'_, Sqlite> {
     let mut sql = QueryBuilder::<Sqlite>::new(
         "SELECT latest.number, latest.at, contacts.name, \
-           COALESCE((SELECT n FROM unread_counts WHERE number = latest.number), 0) AS unread \
+           COALESCE((SELECT n FROM unread_counts WHERE number = latest.number), 0) AS unread, \
+           COALESCE(marks.archived_at >= latest.at, 0) AS archived, \
+           marks.blocked_at IS NOT NULL AS blocked \
          FROM latest_activity latest \
-         LEFT JOIN contacts ON contacts.number = latest.number WHERE 1 = 1",
+         LEFT JOIN contacts ON contacts.number = latest.number \
+         LEFT JOIN conversation_marks marks ON marks.number = latest.number WHERE 1 = 1",
     );
     if !query.hidden.is_empty() {
         sql.push(" AND latest.number NOT IN (");
@@ -349,12 +373,24 @@ fn conversation_rows(query: &ConversationQuery) -> QueryBuilder<'_, Sqlite> {
         }
         sql.push(")");
     }
-    if let Some(search) = query
+    let search = query
         .search
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+        .filter(|s| !s.is_empty());
+    match (search, query.view) {
+        (Some(_), _) => {}
+        (None, View::Inbox) => {
+            sql.push(
+                " AND (marks.number IS NULL OR (marks.blocked_at IS NULL \
+                   AND (marks.archived_at IS NULL OR marks.archived_at < latest.at)))",
+            );
+        }
+        (None, View::Archived) => {
+            sql.push(" AND marks.blocked_at IS NULL AND marks.archived_at >= latest.at");
+        }
+    }
+    if let Some(search) = search {
         sql.push(" AND (contacts.name LIKE ")
             .push_bind(like_pattern(search))
             .push(" ESCAPE '\\'");

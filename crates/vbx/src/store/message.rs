@@ -271,6 +271,18 @@ pub mod blocking {
         }
     }
 
+    /// Marks a text from a blocked number as such, and read: it notifies nobody and does not
+    /// count as unread.
+    pub fn mark_blocked(conn: &Connection, sid: &str, now_ms: i64) -> Result<()> {
+        conn.prepare_cached(
+            "UPDATE messages SET blocked = 1, read_at = COALESCE(read_at, ?2) WHERE sid = ?1",
+        )
+        .op("mark blocked text")?
+        .execute(params![sid, now_ms])
+        .op("mark blocked text")?;
+        Ok(())
+    }
+
     /// [`super::record_message_in`], telling a new row from a filled-in stub: an upsert that
     /// updates leaves `last_insert_rowid()` as it was, an insert sets it. A new row that gets
     /// the very rowid the connection inserted last reads as `Filled`, which is never wrong

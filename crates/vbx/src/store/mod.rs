@@ -9,6 +9,7 @@ pub mod event;
 // Its party macros are used by the modules after it.
 #[macro_use]
 pub mod history;
+pub mod inbox;
 pub mod media_fetch;
 pub mod message;
 pub mod message_sync;
@@ -16,6 +17,7 @@ pub mod outbox;
 pub mod outbox_sms;
 pub mod recording;
 pub mod relay;
+pub mod search;
 pub mod session;
 pub mod sync_state;
 pub mod writer;
@@ -149,6 +151,21 @@ impl Store {
         let pool = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
             .test_before_acquire(false)
+            // A connection opens a full-text index (migrations/0012) by reading it the first
+            // time a statement names it. Inside a write transaction (a text stored through
+            // this pool fires the index's triggers) that read comes before the write lock, and
+            // SQLite then refuses the lock at once instead of waiting for it. Opened here, they
+            // stay open for the connection's life.
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    for table in ["messages_fts", "recordings_fts"] {
+                        sqlx::query(&format!("SELECT rowid FROM {table} WHERE 0"))
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
             .map_err(open_error)?;
@@ -201,7 +218,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// SQL `LIMIT` values are signed; a `u32` always fits.
-fn sql_limit(n: u32) -> i64 {
+pub(crate) fn sql_limit(n: u32) -> i64 {
     i64::from(n)
 }
 

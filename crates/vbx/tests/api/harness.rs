@@ -112,6 +112,8 @@ pub struct Options {
     pub users: Option<&'static [(&'static str, &'static str)]>,
     /// Header and request time limits instead of the defaults.
     pub limits: Option<vbx::http::serve::Limits>,
+    /// The steps of the `default` message flow instead of ringing the browser.
+    pub messages_default: Option<&'static str>,
 }
 
 pub struct TestApp {
@@ -167,6 +169,11 @@ impl TestApp {
             .replace("__API_BASE__", &api_base)
             .replace("__USERS__", &users(options.users.unwrap_or(ALICE_AND_BOB)))
             .replace("[server]\n", &format!("[server]\n{}\n", options.server));
+        if let Some(steps) = options.messages_default {
+            let from = "[messages]\ndefault = [ { step = \"device\", devices = [\"browser\"] } ]";
+            assert!(toml.contains(from), "the test config's message flow moved");
+            toml = toml.replace(from, &format!("[messages]\ndefault = {steps}"));
+        }
         if options.no_api_key {
             toml = toml
                 .lines()
@@ -333,6 +340,21 @@ impl TestApp {
     /// A text from `from`, delivered to the messaging webhook.
     pub async fn text_arrives(&self, from: &str, body: &str) -> String {
         self.mms_arrives(from, body, &[]).await
+    }
+
+    /// A text from `from`; returns vbx's answer (its TwiML).
+    pub async fn text_reply(&self, from: &str, body: &str) -> Reply {
+        let p = [
+            ("MessageSid", sid("SM")),
+            ("AccountSid", ACCOUNT.to_owned()),
+            ("From", from.to_owned()),
+            ("To", NUMBER.to_owned()),
+            ("Body", body.to_owned()),
+            ("NumMedia", "0".to_owned()),
+            ("SmsStatus", "received".to_owned()),
+            ("ApiVersion", "2010-04-01".to_owned()),
+        ];
+        self.post_signed("/flow/msg/default", &borrow(&p)).await
     }
 
     pub async fn mms_arrives(&self, from: &str, body: &str, media: &[(&str, &str)]) -> String {

@@ -1,18 +1,23 @@
-//! The conversation list: one row per other party, newest activity first.
+//! The conversation list: one row per other party, newest activity first; and the search of
+//! what was said in them.
 
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{encode_cursor, ApiError, ApiQuery, Paging};
+use super::{decode_cursor, encode_cursor, ApiError, ApiQuery, Paging};
 use crate::http::auth::User;
 use crate::http::AppState;
-use crate::store::history::{self, ConversationQuery};
+use crate::store::history::{self, ConversationQuery, View};
+use crate::store::search;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
+    /// `inbox` (the default) or `archived`.
+    #[serde(default)]
+    view: View,
     #[serde(flatten)]
     paging: Paging,
 }
@@ -27,6 +32,7 @@ pub async fn list(
         &mut conn,
         &ConversationQuery {
             search: query.q,
+            view: query.view,
             hidden: state.config.hidden_numbers(),
             before: query.paging.before()?,
             limit: query.paging.limit(),
@@ -36,5 +42,38 @@ pub async fn list(
     Ok(Json(json!({
         "items": page.items,
         "next": page.next.as_ref().map(encode_cursor),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+/// Texts and voicemail transcriptions that contain the words typed, newest first.
+pub async fn search(
+    State(state): State<AppState>,
+    _user: User,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let before = match query.paging.before.as_deref().filter(|c| !c.is_empty()) {
+        Some(cursor) => Some(decode_cursor(cursor)?.0),
+        None => None,
+    };
+    let mut conn = state.store.pool().acquire().await?;
+    let hits = search::search(
+        &mut conn,
+        &query.q,
+        &state.config.hidden_numbers(),
+        before,
+        query.paging.limit(),
+    )
+    .await?;
+    Ok(Json(json!({
+        "items": hits.items,
+        "next": hits.next.map(|rowid| encode_cursor(&(rowid, "search".to_owned()))),
     })))
 }

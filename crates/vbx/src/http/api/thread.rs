@@ -1,5 +1,5 @@
-//! One thread: messages, calls and voicemails with one number, newest first; and marking it
-//! read.
+//! One thread: messages, calls and voicemails with one number, newest first; and what the
+//! user decides about it: read, unread, archived, blocked.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,11 +7,12 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::{encode_cursor, party, ApiError, ApiPath, ApiQuery, Paging};
+use crate::config::Device;
 use crate::http::auth::User;
 use crate::http::AppState;
 use crate::record::Published;
 use crate::store::event as feed;
-use crate::store::{contact, history, message, now_ms};
+use crate::store::{contact, history, inbox, message, now_ms};
 
 pub async fn show(
     State(state): State<AppState>,
@@ -29,9 +30,12 @@ pub async fn show(
     )
     .await?;
     let name = contact::get(&mut *conn, &number).await?.map(|c| c.name);
+    let marks = inbox::marks(&mut *conn, &number).await?;
     Ok(Json(json!({
         "number": number,
         "name": name,
+        "archived": marks.archived,
+        "blocked": marks.blocked,
         "items": page.items,
         "next": page.next.as_ref().map(encode_cursor),
     })))
@@ -57,4 +61,136 @@ pub async fn mark_read(
     tx.commit().await?;
     out.publish(&state.events);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Marks the thread's newest incoming text unread (409 when it has none).
+pub async fn mark_unread(
+    State(state): State<AppState>,
+    _user: User,
+    ApiPath(number): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let number = party(&number)?;
+    let hidden = state.config.hidden_numbers();
+    let mut tx = state.store.writer().begin().await?;
+    let Some(rows) = inbox::mark_unread(&mut tx, &number, &hidden, now_ms()).await? else {
+        return Err(ApiError::Conflict(format!(
+            "{number} sent no text to mark unread"
+        )));
+    };
+    tx.commit().await?;
+    publish(&state, rows);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT …/archived` archives the thread (and marks it read); `DELETE` brings it back.
+pub async fn archive(
+    State(state): State<AppState>,
+    _user: User,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    set_archived(&state, &number, true).await
+}
+
+pub async fn unarchive(
+    State(state): State<AppState>,
+    _user: User,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    set_archived(&state, &number, false).await
+}
+
+async fn set_archived(
+    state: &AppState,
+    number: &str,
+    archived: bool,
+) -> Result<Json<Value>, ApiError> {
+    let number = party(number)?;
+    let hidden = state.config.hidden_numbers();
+    let mut tx = state.store.writer().begin().await?;
+    let rows = inbox::set_archived(&mut tx, &number, archived, &hidden, now_ms()).await?;
+    let marks = inbox::marks(&mut *tx, &number).await?;
+    tx.commit().await?;
+    publish(state, rows);
+    Ok(Json(
+        json!({ "number": number, "archived": marks.archived, "blocked": marks.blocked }),
+    ))
+}
+
+/// `PUT …/blocked` blocks the number: its calls are rejected and its texts stored without
+/// running a flow. `DELETE` unblocks it.
+pub async fn block(
+    State(state): State<AppState>,
+    _user: User,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    set_blocked(&state, &number, true).await
+}
+
+pub async fn unblock(
+    State(state): State<AppState>,
+    _user: User,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    set_blocked(&state, &number, false).await
+}
+
+async fn set_blocked(
+    state: &AppState,
+    number: &str,
+    blocked: bool,
+) -> Result<Json<Value>, ApiError> {
+    let number = party(number)?;
+    let own = number == state.config.twilio.number.as_str()
+        || state
+            .config
+            .devices
+            .values()
+            .any(|device| matches!(device, Device::Sms { number: n } if n.as_str() == number));
+    if blocked && own {
+        // Blocking a forwarding cell would swallow the user's own replies.
+        return Err(ApiError::BadRequest(format!(
+            "{number} is vbx's own number or one of its devices and cannot be blocked"
+        )));
+    }
+    let hidden = state.config.hidden_numbers();
+    let mut tx = state.store.writer().begin().await?;
+    let rows = inbox::set_blocked(&mut tx, &number, blocked, &hidden, now_ms()).await?;
+    let marks = inbox::marks(&mut *tx, &number).await?;
+    tx.commit().await?;
+    // The webhooks see the change at once. Should the reload fail, the change is stored and
+    // applies from the next change or restart; say so rather than fail a stored change.
+    if let Err(e) = state.blocked.reload(state.store.pool()).await {
+        tracing::error!(error = %e, "cannot reload the blocked numbers for the webhooks");
+    }
+    publish(state, rows);
+    Ok(Json(
+        json!({ "number": number, "archived": marks.archived, "blocked": marks.blocked }),
+    ))
+}
+
+/// The blocked numbers, most recently blocked first.
+pub async fn blocked(State(state): State<AppState>, _user: User) -> Result<Json<Value>, ApiError> {
+    let items = inbox::blocked(state.store.pool()).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// Marks every conversation read.
+pub async fn mark_all_read(
+    State(state): State<AppState>,
+    _user: User,
+) -> Result<Json<Value>, ApiError> {
+    let hidden = state.config.hidden_numbers();
+    let mut tx = state.store.writer().begin().await?;
+    let (threads, rows) = inbox::mark_all_read(&mut tx, &hidden, now_ms()).await?;
+    tx.commit().await?;
+    publish(&state, rows);
+    Ok(Json(json!({ "threads": threads })))
+}
+
+fn publish(state: &AppState, rows: inbox::Changed) {
+    let mut out = Published::default();
+    for row in rows {
+        out.push(Some(row));
+    }
+    out.publish(&state.events);
 }

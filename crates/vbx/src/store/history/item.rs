@@ -76,6 +76,13 @@ pub struct MessageItem {
     pub status: String,
     pub error: Option<String>,
     pub at: i64,
+    /// Arrived from a blocked number (stored, read, nobody notified).
+    #[serde(skip_serializing_if = "is_false")]
+    pub blocked: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -91,6 +98,9 @@ pub struct CallItem {
     pub status: String,
     pub duration: Option<i64>,
     pub at: i64,
+    /// From a blocked number: rejected without ringing anyone.
+    #[serde(skip_serializing_if = "is_false")]
+    pub blocked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -122,6 +132,7 @@ struct MessageJoin {
     party: String,
     outbox_id: Option<i64>,
     has_media: bool,
+    blocked: bool,
 }
 
 impl MessageJoin {
@@ -137,6 +148,7 @@ impl MessageJoin {
                 status: self.status,
                 error: error_text(self.error_code, self.error_message),
                 at: self.created_at,
+                blocked: self.blocked,
             }),
         }
     }
@@ -151,7 +163,7 @@ macro_rules! message_select {
             message_party!("m."),
             " AS party, (SELECT MIN(o.id) FROM outbox o WHERE o.result = m.sid AND o.kind = 'sms') \
                  AS outbox_id, \
-                 EXISTS (SELECT 1 FROM media WHERE message_sid = m.sid) AS has_media \
+                 EXISTS (SELECT 1 FROM media WHERE message_sid = m.sid) AS has_media, m.blocked \
              FROM messages m"
         )
     };
@@ -243,6 +255,7 @@ pub fn inbound_text_item(message: &NewMessage) -> Option<Located> {
             status: message.status.clone(),
             error: None,
             at: message.created_at_ms,
+            blocked: false,
         }),
     })
 }
@@ -308,6 +321,7 @@ pub(super) struct CallJoin {
     pub(super) started_at: i64,
     pub(super) party: String,
     pub(super) user_direction: String,
+    pub(super) blocked: bool,
 }
 
 impl CallJoin {
@@ -318,6 +332,7 @@ impl CallJoin {
             status: self.status.clone(),
             duration: self.duration_s,
             at: self.started_at,
+            blocked: self.blocked,
         }
     }
 }
@@ -327,7 +342,7 @@ pub(super) const CALL_COLUMNS: &str = concat!(
     call_party!("c."),
     " AS party, ",
     call_direction!("c."),
-    " AS user_direction"
+    " AS user_direction, c.blocked"
 );
 
 static CALL_ITEM: LazyLock<String> = LazyLock::new(|| {
@@ -504,6 +519,7 @@ impl OutboxJoin {
                 status: status.to_owned(),
                 error,
                 at: self.created_at,
+                blocked: false,
             }),
         })
     }
@@ -574,6 +590,7 @@ pub mod blocking {
                 party: row.get("party")?,
                 outbox_id: row.get("outbox_id")?,
                 has_media: row.get("has_media")?,
+                blocked: row.get("blocked")?,
             })
         }
     }
@@ -589,6 +606,7 @@ pub mod blocking {
                 started_at: row.get("started_at")?,
                 party: row.get("party")?,
                 user_direction: row.get("user_direction")?,
+                blocked: row.get("blocked")?,
             })
         }
     }

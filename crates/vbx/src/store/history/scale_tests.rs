@@ -272,6 +272,9 @@ async fn the_migration_fills_the_kept_times_from_an_existing_history() {
 async fn a_history_from_before_the_index_migrations_lists_the_same_after_them() {
     let dir = tempfile::tempdir().unwrap();
     let pool = database_before(dir.path(), 8).await;
+    // The later migrations add what today's queries read (marks, full-text indexes) and touch
+    // none of these indexes: applied first, the lists can be read on both sides.
+    migrate(&pool, 10..).await;
     let mut rng = Rng(0xbeef);
     for _ in 0..200 {
         random_write(&pool, &mut rng).await;

@@ -1,0 +1,189 @@
+//! What the user decides about whole conversations: archived (hidden from the inbox until
+//! something new happens), blocked (calls rejected, texts stored without notifying anyone),
+//! and read or unread. The tables are in `migrations/0011_inbox.sql`; the unread counts follow
+//! the messages' `read_at` through the triggers of `0004_unread.sql`.
+
+use serde::Serialize;
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+use crate::store::event::{self as feed, EventRow};
+use crate::store::{message, Context, Result};
+
+/// A conversation's marks as the API shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Marks {
+    /// Archived, and nothing newer happened since.
+    pub archived: bool,
+    pub blocked: bool,
+}
+
+/// The marks of `number` now.
+pub async fn marks(exec: impl SqliteExecutor<'_>, number: &str) -> Result<Marks> {
+    let row = sqlx::query_as::<_, (bool, bool)>(
+        "SELECT m.archived_at IS NOT NULL AND m.archived_at >= \
+                COALESCE((SELECT at FROM latest_activity WHERE number = m.number), 0), \
+                m.blocked_at IS NOT NULL \
+         FROM conversation_marks m WHERE m.number = $1",
+    )
+    .bind(number)
+    .fetch_optional(exec)
+    .await
+    .op("marks")?;
+    Ok(
+        row.map_or_else(Marks::default, |(archived, blocked)| Marks {
+            archived,
+            blocked,
+        }),
+    )
+}
+
+/// A blocked number, for the settings' list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Blocked {
+    pub number: String,
+    pub name: Option<String>,
+    /// When it was blocked (ms).
+    pub at: i64,
+}
+
+/// Every blocked number, most recently blocked first.
+pub async fn blocked(exec: impl SqliteExecutor<'_>) -> Result<Vec<Blocked>> {
+    sqlx::query_as::<_, Blocked>(
+        "SELECT m.number, c.name, m.blocked_at AS at FROM conversation_marks m \
+         LEFT JOIN contacts c ON c.number = m.number \
+         WHERE m.blocked_at IS NOT NULL ORDER BY m.blocked_at DESC, m.number",
+    )
+    .fetch_all(exec)
+    .await
+    .op("blocked numbers")
+}
+
+/// What a change of marks wrote: the feed rows to publish after the commit.
+pub type Changed = Vec<EventRow>;
+
+/// Archives the conversation (or brings it back) and marks it read: an archived conversation
+/// does not keep counting in the unread total where nobody sees it.
+pub async fn set_archived(
+    conn: &mut SqliteConnection,
+    number: &str,
+    archived: bool,
+    hidden: &[String],
+    now: i64,
+) -> Result<Changed> {
+    let value = archived.then_some(now);
+    sqlx::query(
+        "INSERT INTO conversation_marks (number, archived_at) VALUES ($1, $2) \
+         ON CONFLICT (number) DO UPDATE SET archived_at = excluded.archived_at",
+    )
+    .bind(number)
+    .bind(value)
+    .execute(&mut *conn)
+    .await
+    .op("archive")?;
+    let mut out = Vec::new();
+    if archived {
+        out.extend(read(conn, number, hidden, now).await?);
+    }
+    out.push(marks_changed(conn, number, now).await?);
+    Ok(out)
+}
+
+/// Blocks the number (or unblocks it); blocking also marks what it sent read.
+pub async fn set_blocked(
+    conn: &mut SqliteConnection,
+    number: &str,
+    blocked: bool,
+    hidden: &[String],
+    now: i64,
+) -> Result<Changed> {
+    sqlx::query(
+        "INSERT INTO conversation_marks (number, blocked_at) VALUES ($1, $2) \
+         ON CONFLICT (number) DO UPDATE SET blocked_at = \
+             CASE WHEN $2 IS NULL THEN NULL ELSE COALESCE(conversation_marks.blocked_at, $2) END",
+    )
+    .bind(number)
+    .bind(blocked.then_some(now))
+    .execute(&mut *conn)
+    .await
+    .op("block")?;
+    let mut out = Vec::new();
+    if blocked {
+        out.extend(read(conn, number, hidden, now).await?);
+    }
+    out.push(marks_changed(conn, number, now).await?);
+    Ok(out)
+}
+
+/// Marks the thread's newest incoming text unread again; `None` when it has none (a thread
+/// of calls only, or of texts sent).
+pub async fn mark_unread(
+    conn: &mut SqliteConnection,
+    number: &str,
+    hidden: &[String],
+    now: i64,
+) -> Result<Option<Changed>> {
+    // The newest incoming text, through `messages_party` (the party of an incoming text is
+    // its sender).
+    let done = sqlx::query(concat!(
+        "UPDATE messages SET read_at = NULL WHERE sid = (SELECT sid FROM messages WHERE ",
+        message_party!(""),
+        " = $1 AND direction = 'inbound' AND stub = 0 ORDER BY ",
+        message_party!(""),
+        " DESC, created_at DESC LIMIT 1)"
+    ))
+    .bind(number)
+    .execute(&mut *conn)
+    .await
+    .op("mark unread")?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    Ok(Some(vec![
+        feed::unread_changed(conn, number, hidden, now).await?,
+    ]))
+}
+
+/// Marks every conversation read; returns how many threads had unread texts, and the feed.
+pub async fn mark_all_read(
+    conn: &mut SqliteConnection,
+    hidden: &[String],
+    now: i64,
+) -> Result<(usize, Changed)> {
+    // The kept counts name the threads with unread texts: each is then one range of
+    // `messages_party`, instead of a scan of every message.
+    let numbers = sqlx::query_scalar::<_, String>("SELECT number FROM unread_counts WHERE n > 0")
+        .fetch_all(&mut *conn)
+        .await
+        .op("threads with unread texts")?;
+    let mut out = Vec::new();
+    for number in &numbers {
+        out.extend(read(conn, number, hidden, now).await?);
+    }
+    Ok((numbers.len(), out))
+}
+
+/// Marks the thread read; its feed row when anything changed.
+async fn read(
+    conn: &mut SqliteConnection,
+    number: &str,
+    hidden: &[String],
+    now: i64,
+) -> Result<Option<EventRow>> {
+    if message::mark_thread_read(&mut *conn, number, now).await? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(feed::unread_changed(conn, number, hidden, now).await?))
+}
+
+/// `{"type": "marks", "number": …, "archived": …, "blocked": …}` for the other tabs.
+async fn marks_changed(conn: &mut SqliteConnection, number: &str, now: i64) -> Result<EventRow> {
+    let marks = marks(&mut *conn, number).await?;
+    feed::append(
+        &mut *conn,
+        "marks",
+        Some(number),
+        &serde_json::json!({ "archived": marks.archived, "blocked": marks.blocked }),
+        now,
+    )
+    .await
+}

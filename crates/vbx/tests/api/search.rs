@@ -1,0 +1,158 @@
+//! Searching what was said: words in texts and in voicemail transcriptions, newest first, with
+//! the matching words marked and where each hit is.
+
+use serde_json::{json, Value};
+
+use crate::harness::*;
+
+const START: char = '\u{E000}';
+const END: char = '\u{E001}';
+
+/// A voicemail from `from` whose transcription Twilio then sends.
+async fn voicemail_transcribed(app: &TestApp, from: &str, text: &str) -> String {
+    let (call_sid, reply) = app.call_arrives("voicemail", from).await;
+    assert!(reply.twiml().contains("<Record"), "{}", reply.body);
+    let recording = sid("RE");
+    let mut params = call_params(&call_sid, from);
+    params.push(("RecordingSid", recording.clone()));
+    params.push((
+        "RecordingUrl",
+        format!("https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Recordings/{recording}"),
+    ));
+    params.push(("RecordingDuration", "7".into()));
+    let reply = app
+        .post_signed("/flow/voice/voicemail/record?step=1", &borrow(&params))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let transcription = [
+        ("AccountSid", ACCOUNT.to_owned()),
+        ("TranscriptionSid", sid("TR")),
+        ("TranscriptionText", text.to_owned()),
+        ("TranscriptionStatus", "completed".to_owned()),
+        ("RecordingSid", recording.clone()),
+        ("CallSid", call_sid),
+    ];
+    let reply = app
+        .post_signed("/flow/status/transcription", &borrow(&transcription))
+        .await;
+    assert!(reply.status < 300, "{}", reply.body);
+    recording
+}
+
+fn hits(page: &Value) -> Vec<(String, String, String)> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|h| {
+            (
+                h["kind"].as_str().unwrap_or_default().to_owned(),
+                h["number"].as_str().unwrap_or_default().to_owned(),
+                h["snippet"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_word_finds_texts_and_voicemails_newest_first_with_the_match_marked() {
+    let app = TestApp::start().await;
+    let session = app.alice().await;
+    let first = app
+        .text_arrives(CALLER, "Shall we get pizza tonight?")
+        .await;
+    app.text_arrives(ANN, "Nothing to see here").await;
+    let second = app
+        .text_arrives(ANN, "The PIZZERIA is closed <b>today</b>")
+        .await;
+    let vm = voicemail_transcribed(&app, CALLER, "call me back about the pizza order").await;
+
+    let page = app.get("/api/search?q=pizz", &session).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let page = page.json();
+    let found = hits(&page);
+    assert_eq!(
+        found
+            .iter()
+            .map(|h| (h.0.as_str(), h.1.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("voicemail", CALLER), ("message", ANN), ("message", CALLER)],
+        "{page}"
+    );
+    assert_eq!(page["items"][0]["sid"], vm);
+    assert_eq!(page["items"][1]["sid"], second);
+    assert_eq!(page["items"][2]["sid"], first);
+    assert_eq!(page["items"][1]["name"], "Ann");
+    assert_eq!(
+        found[1].2,
+        format!("The {START}PIZZERIA{END} is closed <b>today</b>"),
+        "the text as stored, only the match marked"
+    );
+    assert!(
+        found[2].2.contains(&format!("{START}pizza{END}")),
+        "{}",
+        found[2].2
+    );
+
+    // Every word must match; anything typed is words, never query syntax.
+    let both = app
+        .get("/api/search?q=pizza%20tonight", &session)
+        .await
+        .json();
+    assert_eq!(hits(&both).len(), 1);
+    for odd in [
+        "\"pizza",
+        "pizza OR",
+        "NEAR(pizza)",
+        "*",
+        "pizza-order",
+        "-pizza",
+    ] {
+        let reply = app
+            .get(&format!("/api/search?q={}", urlencode(odd)), &session)
+            .await;
+        assert_eq!(reply.status, 200, "{odd}: {}", reply.body);
+    }
+    let none = app.get("/api/search?q=%20%22%20", &session).await.json();
+    assert_eq!(none["items"], json!([]));
+
+    // Paged by cursor, no hit twice.
+    let one = app.get("/api/search?q=pizz&limit=1", &session).await.json();
+    assert_eq!(hits(&one).len(), 2, "the first message and every voicemail");
+    let cursor = one["next"].as_str().expect("more");
+    let rest = app
+        .get(
+            &format!("/api/search?q=pizz&limit=1&before={cursor}"),
+            &session,
+        )
+        .await
+        .json();
+    assert_eq!(rest["items"][0]["sid"], first);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_deleted_text_is_no_longer_found() {
+    let app = TestApp::start().await;
+    let session = app.alice().await;
+    let sid = app.text_arrives(CALLER, "secret plans").await;
+    let found = app.get("/api/search?q=secret", &session).await.json();
+    assert_eq!(hits(&found).len(), 1);
+    sqlx::query("DELETE FROM messages WHERE sid = $1")
+        .bind(&sid)
+        .execute(app.store.pool())
+        .await
+        .expect("delete");
+    let found = app.get("/api/search?q=secret", &session).await.json();
+    assert_eq!(found["items"], json!([]));
+    app.stop().await;
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
