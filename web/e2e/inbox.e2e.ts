@@ -137,7 +137,7 @@ for (const [width, viewport, base] of [
       const text = page.locator('.msg.in', { hasText: 'Buy my stuff' });
       await text.waitFor();
       expect(await text.textContent()).toContain('Blocked');
-      await page.getByText('Blocked call').waitFor();
+      await page.getByRole('log').getByText('Blocked call').waitFor();
 
       await page.goto('/settings');
       const list = page.getByRole('list', { name: 'Blocked numbers' });
@@ -150,3 +150,34 @@ for (const [width, viewport, base] of [
     });
   });
 }
+
+describe('voicemail', () => {
+  const CALLER = '+15550106301';
+  const CELL = '+18005555555';
+  let page: Page;
+
+  afterAll(async () => {
+    await sim.party(CELL, 'answer', 30);
+  });
+
+  it('counts a new voicemail in the navigation until its thread is read', async () => {
+    const ctx = await context(browser, demo.url);
+    page = await ctx.newPage();
+    await logIn(page, demo);
+    const ours = await ourNumber(page);
+    await page.getByRole('link', { name: 'Calls', exact: true }).waitFor();
+    // Nobody answers: the browser rejects the call and the cell is busy, so the demo's flow
+    // ends in its voicemail.
+    await sim.party(CELL, 'busy');
+    await sim.callIn(CALLER, ours);
+    const ringing = page.getByRole('alertdialog', { name: /Incoming call from/ });
+    await ringing.getByRole('button', { name: 'Reject' }).click({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'Calls, 1 new voicemail' }).waitFor({ timeout: 60_000 });
+    await openThread(page, CALLER);
+    await page.locator('.voicemail').first().waitFor();
+    await page.getByRole('link', { name: 'Calls', exact: true }).waitFor();
+    await page.reload();
+    await page.getByRole('link', { name: 'Calls', exact: true }).waitFor();
+    expect(await page.getByRole('link', { name: /new voicemail/ }).count()).toBe(0);
+  });
+});

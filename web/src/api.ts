@@ -123,6 +123,10 @@ export class Api {
     return this.request(blocked ? 'PUT' : 'DELETE', `/api/threads/${encodeURIComponent(number)}/blocked`);
   }
 
+  newVoicemails(): Promise<{ new: number }> {
+    return this.request('GET', '/api/voicemails/new');
+  }
+
   blocked(): Promise<{ items: Blocked[] }> {
     return this.request('GET', '/api/blocked');
   }

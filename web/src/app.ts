@@ -78,6 +78,8 @@ export class App {
   private synced = false;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly openSocket: (url: string) => SocketLike;
+  /** How many `voicemails` frames arrived: tells a stale count answer from a fresh one. */
+  private voicemailFrames = 0;
 
   constructor(deps: AppDeps = {}) {
     this.api = deps.api ?? new Api();
@@ -181,6 +183,7 @@ export class App {
     this.live.start();
     void this.loadContacts();
     void this.loadBlocked();
+    void this.loadNewVoicemails();
     void this.loadStatus();
     this.statusTimer = setInterval(() => void this.loadStatus(), 60_000);
     void this.phone.start(session.voice);
@@ -353,7 +356,8 @@ export class App {
     const t = this.state.thread;
     if (!t || !pageIsWatched()) return;
     const conv = this.state.conversations.items.find((c) => c.number === t.number);
-    if (conv && conv.unread === 0) return;
+    // Reading also hears the thread's voicemails: while any voicemail is new, this may be its.
+    if (conv && conv.unread === 0 && this.state.newVoicemails === 0) return;
     this.api.markRead(t.number).catch(() => {});
     this.store.update((s) => {
       const before = s.conversations.items.find((c) => c.number === t.number)?.unread ?? 0;
@@ -412,6 +416,17 @@ export class App {
     }
   }
 
+  private async loadNewVoicemails(): Promise<void> {
+    const seen = this.voicemailFrames;
+    try {
+      const r = await this.api.newVoicemails();
+      // A `voicemails` frame that came while this was asked is newer than this answer.
+      if (seen === this.voicemailFrames) this.store.update({ newVoicemails: r.new });
+    } catch (e) {
+      this.reportLoadError(e);
+    }
+  }
+
   isBlocked(number: string): boolean {
     return this.state.blocked?.some((b) => b.number === number) ?? false;
   }
@@ -435,6 +450,7 @@ export class App {
       this.store.update((s) => ({
         conversations: { ...s.conversations, items: s.conversations.items.map((c) => ({ ...c, unread: 0 })) },
         unreadTotal: 0,
+        newVoicemails: 0,
       }));
       this.toast(r.threads === 1 ? '1 conversation marked read' : `${r.threads} conversations marked read`);
     } catch (e) {
@@ -737,8 +753,15 @@ export class App {
         if (typeof ev.unread === 'number') this.onUnread(ev.number, ev.unread, ev.total);
         return;
       case 'call':
+        this.onItem(ev.number, ev.item);
+        return;
       case 'voicemail':
         this.onItem(ev.number, ev.item);
+        void this.loadNewVoicemails();
+        return;
+      case 'voicemails':
+        this.voicemailFrames += 1;
+        this.store.update({ newVoicemails: ev.new });
         return;
       case 'unread':
         this.onUnread(ev.number, ev.unread, ev.total);

@@ -40,8 +40,9 @@ export function applyPage(
   return { ...state, items: [...map.values()].sort(byActivity), next: page.next, loading: false };
 }
 
-/** What a call was, in a word or two, from Twilio's status. */
+/** What a call was, in a word or two, from Twilio's status (`blocked`: from a blocked number). */
 export function callSummary(direction: string, status: string): string {
+  if (status === 'blocked') return 'Blocked call';
   const missed = direction === 'inbound' && ['no-answer', 'busy', 'canceled', 'failed'].includes(status);
   return missed ? 'Missed call' : direction === 'inbound' ? 'Incoming call' : 'Outgoing call';
 }
@@ -66,7 +67,7 @@ export function summarize(item: Item): LastActivity {
       return { kind: 'message', text, direction: item.direction, at: item.at };
     }
     case 'call':
-      return { kind: 'call', text: callSummary(item.direction, item.status), direction: item.direction, at: item.at };
+      return { kind: 'call', text: callSummary(item.direction, item.blocked ? 'blocked' : item.status), direction: item.direction, at: item.at };
     case 'voicemail':
       return { kind: 'voicemail', text: item.transcription ?? '', direction: 'inbound', at: item.at };
   }

@@ -229,6 +229,10 @@ function isEvent(v: unknown): v is ServerEvent {
       return typeof f.cursor === 'number' && typeof f.number === 'string' && typeof f.sid === 'string';
     case 'contact':
       return typeof f.cursor === 'number' && typeof f.number === 'string' && (typeof f.name === 'string' || f.name === null);
+    case 'marks':
+      return typeof f.cursor === 'number' && typeof f.number === 'string' && typeof f.archived === 'boolean' && typeof f.blocked === 'boolean';
+    case 'voicemails':
+      return typeof f.cursor === 'number' && typeof f.new === 'number';
     case 'presence':
       return Array.isArray(f.devices);
     default:

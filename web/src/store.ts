@@ -61,6 +61,8 @@ export interface State {
   call: ActiveCall | null;
   banners: Banner[];
   unreadTotal: number;
+  /** Voicemails whose thread was not read since they arrived. */
+  newVoicemails: number;
   missedWhileAway: number;
   devices: DeviceChoice;
   notifications: NotificationPermission | 'unsupported';
@@ -85,6 +87,7 @@ export function initialState(route: Route): State {
     call: null,
     banners: [],
     unreadTotal: 0,
+    newVoicemails: 0,
     missedWhileAway: 0,
     devices: { inputs: [], outputs: [], input: null, output: null, outputSupported: false },
     notifications: 'unsupported',

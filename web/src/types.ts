@@ -155,6 +155,7 @@ export type ServerEvent =
   | { type: 'deleted'; cursor: number; number: string; kind: 'message'; sid: string | null; outbox_id?: number }
   | { type: 'contact'; cursor: number; number: string; name: string | null }
   | { type: 'marks'; cursor: number; number: string; archived: boolean; blocked: boolean }
+  | { type: 'voicemails'; cursor: number; new: number }
   | { type: 'presence'; devices: { name: string; online: boolean | null }[] };
 
 /** Frames this tab sends over `/ws`. */

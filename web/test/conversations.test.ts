@@ -116,4 +116,12 @@ describe('matchesQuery', () => {
     ]);
     expect(snippetParts('')).toEqual([]);
   });
+
+  it('says a call from a blocked number was blocked, not missed', () => {
+    const call = { kind: 'call' as const, sid: 'CA1', direction: 'inbound' as const, status: 'busy', duration: null, at: 5 };
+    expect(summarize(call).text).toBe('Missed call');
+    expect(summarize({ ...call, blocked: true }).text).toBe('Blocked call');
+    const s = applyPage(emptyConversations(''), { items: [{ number: '+1', name: null, unread: 0, last: { kind: 'call', text: 'blocked', direction: 'inbound', at: 5 } }], next: null }, false);
+    expect(s.items[0]?.last?.text).toBe('Blocked call');
+  });
 });

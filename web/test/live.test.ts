@@ -185,6 +185,17 @@ describe('LiveConnection', () => {
     expect(live.cursor).toBe(3);
   });
 
+  it('passes marks and the new-voicemail count, and drops malformed ones', () => {
+    live.start();
+    sockets.last.receive({ type: 'hello', cursor: 0 });
+    sockets.last.receive({ type: 'marks', cursor: 1, number: '+1', archived: true, blocked: false });
+    sockets.last.receive({ type: 'marks', cursor: 2, number: '+1', archived: 'yes', blocked: false });
+    sockets.last.receive({ type: 'voicemails', cursor: 3, new: 2 });
+    sockets.last.receive({ type: 'voicemails', cursor: 4 });
+    expect(events.map((e) => e.type)).toEqual(['marks', 'voicemails']);
+    expect(live.cursor).toBe(3);
+  });
+
   it('stops for good and tells the app when the session ended', () => {
     live.start();
     const socket = sockets.last;

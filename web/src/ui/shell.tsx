@@ -21,6 +21,13 @@ const NAV: { key: 'messages' | 'calls' | 'contacts' | 'phone' | 'settings'; href
   { key: 'settings', href: '/settings', label: 'Settings', icon: 'settings' },
 ];
 
+/** What a screen reader hears for a navigation item: its name and what is new there. */
+export function navLabel(key: string, label: string, unread: number, voicemails: number): string {
+  if (key === 'messages' && unread > 0) return `Messages, ${unread} unread`;
+  if (key === 'calls' && voicemails > 0) return `Calls, ${voicemails} new ${voicemails === 1 ? 'voicemail' : 'voicemails'}`;
+  return label;
+}
+
 function BannerView({ banner }: { banner: Banner }) {
   const { state } = useApp();
   const [now, setNow] = useState(Date.now());
@@ -50,6 +57,7 @@ export function Shell() {
   const messages = route.name === 'inbox' || route.name === 'thread';
   const layout = messages ? (route.name === 'thread' ? 'detail' : 'master') : 'wide';
   const unread = state.unreadTotal;
+  const voicemails = state.newVoicemails;
   const voiceClass = state.voice.status === 'registered' ? 'on' : state.voice.status === 'failed' ? 'failed' : '';
 
   let page;
@@ -87,10 +95,15 @@ export function Shell() {
       </div>
       <nav class="nav" aria-label="Main">
         {NAV.map((n) => (
-          <Link key={n.key} href={n.href} current={current === n.key} label={n.key === 'messages' && unread > 0 ? `Messages, ${unread} unread` : n.label}>
+          <Link key={n.key} href={n.href} current={current === n.key} label={navLabel(n.key, n.label, unread, voicemails)}>
             <Icon name={n.icon} />
             <span aria-hidden="true">{n.label}</span>
             {n.key === 'messages' && unread > 0 && <span class="badge" aria-hidden="true">{unread > 99 ? '99+' : unread}</span>}
+            {n.key === 'calls' && voicemails > 0 && (
+              <span class="badge" aria-hidden="true" title="New voicemails">
+                {voicemails > 99 ? '99+' : voicemails}
+              </span>
+            )}
             {n.key === 'phone' && <span class={`voice-dot ${voiceClass}`} title={`Phone: ${state.voice.status}`} aria-hidden="true" style="position:absolute;top:6px;right:12px" />}
           </Link>
         ))}

@@ -123,6 +123,7 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/conversations/read", Access::User),
     (Method::GET, "/api/blocked", Access::User),
     (Method::GET, "/api/search", Access::User),
+    (Method::GET, "/api/voicemails/new", Access::User),
     (Method::GET, "/api/calls", Access::User),
     (Method::POST, "/api/calls/{sid}/hangup", Access::User),
     (Method::POST, "/api/messages", Access::User),

@@ -237,7 +237,12 @@ impl Last {
             },
             Item::Call(c) => Last {
                 kind: "call",
-                text: c.status.clone(),
+                // A blocked call ends `busy`, which would read as a missed call.
+                text: if c.blocked {
+                    "blocked".to_owned()
+                } else {
+                    c.status.clone()
+                },
                 direction: c.direction,
                 at: c.at,
             },

@@ -61,53 +61,44 @@ pub async fn blocked(exec: impl SqliteExecutor<'_>) -> Result<Vec<Blocked>> {
 /// What a change of marks wrote: the feed rows to publish after the commit.
 pub type Changed = Vec<EventRow>;
 
-/// Archives the conversation (or brings it back) and marks it read: an archived conversation
-/// does not keep counting in the unread total where nobody sees it.
-pub async fn set_archived(
-    conn: &mut SqliteConnection,
-    number: &str,
-    archived: bool,
-    hidden: &[String],
-    now: i64,
-) -> Result<Changed> {
-    let value = archived.then_some(now);
-    sqlx::query(
-        "INSERT INTO conversation_marks (number, archived_at) VALUES ($1, $2) \
-         ON CONFLICT (number) DO UPDATE SET archived_at = excluded.archived_at",
-    )
-    .bind(number)
-    .bind(value)
-    .execute(&mut *conn)
-    .await
-    .op("archive")?;
-    let mut out = Vec::new();
-    if archived {
-        out.extend(read(conn, number, hidden, now).await?);
-    }
-    out.push(marks_changed(conn, number, now).await?);
-    Ok(out)
+/// A mark a user sets on a whole conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Hidden from the inbox until something newer happens.
+    Archived,
+    /// Calls rejected, texts stored without a flow.
+    Blocked,
 }
 
-/// Blocks the number (or unblocks it); blocking also marks what it sent read.
-pub async fn set_blocked(
+/// Sets the mark (at `now`) or clears it. Setting either also marks the thread read: an
+/// archived or blocked conversation must not keep counting in the unread total where nobody
+/// sees it.
+pub async fn set_mark(
     conn: &mut SqliteConnection,
     number: &str,
-    blocked: bool,
+    mark: Mark,
+    on: bool,
     hidden: &[String],
     now: i64,
 ) -> Result<Changed> {
-    sqlx::query(
-        "INSERT INTO conversation_marks (number, blocked_at) VALUES ($1, $2) \
-         ON CONFLICT (number) DO UPDATE SET blocked_at = \
-             CASE WHEN $2 IS NULL THEN NULL ELSE COALESCE(conversation_marks.blocked_at, $2) END",
-    )
-    .bind(number)
-    .bind(blocked.then_some(now))
-    .execute(&mut *conn)
-    .await
-    .op("block")?;
+    let sql = match mark {
+        Mark::Archived => {
+            "INSERT INTO conversation_marks (number, archived_at) VALUES ($1, $2) \
+             ON CONFLICT (number) DO UPDATE SET archived_at = excluded.archived_at"
+        }
+        Mark::Blocked => {
+            "INSERT INTO conversation_marks (number, blocked_at) VALUES ($1, $2) \
+             ON CONFLICT (number) DO UPDATE SET blocked_at = excluded.blocked_at"
+        }
+    };
+    sqlx::query(sql)
+        .bind(number)
+        .bind(on.then_some(now))
+        .execute(&mut *conn)
+        .await
+        .op("set conversation mark")?;
     let mut out = Vec::new();
-    if blocked {
+    if on {
         out.extend(read(conn, number, hidden, now).await?);
     }
     out.push(marks_changed(conn, number, now).await?);
@@ -143,7 +134,8 @@ pub async fn mark_unread(
     ]))
 }
 
-/// Marks every conversation read; returns how many threads had unread texts, and the feed.
+/// Marks every conversation read, and every voicemail heard; returns how many threads had
+/// unread texts, and the feed.
 pub async fn mark_all_read(
     conn: &mut SqliteConnection,
     hidden: &[String],
@@ -159,20 +151,64 @@ pub async fn mark_all_read(
     for number in &numbers {
         out.extend(read(conn, number, hidden, now).await?);
     }
+    let heard = sqlx::query("UPDATE recordings SET heard_at = $1 WHERE heard_at IS NULL")
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .op("hear every voicemail")?;
+    if heard.rows_affected() > 0 {
+        out.push(voicemails_changed(conn, now).await?);
+    }
     Ok((numbers.len(), out))
 }
 
-/// Marks the thread read; its feed row when anything changed.
-async fn read(
+/// Marks the thread read, its texts and its voicemails; the feed rows of what changed.
+pub async fn read(
     conn: &mut SqliteConnection,
     number: &str,
     hidden: &[String],
     now: i64,
-) -> Result<Option<EventRow>> {
-    if message::mark_thread_read(&mut *conn, number, now).await? == 0 {
-        return Ok(None);
+) -> Result<Changed> {
+    let mut out = Vec::new();
+    if message::mark_thread_read(&mut *conn, number, now).await? > 0 {
+        out.push(feed::unread_changed(conn, number, hidden, now).await?);
     }
-    Ok(Some(feed::unread_changed(conn, number, hidden, now).await?))
+    // Through `recordings_unheard`: only the new voicemails are looked at, each with its call.
+    let heard = sqlx::query(concat!(
+        "UPDATE recordings SET heard_at = $2 WHERE heard_at IS NULL AND (SELECT ",
+        call_party!("c."),
+        " FROM calls c WHERE c.sid = recordings.call_sid) = $1"
+    ))
+    .bind(number)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .op("hear voicemails")?;
+    if heard.rows_affected() > 0 {
+        out.push(voicemails_changed(conn, now).await?);
+    }
+    Ok(out)
+}
+
+/// How many voicemails are new (not heard).
+pub async fn new_voicemails(exec: impl SqliteExecutor<'_>) -> Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM recordings WHERE heard_at IS NULL")
+        .fetch_one(exec)
+        .await
+        .op("count new voicemails")
+}
+
+/// `{"type": "voicemails", "new": N}`: the count of new voicemails changed.
+async fn voicemails_changed(conn: &mut SqliteConnection, now: i64) -> Result<EventRow> {
+    let new = new_voicemails(&mut *conn).await?;
+    feed::append(
+        &mut *conn,
+        "voicemails",
+        None,
+        &serde_json::json!({ "new": new }),
+        now,
+    )
+    .await
 }
 
 /// `{"type": "marks", "number": …, "archived": …, "blocked": …}` for the other tabs.

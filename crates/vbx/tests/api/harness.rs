@@ -388,6 +388,26 @@ impl TestApp {
         (call_sid, reply)
     }
 
+    /// A caller leaves a 9-second voicemail through the `voicemail` flow; returns the call
+    /// and recording SIDs.
+    pub async fn voicemail_left(&self, from: &str) -> (String, String) {
+        let (call_sid, reply) = self.call_arrives("voicemail", from).await;
+        assert!(reply.twiml().contains("<Record"), "{}", reply.body);
+        let recording = sid("RE");
+        let mut params = call_params(&call_sid, from);
+        params.push(("RecordingSid", recording.clone()));
+        params.push((
+            "RecordingUrl",
+            format!("https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Recordings/{recording}"),
+        ));
+        params.push(("RecordingDuration", "9".into()));
+        let reply = self
+            .post_signed("/flow/voice/voicemail/record?step=1", &borrow(&params))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        (call_sid, recording)
+    }
+
     /// Opens `/ws` with `session`'s cookie and reads its `hello`.
     pub async fn socket(&self, session: &Session) -> Socket {
         let mut request = format!("ws://{}/ws", self.addr)

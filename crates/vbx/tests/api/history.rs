@@ -17,25 +17,6 @@ async fn call_ends(app: &TestApp, call_sid: &str, from: &str, seconds: u32) {
     assert_eq!(reply.status, 204, "{}", reply.body);
 }
 
-/// A caller leaves a voicemail; returns the recording SID.
-async fn voicemail_left(app: &TestApp, from: &str) -> (String, String) {
-    let (call_sid, reply) = app.call_arrives("voicemail", from).await;
-    assert!(reply.twiml().contains("<Record"), "{}", reply.body);
-    let recording = sid("RE");
-    let mut params = call_params(&call_sid, from);
-    params.push(("RecordingSid", recording.clone()));
-    params.push((
-        "RecordingUrl",
-        format!("https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Recordings/{recording}"),
-    ));
-    params.push(("RecordingDuration", "9".into()));
-    let reply = app
-        .post_signed("/flow/voice/voicemail/record?step=1", &borrow(&params))
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    (call_sid, recording)
-}
-
 /// Items sorted newest first, ties broken by the key descending (what the cursor uses).
 fn assert_newest_first(items: &Value, at: &str, key: &str) {
     let keys: Vec<(i64, String)> = items
@@ -78,7 +59,7 @@ async fn texts_calls_and_voicemails_from_webhooks_make_conversations_and_a_threa
     let first = app.text_arrives(CALLER, "hello there").await;
     let (call, _) = app.call_arrives("default", CALLER).await;
     call_ends(&app, &call, CALLER, 42).await;
-    let (vm_call, recording) = voicemail_left(&app, CALLER).await;
+    let (vm_call, recording) = app.voicemail_left(CALLER).await;
     let last = app.text_arrives(CALLER, "call me back").await;
     let from_ann = app.text_arrives(ANN, "hi, it's Ann").await;
 
@@ -250,7 +231,7 @@ async fn the_call_log_lists_calls_with_filters_and_their_voicemail() {
     let session = app.alice().await;
     let (answered, _) = app.call_arrives("default", CALLER).await;
     call_ends(&app, &answered, CALLER, 30).await;
-    let (vm_call, recording) = voicemail_left(&app, ANN).await;
+    let (vm_call, recording) = app.voicemail_left(ANN).await;
     let (ringing, _) = app.call_arrives("default", CALLER).await;
 
     let all = app.get("/api/calls", &session).await;

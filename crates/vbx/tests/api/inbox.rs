@@ -38,6 +38,10 @@ async fn sms_sid_of(app: &TestApp, body: &str) -> String {
         .expect("the text is stored")
 }
 
+async fn new_voicemails(app: &TestApp, session: &Session) -> Option<i64> {
+    app.get("/api/voicemails/new", session).await.json()["new"].as_i64()
+}
+
 async fn outbox_rows(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
         .fetch_one(app.store.pool())
@@ -174,6 +178,8 @@ async fn a_blocked_number_is_rejected_and_its_texts_are_stored_without_notifying
     );
     assert_eq!(outbox_rows(&app).await, 0, "nothing queued for any device");
     let sid = sms_sid_of(&app, "buy now").await;
+    // The call comes after the text (times are milliseconds), so it is the thread's newest.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let (_, reply) = app.call_arrives("default", CALLER).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(
@@ -216,6 +222,19 @@ async fn a_blocked_number_is_rejected_and_its_texts_are_stored_without_notifying
     let inbox = app.get("/api/conversations", &session).await.json();
     assert_eq!(numbers(&inbox), vec![ANN.to_owned()]);
     assert_eq!(unread_of(&inbox, ANN), Some(1));
+    // Found by a search, the list row says what the call was, not its `busy` status.
+    let found = app
+        .get("/api/conversations?q=4155550100", &session)
+        .await
+        .json();
+    assert_eq!(found["items"][0]["blocked"], true);
+    assert_eq!(
+        (
+            &found["items"][0]["last"]["kind"],
+            &found["items"][0]["last"]["text"]
+        ),
+        (&json!("call"), &json!("blocked"))
+    );
     let list = app.get("/api/blocked", &session).await.json();
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(list["items"][0]["number"], CALLER);
@@ -255,5 +274,40 @@ async fn a_number_blocked_before_a_restart_stays_blocked() {
     .await;
     let (_, reply) = app.call_arrives("default", CALLER).await;
     assert!(reply.twiml().contains("<Reject"), "{}", reply.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_voicemail_is_new_until_its_thread_is_read() {
+    let app = TestApp::start().await;
+    let session = app.alice().await;
+    assert_eq!(new_voicemails(&app, &session).await, Some(0));
+    app.voicemail_left(CALLER).await;
+    app.voicemail_left(ANN).await;
+    app.text_arrives(OTHER, "no voicemail here").await;
+    assert_eq!(new_voicemails(&app, &session).await, Some(2));
+
+    let mut socket = app.socket(&session).await;
+    let read = app
+        .post_empty(&format!("/api/threads/{CALLER}/read"), &session)
+        .await;
+    assert_eq!(read.status, 204, "{}", read.body);
+    let frame = socket.until(|f| f["type"] == "voicemails").await;
+    assert_eq!(frame["new"], 1);
+    assert_eq!(new_voicemails(&app, &session).await, Some(1));
+    // Reading a thread without new voicemails says nothing about them.
+    app.post_empty(&format!("/api/threads/{OTHER}/read"), &session)
+        .await;
+    let next = socket.until(|f| f["type"] != "presence").await;
+    assert_eq!(
+        (&next["type"], &next["number"]),
+        (&json!("unread"), &json!(OTHER))
+    );
+
+    let all = app.post_empty("/api/conversations/read", &session).await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    let frame = socket.until(|f| f["type"] == "voicemails").await;
+    assert_eq!(frame["new"], 0);
+    assert_eq!(new_voicemails(&app, &session).await, Some(0));
     app.stop().await;
 }

@@ -10,20 +10,7 @@ const END: char = '\u{E001}';
 
 /// A voicemail from `from` whose transcription Twilio then sends.
 async fn voicemail_transcribed(app: &TestApp, from: &str, text: &str) -> String {
-    let (call_sid, reply) = app.call_arrives("voicemail", from).await;
-    assert!(reply.twiml().contains("<Record"), "{}", reply.body);
-    let recording = sid("RE");
-    let mut params = call_params(&call_sid, from);
-    params.push(("RecordingSid", recording.clone()));
-    params.push((
-        "RecordingUrl",
-        format!("https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Recordings/{recording}"),
-    ));
-    params.push(("RecordingDuration", "7".into()));
-    let reply = app
-        .post_signed("/flow/voice/voicemail/record?step=1", &borrow(&params))
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    let (call_sid, recording) = app.voicemail_left(from).await;
     let transcription = [
         ("AccountSid", ACCOUNT.to_owned()),
         ("TranscriptionSid", sid("TR")),

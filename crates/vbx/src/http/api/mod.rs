@@ -48,6 +48,7 @@ fn handler(method: &Method, path: &str) -> Option<MethodRouter<AppState>> {
         "/api/conversations/read" if post => routing::post(thread::mark_all_read),
         "/api/blocked" if get => routing::get(thread::blocked),
         "/api/search" if get => routing::get(conversation::search),
+        "/api/voicemails/new" if get => routing::get(thread::new_voicemails),
         "/api/calls" if get => routing::get(call::list),
         "/api/calls/{sid}/hangup" if post => routing::post(call::hangup),
         "/api/messages" if post => message::send_route(),

@@ -11,8 +11,8 @@ use crate::config::Device;
 use crate::http::auth::User;
 use crate::http::AppState;
 use crate::record::Published;
-use crate::store::event as feed;
-use crate::store::{contact, history, inbox, message, now_ms};
+use crate::store::inbox::Mark;
+use crate::store::{contact, history, inbox, now_ms};
 
 pub async fn show(
     State(state): State<AppState>,
@@ -41,26 +41,29 @@ pub async fn show(
     })))
 }
 
-/// Marks the thread's inbound messages read and tells every tab the new counts.
+/// Marks the thread's inbound messages read and its voicemails heard, and tells every tab the
+/// new counts.
 pub async fn mark_read(
     State(state): State<AppState>,
     _user: User,
     ApiPath(number): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let number = party(&number)?;
-    let now = now_ms();
+    let hidden = state.config.hidden_numbers();
     let mut tx = state.store.writer().begin().await?;
-    let changed = message::mark_thread_read(&mut *tx, &number, now).await?;
-    let mut out = Published::default();
-    if changed > 0 {
-        let hidden = state.config.hidden_numbers();
-        out.push(Some(
-            feed::unread_changed(&mut tx, &number, &hidden, now).await?,
-        ));
-    }
+    let rows = inbox::read(&mut tx, &number, &hidden, now_ms()).await?;
     tx.commit().await?;
-    out.publish(&state.events);
+    publish(&state, rows);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `{"new": N}`: how many voicemails nobody has heard (their thread was not read since).
+pub async fn new_voicemails(
+    State(state): State<AppState>,
+    _user: User,
+) -> Result<Json<Value>, ApiError> {
+    let new = inbox::new_voicemails(state.store.pool()).await?;
+    Ok(Json(json!({ "new": new })))
 }
 
 /// Marks the thread's newest incoming text unread (409 when it has none).
@@ -88,7 +91,7 @@ pub async fn archive(
     _user: User,
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
-    set_archived(&state, &number, true).await
+    set_mark(&state, &number, Mark::Archived, true).await
 }
 
 pub async fn unarchive(
@@ -96,24 +99,7 @@ pub async fn unarchive(
     _user: User,
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
-    set_archived(&state, &number, false).await
-}
-
-async fn set_archived(
-    state: &AppState,
-    number: &str,
-    archived: bool,
-) -> Result<Json<Value>, ApiError> {
-    let number = party(number)?;
-    let hidden = state.config.hidden_numbers();
-    let mut tx = state.store.writer().begin().await?;
-    let rows = inbox::set_archived(&mut tx, &number, archived, &hidden, now_ms()).await?;
-    let marks = inbox::marks(&mut *tx, &number).await?;
-    tx.commit().await?;
-    publish(state, rows);
-    Ok(Json(
-        json!({ "number": number, "archived": marks.archived, "blocked": marks.blocked }),
-    ))
+    set_mark(&state, &number, Mark::Archived, false).await
 }
 
 /// `PUT …/blocked` blocks the number: its calls are rejected and its texts stored without
@@ -123,7 +109,7 @@ pub async fn block(
     _user: User,
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
-    set_blocked(&state, &number, true).await
+    set_mark(&state, &number, Mark::Blocked, true).await
 }
 
 pub async fn unblock(
@@ -131,13 +117,14 @@ pub async fn unblock(
     _user: User,
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
-    set_blocked(&state, &number, false).await
+    set_mark(&state, &number, Mark::Blocked, false).await
 }
 
-async fn set_blocked(
+async fn set_mark(
     state: &AppState,
     number: &str,
-    blocked: bool,
+    mark: Mark,
+    on: bool,
 ) -> Result<Json<Value>, ApiError> {
     let number = party(number)?;
     let own = number == state.config.twilio.number.as_str()
@@ -146,7 +133,7 @@ async fn set_blocked(
             .devices
             .values()
             .any(|device| matches!(device, Device::Sms { number: n } if n.as_str() == number));
-    if blocked && own {
+    if mark == Mark::Blocked && on && own {
         // Blocking a forwarding cell would swallow the user's own replies.
         return Err(ApiError::BadRequest(format!(
             "{number} is vbx's own number or one of its devices and cannot be blocked"
@@ -154,13 +141,15 @@ async fn set_blocked(
     }
     let hidden = state.config.hidden_numbers();
     let mut tx = state.store.writer().begin().await?;
-    let rows = inbox::set_blocked(&mut tx, &number, blocked, &hidden, now_ms()).await?;
+    let rows = inbox::set_mark(&mut tx, &number, mark, on, &hidden, now_ms()).await?;
     let marks = inbox::marks(&mut *tx, &number).await?;
     tx.commit().await?;
-    // The webhooks see the change at once. Should the reload fail, the change is stored and
-    // applies from the next change or restart; say so rather than fail a stored change.
-    if let Err(e) = state.blocked.reload(state.store.pool()).await {
-        tracing::error!(error = %e, "cannot reload the blocked numbers for the webhooks");
+    if mark == Mark::Blocked {
+        // The webhooks see the change at once. Should the reload fail, the change is stored
+        // and applies from the next change or restart; a stored change is not failed for it.
+        if let Err(e) = state.blocked.reload(state.store.pool()).await {
+            tracing::error!(error = %e, "cannot reload the blocked numbers for the webhooks");
+        }
     }
     publish(state, rows);
     Ok(Json(
