@@ -344,23 +344,26 @@ impl TestApp {
 
     /// A text from `from`; returns vbx's answer (its TwiML).
     pub async fn text_reply(&self, from: &str, body: &str) -> Reply {
-        let p = [
-            ("MessageSid", sid("SM")),
-            ("AccountSid", ACCOUNT.to_owned()),
-            ("From", from.to_owned()),
-            ("To", NUMBER.to_owned()),
-            ("Body", body.to_owned()),
-            ("NumMedia", "0".to_owned()),
-            ("SmsStatus", "received".to_owned()),
-            ("ApiVersion", "2010-04-01".to_owned()),
-        ];
-        self.post_signed("/flow/msg/default", &borrow(&p)).await
+        self.message_webhook(&sid("SM"), from, body, &[]).await
     }
 
     pub async fn mms_arrives(&self, from: &str, body: &str, media: &[(&str, &str)]) -> String {
         let message_sid = sid("SM");
+        let reply = self.message_webhook(&message_sid, from, body, media).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        message_sid
+    }
+
+    /// Twilio's messaging webhook for a text (and media) from `from` to vbx's number.
+    async fn message_webhook(
+        &self,
+        message_sid: &str,
+        from: &str,
+        body: &str,
+        media: &[(&str, &str)],
+    ) -> Reply {
         let mut p = vec![
-            ("MessageSid".to_owned(), message_sid.clone()),
+            ("MessageSid".to_owned(), message_sid.to_owned()),
             ("AccountSid".to_owned(), ACCOUNT.to_owned()),
             ("From".to_owned(), from.to_owned()),
             ("To".to_owned(), NUMBER.to_owned()),
@@ -373,9 +376,7 @@ impl TestApp {
             p.push((format!("MediaUrl{i}"), (*url).to_owned()));
             p.push((format!("MediaContentType{i}"), (*content_type).to_owned()));
         }
-        let reply = self.post_signed("/flow/msg/default", &borrow(&p)).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        message_sid
+        self.post_signed("/flow/msg/default", &borrow(&p)).await
     }
 
     /// An incoming call from `from` to the `alias` flow; returns its SID and the TwiML.
