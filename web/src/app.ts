@@ -28,7 +28,7 @@ import {
   pendingMessage,
 } from './thread';
 import { MAX_BODY, smsSize } from './sms';
-import type { Contact, ConversationView, Item, MessageItem, ServerEvent, Session, VoiceConfig } from './types';
+import type { Blocked, Contact, ConversationView, Item, MessageItem, ServerEvent, Session, VoiceConfig } from './types';
 import { createVoice } from './voice';
 import type { VoiceLayer } from './voice/layer';
 
@@ -407,7 +407,7 @@ export class App {
     }
   }
 
-  async loadBlocked(): Promise<void> {
+  private async loadBlocked(): Promise<void> {
     try {
       const r = await this.api.blocked();
       this.store.update({ blocked: r.items });
@@ -482,7 +482,6 @@ export class App {
       this.toast((e as Error).message);
       return;
     }
-    void this.loadBlocked();
     const who = this.nameOf(number) ?? formatNumber(number, this.state.session?.number);
     this.toast(blocked ? `${who} is blocked` : `${who} is unblocked`);
   }
@@ -493,7 +492,7 @@ export class App {
     this.store.update((s) => ({
       thread: s.thread?.number === number ? { ...s.thread, ...marks } : s.thread,
       conversations: listed ?? s.conversations,
-      blocked: s.blocked && (marks.blocked ? s.blocked : s.blocked.filter((b) => b.number !== number)),
+      blocked: s.blocked && blockedList(s.blocked, number, marks.blocked, this.nameOf(number)),
     }));
     if (!listed) void this.loadConversations(false);
   }
@@ -777,7 +776,6 @@ export class App {
         return;
       case 'marks':
         this.applyMarks(ev.number, ev);
-        if (ev.blocked !== this.isBlocked(ev.number)) void this.loadBlocked();
         return;
       case 'presence':
         this.store.update((s) =>
@@ -827,6 +825,13 @@ export class App {
     });
     if (document.title !== title) document.title = title;
   }
+}
+
+/** The blocked numbers with `number` blocked or not, newest block first. */
+function blockedList(list: Blocked[], number: string, blocked: boolean, name: string | null): Blocked[] {
+  const others = list.filter((b) => b.number !== number);
+  if (!blocked) return others;
+  return list.length === others.length ? [{ number, name, at: Date.now() }, ...others] : list;
 }
 
 function splitPath(path: string): [string, string] {

@@ -149,7 +149,7 @@ pub async fn mark_all_read(
         .op("threads with unread texts")?;
     let mut out = Vec::new();
     for number in &numbers {
-        out.extend(read(conn, number, hidden, now).await?);
+        out.extend(read_texts(conn, number, hidden, now).await?);
     }
     let heard = sqlx::query("UPDATE recordings SET heard_at = $1 WHERE heard_at IS NULL")
         .bind(now)
@@ -169,10 +169,10 @@ pub async fn read(
     hidden: &[String],
     now: i64,
 ) -> Result<Changed> {
-    let mut out = Vec::new();
-    if message::mark_thread_read(&mut *conn, number, now).await? > 0 {
-        out.push(feed::unread_changed(conn, number, hidden, now).await?);
-    }
+    let mut out: Changed = read_texts(conn, number, hidden, now)
+        .await?
+        .into_iter()
+        .collect();
     // Through `recordings_unheard`: only the new voicemails are looked at, each with its call.
     let heard = sqlx::query(concat!(
         "UPDATE recordings SET heard_at = $2 WHERE heard_at IS NULL AND (SELECT ",
@@ -188,6 +188,19 @@ pub async fn read(
         out.push(voicemails_changed(conn, now).await?);
     }
     Ok(out)
+}
+
+/// Marks the thread's texts read; its feed row when any was unread.
+async fn read_texts(
+    conn: &mut SqliteConnection,
+    number: &str,
+    hidden: &[String],
+    now: i64,
+) -> Result<Option<EventRow>> {
+    if message::mark_thread_read(&mut *conn, number, now).await? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(feed::unread_changed(conn, number, hidden, now).await?))
 }
 
 /// How many voicemails are new (not heard).
