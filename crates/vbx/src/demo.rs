@@ -61,7 +61,7 @@ impl DemoInfo {
              \x20 vbx sim --sim {sim} text --from +14155550100 --to {number} \"Hello from Alice\"\n\
              \x20 vbx sim --sim {sim} call --from +14155550100 --to {number}\n\
              A call rings the browser when the app is open; unanswered, it falls back to the\n\
-             cell phone (+18005555555, simulated). Stop with Ctrl-C.\n",
+             cell phone (+18005555555, simulated), then to voicemail. Stop with Ctrl-C.\n",
             app = self.app_url,
             user = self.user,
             password = self.password,
