@@ -13,6 +13,8 @@ const sim = new SimControl(demo.sim);
 const FRIEND = '+15550104477';
 const CALLER = '+15550108899';
 const DIALED = '+15550107733';
+/** The demo's `cell` device, which its `phone` flow dials when the browser does not answer. */
+const CELL = '+18005555555';
 
 let browser: Browser;
 let ctx: BrowserContext;
@@ -140,19 +142,22 @@ describe('calls', () => {
     await bar.waitFor({ state: 'detached' });
     await eventually('the call to end at the simulator', async () => ['completed', 'canceled'].includes((await sim.call(sid)).call.status));
     await page.goto('/calls');
-    const logged = page.locator('li', { hasText: 'Incoming call' }).filter({ hasText: '(555) 010-8899' }).first();
-    await logged.waitFor({ timeout: 30_000 });
+    // Said from the Dial action vbx stored: who picked up and how long they talked.
+    const logged = page.locator(`li[data-sid="${sid}"]`);
+    await logged.getByText(/^Answered in the browser · 0:\d\d · /).waitFor({ timeout: 30_000 });
     // Today's call says when by the clock, without the date.
     expect(await logged.locator('time').textContent()).toMatch(/^\d{1,2}:\d\d [AP]M$/);
     await screenshot(page, 'e2e-calls-desktop');
     await page.goto('/');
     const row = page.getByRole('link', { name: /\(555\) 010-8899/ }).first();
     await row.waitFor();
-    expect(await row.textContent()).toContain('Incoming call');
-    expect(await row.textContent()).not.toMatch(/completed|in-progress|no-answer/);
+    expect(await row.textContent()).toContain('Answered call');
+    expect(await row.textContent()).not.toMatch(/completed|in-progress|no-answer|answered/);
   });
 
-  it('falls back to the next flow when nobody answers the browser', async () => {
+  it('falls back to the next flow when nobody answers the browser, and logs a missed call that went to voicemail', async () => {
+    // The cell phone the flow dials next is busy: the caller reaches voicemail.
+    await sim.party(CELL, 'busy');
     await page.goto('/');
     await phoneReady(page);
     const sid = await sim.callIn(CALLER, ourNumber);
@@ -163,9 +168,16 @@ describe('calls', () => {
       async () => (await sim.children(sid)).find((c) => c.to.startsWith('+')),
       120_000,
     );
-    expect(fallback.to).not.toBe(ourNumber);
+    expect(fallback.to).toBe(CELL);
     await page.getByRole('alertdialog', { name: /Incoming call from/ }).waitFor({ state: 'detached', timeout: 30_000 });
-    await sim.hangup(sid).catch(() => {});
+    // The caller speaks into the recording and the call ends: Twilio says `completed`, but
+    // nobody picked up.
+    await eventually('the call to end at the simulator', async () => (await sim.call(sid)).call.status === 'completed', 60_000);
+    await page.goto('/calls');
+    const logged = page.locator(`li[data-sid="${sid}"]`);
+    await logged.getByText('Missed call, went to voicemail').waitFor({ timeout: 30_000 });
+    await logged.locator('svg.dir.missed').waitFor();
+    await logged.locator('audio').waitFor();
   });
 
   it('places an outgoing call from the dial pad that reaches the simulated party', async () => {
@@ -177,12 +189,18 @@ describe('calls', () => {
     await page.keyboard.press('Enter');
     const bar = page.getByRole('region', { name: /Call with/ });
     await bar.waitFor();
-    const reached = await eventually('a call to the dialed number', async () => (await sim.calls()).find((c) => c.to === DIALED));
+    // The browser's own call has the dialled number as `To` too; the dialled leg has a parent.
+    const reached = await eventually('a call to the dialed number', async () => (await sim.calls()).find((c) => c.to === DIALED && c.parent_call_sid));
     expect(reached.to).toBe(DIALED);
     await bar.getByTestId('call-timer').getByText(/^\d+:\d\d/).waitFor({ timeout: 30_000 });
     await screenshot(page, 'e2e-outgoing-desktop');
+    // The timer counts the browser's own call; hang up once the dialled party has answered.
+    await eventually('the dialled party to answer', async () => (await sim.call(reached.sid)).call.status === 'in-progress');
     await bar.getByRole('button', { name: 'Hang up' }).click();
     await bar.waitFor({ state: 'detached' });
+    // The browser's call (the dialled leg's parent) is logged with how long they talked.
+    await page.goto('/calls');
+    await page.locator(`li[data-sid="${reached.parent_call_sid}"]`).getByText(/^Outgoing call · 0:\d\d · /).waitFor({ timeout: 30_000 });
   });
 });
 

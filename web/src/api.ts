@@ -131,7 +131,7 @@ export class Api {
     return this.request('GET', '/api/blocked');
   }
 
-  calls(filter: { direction?: string; status?: string; number?: string }, before: string | null, limit = 50): Promise<Page<CallRecord>> {
+  calls(filter: { direction?: string; outcome?: string; number?: string }, before: string | null, limit = 50): Promise<Page<CallRecord>> {
     return this.request('GET', `/api/calls?${query({ ...filter, before, limit })}`);
   }
 

@@ -384,7 +384,7 @@ export class App {
     }
   }
 
-  filterCalls(filter: { direction: string; status: string }): void {
+  filterCalls(filter: { direction: string; outcome: string }): void {
     this.store.update((s) => ({ callLog: { ...s.callLog, filter, loading: true } }));
     void this.loadCalls(false);
   }
@@ -808,7 +808,7 @@ export class App {
       notify(who, item.body || 'Picture', `msg-${number}`, open);
     } else if (item.kind === 'voicemail') {
       notify(`Voicemail from ${who}`, item.transcription ?? 'New voicemail', `vm-${item.sid}`, open);
-    } else if (item.kind === 'call' && item.direction === 'inbound' && ['no-answer', 'busy', 'canceled'].includes(item.status)) {
+    } else if (item.kind === 'call' && item.direction === 'inbound' && ['missed', 'voicemail', 'busy'].includes(item.outcome)) {
       if (!pageIsWatched()) this.store.update((s) => ({ missedWhileAway: s.missedWhileAway + 1 }));
     }
     if (item.kind === 'message' && item.direction === 'inbound' && this.state.thread?.number === number) {

@@ -1,6 +1,7 @@
 // Pure state of the conversations list: pages from the API, live events moving a conversation to
 // the top, unread counts, and names from the contacts.
 
+import { callSummary } from './calls';
 import type { Conversation, ConversationView, Item, LastActivity, Page, SearchHit } from './types';
 
 export interface ConversationsState {
@@ -32,19 +33,12 @@ export function applyPage(
   const map = new Map<string, Conversation>();
   if (append) for (const c of state.items) map.set(c.number, c);
   for (const raw of page.items) {
-    // The API gives a call's Twilio status as its text; the list says what the call was.
+    // The API gives a call's outcome as its text; the list says it in words.
     const c = raw.last?.kind === 'call' ? { ...raw, last: { ...raw.last, text: callSummary(raw.last.direction, raw.last.text) } } : raw;
     const old = map.get(c.number);
     if (!old || (c.last?.at ?? 0) >= (old.last?.at ?? 0)) map.set(c.number, c);
   }
   return { ...state, items: [...map.values()].sort(byActivity), next: page.next, loading: false };
-}
-
-/** What a call was, in a word or two, from Twilio's status (`blocked`: from a blocked number). */
-export function callSummary(direction: string, status: string): string {
-  if (status === 'blocked') return 'Blocked call';
-  const missed = direction === 'inbound' && ['no-answer', 'busy', 'canceled', 'failed'].includes(status);
-  return missed ? 'Missed call' : direction === 'inbound' ? 'Incoming call' : 'Outgoing call';
 }
 
 /** The line a list row shows under the name. */
@@ -67,7 +61,7 @@ export function summarize(item: Item): LastActivity {
       return { kind: 'message', text, direction: item.direction, at: item.at };
     }
     case 'call':
-      return { kind: 'call', text: callSummary(item.direction, item.blocked ? 'blocked' : item.status), direction: item.direction, at: item.at };
+      return { kind: 'call', text: callSummary(item.direction, item.outcome), direction: item.direction, at: item.at };
     case 'voicemail':
       return { kind: 'voicemail', text: item.transcription ?? '', direction: 'inbound', at: item.at };
   }

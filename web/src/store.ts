@@ -31,7 +31,8 @@ export interface ActiveCall {
 }
 
 export interface CallLogState {
-  filter: { direction: string; status: string };
+  /** `outcome`: what the calls were (`answered`, `missed`, …), '' for all. */
+  filter: { direction: string; outcome: string };
   items: CallRecord[];
   next: string | null;
   loading: boolean;
@@ -80,7 +81,7 @@ export function initialState(route: Route): State {
     thread: null,
     contacts: null,
     blocked: null,
-    callLog: { filter: { direction: '', status: '' }, items: [], next: null, loading: true },
+    callLog: { filter: { direction: '', outcome: '' }, items: [], next: null, loading: true },
     live: { status: 'stopped' },
     voice: { status: 'off', error: null },
     incoming: [],

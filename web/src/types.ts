@@ -49,6 +49,10 @@ export interface CallItem {
   at: number;
   /** From a blocked number: rejected, nothing rang. */
   blocked?: boolean;
+  /** What the call was (see `calls.ts`). */
+  outcome: string;
+  answered_to: string | null;
+  talk: number | null;
 }
 
 export interface VoicemailItem {
@@ -124,6 +128,9 @@ export interface CallRecord {
   duration: number | null;
   at: number;
   recording: VoicemailItem | null;
+  outcome: string;
+  answered_to: string | null;
+  talk: number | null;
 }
 
 export interface Contact {
@@ -138,7 +145,8 @@ export interface VoiceToken {
 }
 
 export interface Status {
-  devices: { name: string; type: string; online: boolean | null; last_error: string | null }[];
+  /** `address`: where a call answered on the device was put through (browsers and cell phones). */
+  devices: { name: string; type: string; online: boolean | null; last_error: string | null; address?: string }[];
   twilio: { reachable: boolean; last_error: string | null };
   last_sync: number | null;
   outbox: { pending: number; failed: number };

@@ -49,8 +49,12 @@ describe('conversations list', () => {
 
 describe('summarize', () => {
   it('says what a call, a missed call, a picture and a voicemail were', () => {
-    expect(summarize({ kind: 'call', sid: 'CA', direction: 'inbound', status: 'no-answer', duration: null, at: 1 }).text).toBe('Missed call');
-    expect(summarize({ kind: 'call', sid: 'CA', direction: 'outbound', status: 'completed', duration: 3, at: 1 }).text).toBe('Outgoing call');
+    const base = { kind: 'call', sid: 'CA', duration: null, at: 1, answered_to: null, talk: null } as const;
+    // Twilio says `completed` for a call nobody picked up; the outcome says what it was.
+    expect(summarize({ ...base, direction: 'inbound', status: 'completed', outcome: 'missed' }).text).toBe('Missed call');
+    expect(summarize({ ...base, direction: 'inbound', status: 'completed', outcome: 'answered', answered_to: 'client:vbx', talk: 3 }).text).toBe('Answered call');
+    expect(summarize({ ...base, direction: 'outbound', status: 'completed', outcome: 'answered', talk: 3 }).text).toBe('Outgoing call');
+    expect(summarize({ ...base, direction: 'outbound', status: 'completed', outcome: 'no-answer' }).text).toBe('Outgoing call · no answer');
     expect(summarize(msg(1, { body: '', media: [{ url: '/m', content_type: 'image/png' }] })).text).toBe('Picture');
     const voicemail = { kind: 'voicemail', sid: 'RE', call_sid: 'CA', url: '/r', duration: 4, transcription: null, at: 1 } as const;
     expect(previewText(summarize(voicemail))).toBe('Voicemail');
@@ -58,16 +62,17 @@ describe('summarize', () => {
     expect(previewText(summarize(msg(1, { direction: 'outbound', body: 'hi' })))).toBe('You: hi');
   });
 
-  it('says what a call was for a page from the API too, which gives Twilio’s status', () => {
+  it('says what a call was for a page from the API too, which gives the call’s outcome', () => {
     const page = {
       items: [
-        { number: '+15550000001', name: null, unread: 0, last: { kind: 'call' as const, text: 'completed', direction: 'inbound' as const, at: 2 } },
-        { number: '+15550000002', name: null, unread: 0, last: { kind: 'call' as const, text: 'no-answer', direction: 'inbound' as const, at: 1 } },
+        { number: '+15550000001', name: null, unread: 0, last: { kind: 'call' as const, text: 'answered', direction: 'inbound' as const, at: 3 } },
+        { number: '+15550000002', name: null, unread: 0, last: { kind: 'call' as const, text: 'missed', direction: 'inbound' as const, at: 2 } },
+        { number: '+15550000003', name: null, unread: 0, last: { kind: 'call' as const, text: 'voicemail', direction: 'inbound' as const, at: 1 } },
       ],
       next: null,
     };
     const state = applyPage(emptyConversations(), page, false);
-    expect(state.items.map((c) => c.last && previewText(c.last))).toEqual(['Incoming call', 'Missed call']);
+    expect(state.items.map((c) => c.last && previewText(c.last))).toEqual(['Answered call', 'Missed call', 'Missed call, went to voicemail']);
   });
 });
 
@@ -118,10 +123,10 @@ describe('matchesQuery', () => {
   });
 
   it('says a call from a blocked number was blocked, not missed', () => {
-    const call = { kind: 'call' as const, sid: 'CA1', direction: 'inbound' as const, status: 'busy', duration: null, at: 5 };
-    expect(summarize(call).text).toBe('Missed call');
-    expect(summarize({ ...call, blocked: true }).text).toBe('Blocked call');
-    const s = applyPage(emptyConversations(''), { items: [{ number: '+1', name: null, unread: 0, last: { kind: 'call', text: 'blocked', direction: 'inbound', at: 5 } }], next: null }, false);
+    const call = { kind: 'call' as const, sid: 'CA1', direction: 'inbound' as const, status: 'busy', duration: null, at: 5, answered_to: null, talk: null };
+    expect(summarize({ ...call, outcome: 'missed' }).text).toBe('Missed call');
+    expect(summarize({ ...call, blocked: true, outcome: 'rejected' }).text).toBe('Blocked call');
+    const s = applyPage(emptyConversations(''), { items: [{ number: '+1', name: null, unread: 0, last: { kind: 'call', text: 'rejected', direction: 'inbound', at: 5 } }], next: null }, false);
     expect(s.items[0]?.last?.text).toBe('Blocked call');
   });
 });

@@ -16,7 +16,7 @@ function msg(sid: string, at: number, extra: Partial<MessageItem> = {}): Message
   return { kind: 'message', sid, direction: 'inbound', body: `body ${sid}`, media: [], status: 'received', error: null, at, ...extra };
 }
 function call(sid: string, at: number, status = 'completed'): CallItem {
-  return { kind: 'call', sid, direction: 'inbound', status, duration: 10, at };
+  return { kind: 'call', sid, direction: 'inbound', status, duration: 10, at, outcome: status === 'completed' ? 'answered' : 'ringing', answered_to: null, talk: null };
 }
 function vm(sid: string, at: number, transcription: string | null = null): VoicemailItem {
   return { kind: 'voicemail', sid, call_sid: 'CA1', url: `/api/recordings/${sid}`, duration: 5, transcription, at };

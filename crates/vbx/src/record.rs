@@ -6,8 +6,8 @@ use anyhow::Context as _;
 use serde_json::json;
 use sqlx::SqliteConnection;
 use twilio::webhook::{
-    CallStatusCallback, IncomingCall, IncomingMessage, MessageStatusCallback, RecordAction,
-    RecordingStatusCallback, TranscriptionCallback,
+    CallStatusCallback, DialAction, IncomingCall, IncomingMessage, MessageStatusCallback,
+    RecordAction, RecordingStatusCallback, TranscriptionCallback,
 };
 
 use crate::config::Alias;
@@ -119,6 +119,38 @@ pub async fn effects(state: &AppState, key: &str, effects: &[Effect]) -> anyhow:
     Ok(())
 }
 
+/// Stores how a call's `<Dial>` ended (`answered_to`: who picked up, when someone did) with
+/// the work the resumed flow asked for; the call's row changes in the tabs.
+pub async fn dial_action(
+    state: &AppState,
+    action: &DialAction,
+    answered_to: Option<String>,
+    key: &str,
+    effects: &[Effect],
+) -> anyhow::Result<()> {
+    let sid = action.call_sid.to_string();
+    let dial_status = action.dial_call_status.as_str();
+    let talk = action.dial_call_duration.map(i64::from);
+    let key = key.to_owned();
+    let effects = effects.to_vec();
+    let number = state.config.twilio.number.to_string();
+    let out = state
+        .store
+        .write(move |conn| {
+            let now = now_ms();
+            let mut out = Published::default();
+            if call::blocking::record_dial(conn, &sid, dial_status, answered_to.as_deref(), talk)? {
+                out.push(feed::blocking::call_changed(conn, &sid, now)?);
+            }
+            apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
+            Ok(out)
+        })
+        .await
+        .context("storing a dial's end")?;
+    out.publish(&state.events);
+    Ok(())
+}
+
 pub async fn record_action(
     state: &AppState,
     alias: &Alias,
@@ -143,6 +175,8 @@ pub async fn record_action(
         )
         .await?;
         out.push(feed::voicemail_changed(&mut tx, sid.as_str(), now).await?);
+        // The call now reads "voicemail" rather than "missed".
+        out.push(feed::call_changed(&mut tx, action.call_sid.as_str(), now).await?);
     }
     let key = format!("record:{}:{alias}:{step}", action.call_sid);
     let number = state.config.twilio.number.to_string();

@@ -1,11 +1,12 @@
 // The call log: every call with its direction, party, time, duration and voicemail, filterable,
 // with call back and text buttons.
 
+import { callText } from '../calls';
 import { displayName, formatEventTime, formatFull } from '../format';
 import { routePath } from '../router';
 import { Link, useApp } from './context';
 import { Icon } from './icons';
-import { callText, VoicemailPlayer } from './thread';
+import { VoicemailPlayer } from './thread';
 
 export function CallLog() {
   const { app, state } = useApp();
@@ -27,14 +28,17 @@ export function CallLog() {
           </select>
         </label>
         <label>
-          <span class="sr-only">Status</span>
-          <select class="input" value={log.filter.status} onChange={(e) => setFilter({ status: e.currentTarget.value })}>
+          <span class="sr-only">What happened</span>
+          <select class="input" value={log.filter.outcome} onChange={(e) => setFilter({ outcome: e.currentTarget.value })}>
             <option value="">All calls</option>
-            <option value="completed">Answered</option>
-            <option value="no-answer">Not answered</option>
+            <option value="answered">Answered</option>
+            <option value="missed">Missed</option>
+            <option value="voicemail">Voicemail</option>
+            <option value="no-answer">Not answered (outgoing)</option>
             <option value="busy">Busy</option>
             <option value="failed">Failed</option>
             <option value="canceled">Canceled</option>
+            <option value="rejected">Blocked</option>
           </select>
         </label>
       </div>
@@ -43,7 +47,7 @@ export function CallLog() {
           const other = c.direction === 'inbound' ? c.from : c.to;
           const name = app.nameOf(other) ?? c.name;
           const who = displayName(other, name, own);
-          const { text, missed } = callText(c.direction, c.status, c.duration);
+          const { text, missed } = callText(c, state.status?.devices, own);
           return (
             <li key={c.sid} data-sid={c.sid}>
               <Icon name={c.direction === 'inbound' ? 'incoming' : 'outgoing'} class={`dir${missed ? ' missed' : ''}`} />

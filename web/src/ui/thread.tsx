@@ -2,6 +2,7 @@
 // voicemails in between, saving an unknown number as a contact, and the composer.
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { callText } from '../calls';
 import { displayName, formatClock, formatDuration, formatFull, formatNumber } from '../format';
 import { MAX_BODY, smsSize } from '../sms';
 import { displayOrder, itemKey } from '../thread';
@@ -288,20 +289,9 @@ function Message({ m, found }: { m: MessageItem; found: boolean }) {
   );
 }
 
-export function callText(direction: string, status: string, duration: number | null): { text: string; missed: boolean } {
-  const inbound = direction === 'inbound';
-  const missed = inbound && ['no-answer', 'busy', 'canceled', 'failed'].includes(status);
-  if (missed) return { text: 'Missed call', missed: true };
-  if (status === 'ringing' || status === 'queued' || status === 'initiated') return { text: inbound ? 'Ringing…' : 'Calling…', missed: false };
-  if (status === 'in-progress') return { text: inbound ? 'Incoming call in progress' : 'Outgoing call in progress', missed: false };
-  const what = inbound ? 'Incoming call' : 'Outgoing call';
-  if (status === 'completed') return { text: duration ? `${what} · ${formatDuration(duration)}` : what, missed: false };
-  const why: Record<string, string> = { 'no-answer': 'no answer', busy: 'busy', failed: 'failed', canceled: 'canceled' };
-  return { text: `${what} · ${why[status] ?? status}`, missed: false };
-}
-
 function Call({ c }: { c: CallItem }) {
-  const { text, missed } = c.blocked ? { text: 'Blocked call', missed: false } : callText(c.direction, c.status, c.duration);
+  const { state } = useApp();
+  const { text, missed } = callText(c, state.status?.devices, state.session?.number);
   return (
     <div class={`event${missed ? ' missed' : ''}`} data-sid={c.sid}>
       <Icon name={c.direction === 'inbound' ? 'incoming' : 'outgoing'} />

@@ -35,8 +35,10 @@ pub fn run_call(
     run_steps(config, presence, req, 0)
 }
 
-/// Continues a call after a device step's `<Dial>` ended: an answered call is over; an
-/// unanswered one goes to the step's `next`, or else on with the following steps.
+/// Continues a call after a step's `<Dial>` ended. An answered call is over, except after a
+/// dial step without `next`, whose following steps run whatever happened (what Twilio does
+/// after a `<Dial>` without an action); an unanswered one goes to the step's `next`, or else
+/// on with the following steps.
 pub fn resume_after_dial(
     config: &Config,
     presence: &dyn Presence,
@@ -45,7 +47,8 @@ pub fn resume_after_dial(
     outcome: DialOutcome,
 ) -> Result<VoiceOutcome, FlowError> {
     let current = step_at(config, req.alias, step)?;
-    if outcome == DialOutcome::Answered {
+    let goes_on = matches!(current.action, Action::Dial { .. }) && current.next.is_none();
+    if outcome == DialOutcome::Answered && !goes_on {
         let mut twiml = VoiceResponse::new();
         twiml.push(Verb::Hangup);
         return Ok(VoiceOutcome {
@@ -56,6 +59,76 @@ pub fn resume_after_dial(
     match &current.next {
         Some(next) => Ok(redirect_to(&Urls::new(config), next)),
         None => run_steps(config, presence, req, step + 1),
+    }
+}
+
+/// Who picks up when a step's `<Dial>` is answered, as the call log keeps it: the browser's
+/// `client:<identity>` for a device step, the one target of a dial step, or '' when a dial
+/// step rang several targets at once (Twilio's action does not say which answered).
+pub fn dialled_by_step(config: &Config, alias: &Alias, step: usize) -> Option<String> {
+    match &step_at(config, alias, step).ok()?.action {
+        Action::Device { devices, .. } => {
+            devices
+                .iter()
+                .find_map(|name| match config.devices.get(name.as_str()) {
+                    Some(Device::Browser { identity, .. }) => Some(format!("client:{identity}")),
+                    _ => None,
+                })
+        }
+        Action::Dial {
+            numbers,
+            clients,
+            conference,
+            queue,
+            sips,
+            ..
+        } => {
+            let targets = numbers.len()
+                + clients.len()
+                + usize::from(conference.is_some())
+                + usize::from(queue.is_some())
+                + sips.len();
+            Some(match (numbers.as_slice(), clients.as_slice()) {
+                ([number], []) if targets == 1 => number.to_string(),
+                ([], [client]) if targets == 1 => format!("client:{client}"),
+                _ => String::new(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// What a browser's outgoing call dials for `To`: a phone number, else a client identity.
+fn outgoing_target(to: &str) -> DialTarget {
+    match PhoneNumber::parse_lenient(to) {
+        Ok(number) => DialTarget::Number(twiml::Number {
+            number: number.to_string(),
+            ..Default::default()
+        }),
+        Err(_) => DialTarget::Client(twiml::Client {
+            identity: to.strip_prefix("client:").unwrap_or(to).to_owned(),
+            ..Default::default()
+        }),
+    }
+}
+
+/// The address a browser's outgoing call to `to` reached when answered (as
+/// [`dialled_by_step`]).
+pub fn outgoing_address(to: &str) -> String {
+    match outgoing_target(to.trim()) {
+        DialTarget::Number(n) => n.number,
+        DialTarget::Client(c) => format!("client:{}", c.identity),
+        _ => String::new(),
+    }
+}
+
+/// Ends a browser's outgoing call once the number it dialled hung up or did not answer.
+pub fn after_outgoing() -> VoiceOutcome {
+    let mut twiml = VoiceResponse::new();
+    twiml.push(Verb::Hangup);
+    VoiceOutcome {
+        twiml,
+        effects: Vec::new(),
     }
 }
 
@@ -123,19 +196,11 @@ fn outgoing_call(config: &Config, req: &CallRequest<'_>) -> Option<VoiceOutcome>
         }));
         twiml.push(Verb::Hangup);
     } else {
-        let target = match PhoneNumber::parse_lenient(to) {
-            Ok(number) => DialTarget::Number(twiml::Number {
-                number: number.to_string(),
-                ..Default::default()
-            }),
-            Err(_) => DialTarget::Client(twiml::Client {
-                identity: to.strip_prefix("client:").unwrap_or(to).to_owned(),
-                ..Default::default()
-            }),
-        };
+        // The action tells vbx how the number answered, for the call log.
         twiml.push(Verb::Dial(twiml::Dial {
+            action: Some(Urls::new(config).outgoing_action(req.alias)),
             caller_id: Some(config.twilio.number.to_string()),
-            targets: vec![target],
+            targets: vec![outgoing_target(to)],
             ..Default::default()
         }));
     }
@@ -251,24 +316,16 @@ fn run_step(
                     ..Default::default()
                 })
             }));
-            // With `next`, Twilio must come back when the dial ends, so an unanswered, busy or
-            // failed number can go on there; without it the document simply goes on.
-            let action = step
-                .next
-                .as_ref()
-                .map(|_| urls.dial_action(req.alias, index));
-            let flowed = if action.is_some() {
-                Flowed::Stop
-            } else {
-                Flowed::Continue
-            };
+            // Twilio comes back when the dial ends: an unanswered, busy or failed number goes on
+            // to `next`, and vbx learns who answered and for how long (the call log says so).
+            // The steps after it run from there, as they would after a `<Dial>` without one.
             twiml.push(Verb::Dial(twiml::Dial {
-                action,
+                action: Some(urls.dial_action(req.alias, index)),
                 timeout: *timeout,
                 targets,
                 ..Default::default()
             }));
-            flowed
+            Flowed::Stop
         }
         Action::Hangup => {
             twiml.push(Verb::Hangup);

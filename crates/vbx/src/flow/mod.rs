@@ -5,7 +5,10 @@ mod call;
 mod message;
 mod relay;
 
-pub use call::{resume_after_dial, resume_after_record, run_call, CallRequest, DialOutcome};
+pub use call::{
+    after_outgoing, dialled_by_step, outgoing_address, resume_after_dial, resume_after_record,
+    run_call, CallRequest, DialOutcome,
+};
 pub use message::{run_message, MessageRequest};
 pub use relay::relay_from_device;
 
@@ -131,6 +134,10 @@ impl Urls {
 
     pub fn dial_action(&self, alias: &Alias, step: usize) -> String {
         format!("{}/flow/voice/{alias}/dial?step={step}", self.base)
+    }
+
+    pub fn outgoing_action(&self, alias: &Alias) -> String {
+        format!("{}/flow/voice/{alias}/outgoing", self.base)
     }
 
     pub fn record_action(&self, alias: &Alias, step: usize) -> String {

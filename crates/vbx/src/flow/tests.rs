@@ -160,13 +160,14 @@ fn a_dial_action_for_a_step_that_does_not_exist_is_an_error() {
 }
 
 #[test]
-fn the_dial_step_rings_the_number() {
+fn the_dial_step_rings_the_number_and_comes_back_to_vbx() {
     let config = config();
     let phone = alias("phone");
     let out = run_call(&config, &FixedPresence::default(), &call(&phone, CALLER)).unwrap();
     assert_eq!(
         out.twiml,
         doc(vec![Verb::Dial(twiml::Dial {
+            action: Some("https://vbx.example.com/flow/voice/phone/dial?step=0".into()),
             targets: vec![DialTarget::Number(twiml::Number {
                 number: "+18005555555".into(),
                 ..Default::default()
@@ -174,6 +175,45 @@ fn the_dial_step_rings_the_number() {
             ..Default::default()
         })])
     );
+    assert_eq!(
+        dialled_by_step(&config, &phone, 0).as_deref(),
+        Some("+18005555555")
+    );
+}
+
+/// The action a dial step always has (so vbx learns who answered) changes nothing for the
+/// caller: without `next`, the steps after it run whether the number answered or not, as
+/// after a `<Dial>` without an action.
+#[test]
+fn a_dial_step_without_next_goes_on_with_its_following_steps_either_way() {
+    let mut config = config();
+    let phone = alias("phone");
+    let dial = Action::Dial {
+        numbers: vec![number("+18005555555"), number("+18005555556")],
+        clients: Vec::new(),
+        conference: None,
+        queue: None,
+        sips: Vec::new(),
+        timeout: None,
+    };
+    config
+        .calls
+        .insert(phone.clone(), vec![step(dial), step(say("Goodbye"))]);
+    let req = call(&phone, CALLER);
+    let presence = FixedPresence::default();
+    let first = run_call(&config, &presence, &req).unwrap();
+    assert_eq!(first.twiml.verbs.len(), 1, "{:?}", first.twiml);
+    for outcome in [DialOutcome::Answered, DialOutcome::NotAnswered] {
+        let after = resume_after_dial(&config, &presence, &req, 0, outcome).unwrap();
+        assert!(
+            matches!(after.twiml.verbs.as_slice(), [Verb::Say(s)] if s.text == "Goodbye"),
+            "{outcome:?}: {:?}",
+            after.twiml
+        );
+    }
+    // Two numbers rang at once: Twilio's action does not say which one answered.
+    assert_eq!(dialled_by_step(&config, &phone, 0).as_deref(), Some(""));
+    assert_eq!(dialled_by_step(&config, &phone, 1), None);
 }
 
 #[test]
@@ -266,6 +306,7 @@ fn an_outgoing_browser_call_dials_a_number_once_with_the_vbx_caller_id() {
     assert_eq!(
         out.twiml,
         doc(vec![Verb::Dial(twiml::Dial {
+            action: Some("https://vbx.example.com/flow/voice/default/outgoing".into()),
             caller_id: Some("+18001234567".into()),
             targets: vec![DialTarget::Number(twiml::Number {
                 number: "+14155550100".into(),
@@ -274,6 +315,9 @@ fn an_outgoing_browser_call_dials_a_number_once_with_the_vbx_caller_id() {
             ..Default::default()
         })])
     );
+    assert_eq!(outgoing_address("(415) 555-0100"), "+14155550100");
+    assert_eq!(outgoing_address("client:alice"), "client:alice");
+    assert_eq!(after_outgoing().twiml, doc(vec![Verb::Hangup]));
 }
 
 #[test]

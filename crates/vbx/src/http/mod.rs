@@ -87,6 +87,7 @@ pub enum Access {
 pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::POST, "/flow/voice/{alias}", Access::Signed),
     (Method::POST, "/flow/voice/{alias}/dial", Access::Signed),
+    (Method::POST, "/flow/voice/{alias}/outgoing", Access::Signed),
     (Method::POST, "/flow/voice/{alias}/record", Access::Signed),
     (Method::POST, "/flow/msg/{alias}", Access::Signed),
     (Method::POST, "/flow/status/call", Access::Signed),

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/flow/voice/{alias}", post(voice))
         .route("/flow/voice/{alias}/dial", post(dial_action))
+        .route("/flow/voice/{alias}/outgoing", post(outgoing_action))
         .route("/flow/voice/{alias}/record", post(record_action))
         .route("/flow/msg/{alias}", post(message))
         .route("/flow/status/call", post(call_status))
@@ -122,10 +123,15 @@ async fn dial_action(
     };
     let answer =
         flow::resume_after_dial(&state.config, state.presence.as_ref(), &req, step, outcome);
+    let answered_to = answered
+        .then(|| flow::dialled_by_step(&state.config, &alias, step))
+        .flatten();
     let stored = match &answer {
         Ok(o) => {
-            record::effects(
+            record::dial_action(
                 &state,
+                &action,
+                answered_to,
                 &format!("dial:{}:{alias}:{step}", action.call_sid),
                 o.effects.as_slice(),
             )
@@ -138,6 +144,26 @@ async fn dial_action(
             .map_err(anyhow::Error::from)
             .and_then(|o| stored.map(|()| o)),
     ))
+}
+
+/// The end of a browser's outgoing call's `<Dial>`: how the number answered, then hang up.
+async fn outgoing_action(
+    State(state): State<AppState>,
+    Path(alias): Path<String>,
+    SignedForm(params): SignedForm,
+) -> Result<Response, WebhookError> {
+    let alias = call_alias(&state, &alias)?;
+    let action = DialAction::from_params(&params)?;
+    let answered = matches!(
+        action.dial_call_status,
+        DialCallStatus::Completed | DialCallStatus::Answered
+    );
+    let answered_to =
+        answered.then(|| flow::outgoing_address(params.get("To").unwrap_or_default()));
+    let answer = flow::after_outgoing();
+    let key = format!("outgoing:{}:{alias}", action.call_sid);
+    let stored = record::dial_action(&state, &action, answered_to, &key, &[]).await;
+    Ok(voice_answer(stored.map(|()| answer)))
 }
 
 async fn record_action(

@@ -179,6 +179,32 @@ pub mod blocking {
         Ok(())
     }
 
+    /// Keeps how a call's `<Dial>` ended (its action's `DialCallStatus`) and, when it was
+    /// answered, who picked up (`answered_to`) and the talk time. A retried action changes
+    /// nothing more; the first answer of a call stays its answer. Returns whether the call is
+    /// known.
+    pub fn record_dial(
+        conn: &Connection,
+        sid: &str,
+        dial_status: &str,
+        answered_to: Option<&str>,
+        talk_s: Option<i64>,
+    ) -> Result<bool> {
+        let op = "record dial";
+        let changed = conn
+            .prepare_cached(
+                "UPDATE calls SET dial_status = ?2, \
+                   talk_s = CASE WHEN answered_to IS NULL AND ?3 IS NOT NULL THEN ?4 \
+                     ELSE talk_s END, \
+                   answered_to = COALESCE(answered_to, ?3) \
+                 WHERE sid = ?1",
+            )
+            .op(op)?
+            .execute(params![sid, dial_status, answered_to, talk_s])
+            .op(op)?;
+        Ok(changed > 0)
+    }
+
     /// [`super::record_call`].
     pub fn record_call(conn: &Connection, call: &NewCall) -> Result<bool> {
         let op = "record_call";

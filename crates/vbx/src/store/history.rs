@@ -57,6 +57,61 @@ macro_rules! call_direction {
     };
 }
 
+/// Who picked up a top-level call `c`: the `<Dial>` action's answer, else a `<Dial>` leg
+/// that completed (synced from Twilio), else '' (answered, by one of several) or NULL.
+macro_rules! call_answered_to {
+    () => {
+        "COALESCE(NULLIF(c.answered_to, ''), \
+           (SELECT l.to_number FROM calls l WHERE l.parent_sid = c.sid AND l.status = 'completed' \
+             LIMIT 1), \
+           c.answered_to)"
+    };
+}
+
+/// What a top-level call `c` was, in one word the app turns into a sentence: `rejected` (a
+/// blocked number), `answered` (as soon as a `<Dial>` action says so: Twilio reports the
+/// caller's leg only when it ends), `ringing`, `in-progress`; for a call to vbx `voicemail`,
+/// `busy`, `failed` or else `missed` (nobody picked up, whatever Twilio's status of the
+/// caller's leg); for a call placed from vbx how the number dialled ended (`no-answer`,
+/// `busy`, `failed`, `canceled`). The only place this is decided: the call log filters on it.
+macro_rules! call_outcome {
+    () => {
+        concat!(
+            "(CASE WHEN c.blocked THEN 'rejected' \
+               WHEN ",
+            call_answered_to!(),
+            " IS NOT NULL THEN 'answered' \
+               WHEN c.status IN ('queued', 'initiated', 'ringing') THEN 'ringing' \
+               WHEN c.status = 'in-progress' THEN 'in-progress' \
+               WHEN ",
+            call_direction!("c."),
+            " = 'inbound' THEN \
+                 CASE WHEN EXISTS (SELECT 1 FROM recordings r WHERE r.call_sid = c.sid) \
+                        THEN 'voicemail' \
+                      WHEN c.status IN ('busy', 'failed') THEN c.status \
+                      ELSE 'missed' END \
+               WHEN COALESCE(c.dial_status, c.status) IN ('completed', 'answered') \
+                 THEN 'answered' \
+               ELSE COALESCE(c.dial_status, c.status) END)"
+        )
+    };
+}
+
+/// The talk time of a top-level call `c` that was answered: the `<Dial>` action's, else its
+/// answered leg's, else (a call vbx placed through Twilio's API, no leg) its own duration.
+macro_rules! call_talk {
+    () => {
+        concat!(
+            "COALESCE(c.talk_s, \
+               (SELECT l.duration_s FROM calls l \
+                 WHERE l.parent_sid = c.sid AND l.status = 'completed' LIMIT 1), \
+               CASE WHEN c.dial_status IS NULL AND c.status = 'completed' AND ",
+            call_direction!("c."),
+            " = 'outbound' THEN c.duration_s END)"
+        )
+    };
+}
+
 mod item;
 
 pub use item::blocking;
@@ -220,7 +275,8 @@ async fn load(conn: &mut SqliteConnection, keys: &[Key]) -> Result<Vec<Option<It
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Last {
     pub kind: &'static str,
-    /// A message's body, a call's status, a voicemail's transcription (or empty).
+    /// A message's body, what a call was (its outcome), a voicemail's transcription (or
+    /// empty).
     pub text: String,
     pub direction: Direction,
     pub at: i64,
@@ -237,12 +293,7 @@ impl Last {
             },
             Item::Call(c) => Last {
                 kind: "call",
-                // A blocked call ends `busy`, which would read as a missed call.
-                text: if c.blocked {
-                    "blocked".to_owned()
-                } else {
-                    c.status.clone()
-                },
+                text: c.outcome.clone(),
                 direction: c.direction,
                 at: c.at,
             },
@@ -475,12 +526,18 @@ pub struct CallEntry {
     pub duration: Option<i64>,
     pub at: i64,
     pub recording: Option<VoicemailItem>,
+    /// As [`CallItem::outcome`].
+    pub outcome: String,
+    pub answered_to: Option<String>,
+    pub talk: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct CallLogQuery {
     pub direction: Option<Direction>,
     pub status: Option<String>,
+    /// What the call was ([`CallItem::outcome`]).
+    pub outcome: Option<String>,
     /// The other party.
     pub number: Option<String>,
     pub before: Option<Cursor>,
@@ -534,6 +591,9 @@ pub async fn call_log(
             duration: item.duration,
             at: item.at,
             recording: recording.map(VoicemailJoin::item),
+            outcome: item.outcome,
+            answered_to: item.answered_to,
+            talk: item.talk,
         });
     }
     Ok(Page {
@@ -563,6 +623,10 @@ fn call_log_rows(query: &CallLogQuery) -> QueryBuilder<'_, Sqlite> {
     }
     if let Some(status) = &query.status {
         sql.push(" AND c.status = ").push_bind(status.as_str());
+    }
+    if let Some(outcome) = &query.outcome {
+        sql.push(concat!(" AND ", call_outcome!(), " = "))
+            .push_bind(outcome.as_str());
     }
     if let Some(number) = &query.number {
         sql.push(concat!(" AND ", call_party!("c."), " = "))

@@ -242,7 +242,13 @@ pub(crate) mod test_support {
         let options = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(dir.join("vbx.db"))
             .create_if_missing(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        // One connection, as `Store::open` migrates: a second one that read the schema before
+        // a later migration's `ALTER TABLE` can fail to see tables ("no such table").
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
         migrate(&pool, 0..version).await;
         pool
     }

@@ -389,6 +389,20 @@ impl TestApp {
         (call_sid, reply)
     }
 
+    /// A call that ended after `seconds` (Twilio says `completed` whether anyone answered):
+    /// its status callback.
+    pub async fn call_ends(&self, call_sid: &str, from: &str, seconds: u32) {
+        let mut params = call_params(call_sid, from);
+        params.retain(|(k, _)| *k != "CallStatus");
+        params.push(("CallStatus", "completed".into()));
+        params.push(("CallDuration", seconds.to_string()));
+        params.push(("SequenceNumber", "3".into()));
+        let reply = self
+            .post_signed("/flow/status/call", &borrow(&params))
+            .await;
+        assert_eq!(reply.status, 204, "{}", reply.body);
+    }
+
     /// A caller leaves a 9-second voicemail through the `voicemail` flow; returns the call
     /// and recording SIDs.
     pub async fn voicemail_left(&self, from: &str) -> (String, String) {

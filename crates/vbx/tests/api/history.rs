@@ -6,17 +6,6 @@ use serde_json::{json, Value};
 
 use crate::harness::*;
 
-/// A call that ended: its status callback.
-async fn call_ends(app: &TestApp, call_sid: &str, from: &str, seconds: u32) {
-    let mut params = call_params(call_sid, from);
-    params.retain(|(k, _)| *k != "CallStatus");
-    params.push(("CallStatus", "completed".into()));
-    params.push(("CallDuration", seconds.to_string()));
-    params.push(("SequenceNumber", "3".into()));
-    let reply = app.post_signed("/flow/status/call", &borrow(&params)).await;
-    assert_eq!(reply.status, 204, "{}", reply.body);
-}
-
 /// Items sorted newest first, ties broken by the key descending (what the cursor uses).
 fn assert_newest_first(items: &Value, at: &str, key: &str) {
     let keys: Vec<(i64, String)> = items
@@ -58,7 +47,7 @@ async fn texts_calls_and_voicemails_from_webhooks_make_conversations_and_a_threa
     let session = app.alice().await;
     let first = app.text_arrives(CALLER, "hello there").await;
     let (call, _) = app.call_arrives("default", CALLER).await;
-    call_ends(&app, &call, CALLER, 42).await;
+    app.call_ends(&call, CALLER, 42).await;
     let (vm_call, recording) = app.voicemail_left(CALLER).await;
     let last = app.text_arrives(CALLER, "call me back").await;
     let from_ann = app.text_arrives(ANN, "hi, it's Ann").await;
@@ -230,7 +219,7 @@ async fn the_call_log_lists_calls_with_filters_and_their_voicemail() {
     let app = TestApp::start().await;
     let session = app.alice().await;
     let (answered, _) = app.call_arrives("default", CALLER).await;
-    call_ends(&app, &answered, CALLER, 30).await;
+    app.call_ends(&answered, CALLER, 30).await;
     let (vm_call, recording) = app.voicemail_left(ANN).await;
     let (ringing, _) = app.call_arrives("default", CALLER).await;
 

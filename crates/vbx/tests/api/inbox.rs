@@ -233,8 +233,9 @@ async fn a_blocked_number_is_rejected_and_its_texts_are_stored_without_notifying
             &found["items"][0]["last"]["kind"],
             &found["items"][0]["last"]["text"]
         ),
-        (&json!("call"), &json!("blocked"))
+        (&json!("call"), &json!("rejected"))
     );
+    assert_eq!(call["outcome"], "rejected");
     let list = app.get("/api/blocked", &session).await.json();
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(list["items"][0]["number"], CALLER);

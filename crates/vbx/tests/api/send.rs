@@ -521,8 +521,10 @@ async fn status_shows_devices_twilio_and_the_outbox() {
     assert_eq!(
         status["devices"],
         json!([
-            {"name": "browser", "type": "browser", "online": false, "last_error": null},
-            {"name": "cell", "type": "sms", "online": null, "last_error": null},
+            {"name": "browser", "type": "browser", "online": false, "last_error": null,
+             "address": "client:vbx"},
+            {"name": "cell", "type": "sms", "online": null, "last_error": null,
+             "address": CELL},
         ])
     );
     assert_eq!(status["outbox"]["pending"], 1);

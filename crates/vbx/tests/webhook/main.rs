@@ -31,7 +31,10 @@ async fn every_call_step_answers_with_its_golden_twiml() {
         ),
         (
             "phone",
-            answer("<Dial><Number>+18005555555</Number></Dial>"),
+            answer(concat!(
+                r#"<Dial action="https://vbx.example.com/flow/voice/phone/dial?step=0">"#,
+                "<Number>+18005555555</Number></Dial>"
+            )),
         ),
         (
             "greet",
@@ -64,18 +67,31 @@ async fn every_call_step_answers_with_its_golden_twiml() {
         (
             "everyone",
             answer(concat!(
-                r#"<Dial timeout="20"><Number>+18005550001</Number><Number>+18005550002</Number>"#,
+                r#"<Dial action="https://vbx.example.com/flow/voice/everyone/dial?step=0" "#,
+                r#"timeout="20"><Number>+18005550001</Number><Number>+18005550002</Number>"#,
                 "<Client>alice</Client></Dial>",
             )),
         ),
         (
             "room",
-            answer("<Dial><Conference>standup</Conference></Dial>"),
+            answer(concat!(
+                r#"<Dial action="https://vbx.example.com/flow/voice/room/dial?step=0">"#,
+                "<Conference>standup</Conference></Dial>"
+            )),
         ),
-        ("line", answer("<Dial><Queue>support</Queue></Dial>")),
+        (
+            "line",
+            answer(concat!(
+                r#"<Dial action="https://vbx.example.com/flow/voice/line/dial?step=0">"#,
+                "<Queue>support</Queue></Dial>"
+            )),
+        ),
         (
             "desk",
-            answer("<Dial><Sip>sip:desk@example.com</Sip></Dial>"),
+            answer(concat!(
+                r#"<Dial action="https://vbx.example.com/flow/voice/desk/dial?step=0">"#,
+                "<Sip>sip:desk@example.com</Sip></Dial>"
+            )),
         ),
         (
             "fallback",
@@ -168,7 +184,10 @@ async fn an_outgoing_browser_call_dials_once_with_the_number_as_caller_id() {
         .await;
     assert_eq!(
         reply.twiml(),
-        answer(r#"<Dial callerId="+18001234567"><Number>+14155550123</Number></Dial>"#)
+        answer(concat!(
+            r#"<Dial action="https://vbx.example.com/flow/voice/default/outgoing" "#,
+            r#"callerId="+18001234567"><Number>+14155550123</Number></Dial>"#
+        ))
     );
 
     let mut params = call_params(&sid("CA"), "client:vbx");
@@ -179,7 +198,10 @@ async fn an_outgoing_browser_call_dials_once_with_the_number_as_caller_id() {
         .await;
     assert_eq!(
         reply.twiml(),
-        answer(r#"<Dial callerId="+18001234567"><Client>alice</Client></Dial>"#)
+        answer(concat!(
+            r#"<Dial action="https://vbx.example.com/flow/voice/default/outgoing" "#,
+            r#"callerId="+18001234567"><Client>alice</Client></Dial>"#
+        ))
     );
     app.stop().await;
 }
@@ -555,7 +577,10 @@ async fn the_signature_check_can_be_turned_off_explicitly() {
         .await;
     assert_eq!(
         reply.twiml(),
-        answer("<Dial><Number>+18005555555</Number></Dial>")
+        answer(concat!(
+            r#"<Dial action="https://vbx.example.com/flow/voice/phone/dial?step=0">"#,
+            "<Number>+18005555555</Number></Dial>"
+        ))
     );
     app.stop().await;
 }

@@ -12,10 +12,25 @@ use crate::http::auth::User;
 use crate::http::AppState;
 use crate::store::history::{self, CallLogQuery, Direction};
 
+/// What a call can have been (`store::history`'s `call_outcome!`).
+const OUTCOMES: [&str; 10] = [
+    "answered",
+    "voicemail",
+    "missed",
+    "rejected",
+    "busy",
+    "failed",
+    "no-answer",
+    "canceled",
+    "ringing",
+    "in-progress",
+];
+
 #[derive(Deserialize)]
 pub struct ListQuery {
     direction: Option<String>,
     status: Option<String>,
+    outcome: Option<String>,
     number: Option<String>,
     #[serde(flatten)]
     paging: Paging,
@@ -36,6 +51,13 @@ pub async fn list(
             )))
         }
     };
+    let outcome = query.outcome.filter(|o| !o.is_empty());
+    if let Some(other) = outcome.as_deref().filter(|o| !OUTCOMES.contains(o)) {
+        return Err(ApiError::BadRequest(format!(
+            "`outcome` is one of {}, not `{other}`",
+            OUTCOMES.join(", ")
+        )));
+    }
     let number = query
         .number
         .as_deref()
@@ -48,6 +70,7 @@ pub async fn list(
         &CallLogQuery {
             direction,
             status: query.status.filter(|s| !s.is_empty()),
+            outcome,
             number,
             before: query.paging.before()?,
             limit: query.paging.limit(),

@@ -33,10 +33,19 @@ pub async fn show(State(state): State<AppState>, _user: User) -> Result<Json<Val
     let twilio = state.health.snapshot();
     let mut devices = devices(&state);
     for (entry, (name, device)) in devices.iter_mut().zip(&state.config.devices) {
+        // Where a call answered on a device was put through (a call's `answered_to`), so
+        // the call log can name the device.
         let kind = match device {
             Device::Email(_) => crate::record::EMAIL,
             Device::Xmpp(_) => crate::record::XMPP,
-            Device::Browser { .. } | Device::Sms { .. } => continue,
+            Device::Browser { identity, .. } => {
+                entry["address"] = json!(format!("client:{identity}"));
+                continue;
+            }
+            Device::Sms { number } => {
+                entry["address"] = json!(number.to_string());
+                continue;
+            }
         };
         if let Some(error) = state.live.device_error(name) {
             entry["last_error"] = json!({ "message": error, "at": null, "gave_up": false });

@@ -101,6 +101,14 @@ pub struct CallItem {
     /// From a blocked number: rejected without ringing anyone.
     #[serde(skip_serializing_if = "is_false")]
     pub blocked: bool,
+    /// What the call was (`store::history`'s `call_outcome!`): `answered`, `voicemail`,
+    /// `missed`, `rejected`, `busy`, `failed`, `no-answer`, `canceled`, `ringing`,
+    /// `in-progress`.
+    pub outcome: String,
+    /// Who picked up: `client:<identity>` (a browser), a number, or '' (one of several).
+    pub answered_to: Option<String>,
+    /// Seconds of talk, for an answered call.
+    pub talk: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -322,6 +330,9 @@ pub(super) struct CallJoin {
     pub(super) party: String,
     pub(super) user_direction: String,
     pub(super) blocked: bool,
+    pub(super) outcome: String,
+    pub(super) answered_to: Option<String>,
+    pub(super) talk_s: Option<i64>,
 }
 
 impl CallJoin {
@@ -333,6 +344,9 @@ impl CallJoin {
             duration: self.duration_s,
             at: self.started_at,
             blocked: self.blocked,
+            outcome: self.outcome.clone(),
+            answered_to: self.answered_to.clone(),
+            talk: self.talk_s,
         }
     }
 }
@@ -342,7 +356,13 @@ pub(super) const CALL_COLUMNS: &str = concat!(
     call_party!("c."),
     " AS party, ",
     call_direction!("c."),
-    " AS user_direction, c.blocked"
+    " AS user_direction, c.blocked, ",
+    call_outcome!(),
+    " AS outcome, ",
+    call_answered_to!(),
+    " AS answered_to, ",
+    call_talk!(),
+    " AS talk_s"
 );
 
 static CALL_ITEM: LazyLock<String> = LazyLock::new(|| {
@@ -607,6 +627,9 @@ pub mod blocking {
                 party: row.get("party")?,
                 user_direction: row.get("user_direction")?,
                 blocked: row.get("blocked")?,
+                outcome: row.get("outcome")?,
+                answered_to: row.get("answered_to")?,
+                talk_s: row.get("talk_s")?,
             })
         }
     }
