@@ -226,10 +226,14 @@ async fn prepare_store(store: &Store, config: &Config) -> anyhow::Result<Keys> {
     contact::seed(store.pool(), &contacts, now)
         .await
         .context("seeding contacts from [contacts]")?;
-    let names: Vec<String> = config.users.iter().map(|u| u.name.clone()).collect();
+    let users: Vec<(String, String)> = config
+        .users
+        .iter()
+        .map(|u| (u.name.clone(), u.password_tag()))
+        .collect();
     session::delete_expired(store.pool(), now).await?;
     if matches!(config.server.auth, AuthMode::Login) {
-        session::delete_users_except(store.pool(), &names).await?;
+        session::keep_only(store.pool(), &users).await?;
     }
     event::prune(store.pool(), now.saturating_sub(EVENT_RETENTION_MS)).await?;
     Ok(Keys {

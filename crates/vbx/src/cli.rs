@@ -212,14 +212,60 @@ pub fn main() -> ExitCode {
             stdout,
             stderr,
         ),
-        Command::Passwd { name, config } => set_password(
-            &config,
-            &name,
-            UserChange::ChangePassword,
-            &mut prompt(),
-            stdout,
-            stderr,
-        ),
+        Command::Passwd { name, config } => {
+            let code = set_password(
+                &config,
+                &name,
+                UserChange::ChangePassword,
+                &mut prompt(),
+                stdout,
+                stderr,
+            );
+            if code == ExitCode::SUCCESS {
+                end_sessions(&config, &name, &process_env, stdout, stderr)
+            } else {
+                code
+            }
+        }
+    }
+}
+
+/// After `vbx passwd`: ends the user's sessions in the store now, so whoever logged in with
+/// the old password is out even before vbx restarts.
+fn end_sessions(
+    path: &Path,
+    name: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let config = match config::load(path, &Overrides::default(), env) {
+        Ok(config) => config,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "{}: {}\nthe password changed, but vbx could not find its store to end {name}'s \
+                 sessions; they end when vbx next starts",
+                path.display(),
+                describe(&e)
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    match crate::store::session::end_sessions_of(&config.server.data_dir, name) {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(n) => {
+            let _ = writeln!(out, "Ended {n} session(s) of {name}: they log in again.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "the password changed, but {name}'s sessions could not be ended now ({e}); \
+                 they end when vbx next starts"
+            );
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -82,6 +82,20 @@ pub struct User {
     pub password_hash: String,
 }
 
+impl User {
+    /// What a session keeps of the password it was opened with: the hex SHA-256 of the hash
+    /// (which has its own salt), so a changed password ends the sessions opened before.
+    pub fn password_tag(&self) -> String {
+        password_tag(&self.password_hash)
+    }
+}
+
+/// [`User::password_tag`] of a password hash.
+pub fn password_tag(password_hash: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(password_hash.as_bytes()))
+}
+
 /// How the web app knows who is there.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum AuthMode {

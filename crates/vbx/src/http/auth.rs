@@ -211,6 +211,11 @@ pub async fn start_session(state: &AppState, name: &str) -> Result<(User, Header
         created_at: now,
         last_seen: now,
         expires_at: now.saturating_add(ttl_ms()),
+        password_tag: state
+            .config
+            .user(name)
+            .map(crate::config::User::password_tag)
+            .unwrap_or_default(),
     };
     session::create(state.store.pool(), &row).await?;
     let user = User {
@@ -261,8 +266,10 @@ async fn resolve(
             let Some(row) = session::find(state.store.pool(), &hash, now).await? else {
                 return Ok(None);
             };
-            // A user removed from the configuration loses their sessions at once.
-            if state.config.user(&row.user_name).is_none() {
+            // A user removed from the configuration, or whose password changed since the
+            // session began, loses it at once.
+            let current = state.config.user(&row.user_name);
+            if current.is_none_or(|u| u.password_tag() != row.password_tag) {
                 session::delete(state.store.pool(), &hash).await?;
                 return Ok(None);
             }

@@ -14,12 +14,15 @@ pub struct SessionRow {
     pub created_at: i64,
     pub last_seen: i64,
     pub expires_at: i64,
+    /// The user's password when the session began (`config::User::password_tag`).
+    pub password_tag: String,
 }
 
 pub async fn create(exec: impl SqliteExecutor<'_>, session: &SessionRow) -> Result<()> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_name, csrf, created_at, last_seen, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sessions \
+           (token_hash, user_name, csrf, created_at, last_seen, expires_at, password_tag) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&session.token_hash)
     .bind(&session.user_name)
@@ -27,6 +30,7 @@ pub async fn create(exec: impl SqliteExecutor<'_>, session: &SessionRow) -> Resu
     .bind(session.created_at)
     .bind(session.last_seen)
     .bind(session.expires_at)
+    .bind(&session.password_tag)
     .execute(exec)
     .await
     .op("create session")?;
@@ -87,16 +91,19 @@ pub async fn delete_expired(exec: impl SqliteExecutor<'_>, now_ms: i64) -> Resul
     Ok(done.rows_affected())
 }
 
-/// Ends the sessions of users no longer in the configuration.
-pub async fn delete_users_except(exec: impl SqliteExecutor<'_>, names: &[String]) -> Result<u64> {
-    let names = serde_json::to_string(names).unwrap_or_else(|_| "[]".to_owned());
+/// Ends every session but those of `users` (name, password tag): the sessions of users no
+/// longer in the configuration and those opened with an older password.
+pub async fn keep_only(exec: impl SqliteExecutor<'_>, users: &[(String, String)]) -> Result<u64> {
+    let users = serde_json::to_string(users).unwrap_or_default();
     let done = sqlx::query(
-        "DELETE FROM sessions WHERE user_name NOT IN (SELECT value FROM json_each($1))",
+        "DELETE FROM sessions WHERE NOT EXISTS (SELECT 1 FROM json_each($1) \
+           WHERE json_extract(value, '$[0]') = sessions.user_name \
+             AND json_extract(value, '$[1]') = sessions.password_tag)",
     )
-    .bind(names)
+    .bind(users)
     .execute(exec)
     .await
-    .op("delete sessions of removed users")?;
+    .op("delete sessions of removed users and old passwords")?;
     Ok(done.rows_affected())
 }
 
@@ -118,6 +125,25 @@ where
     .op("app secret")
 }
 
+/// Ends every session of `user` in the store in `data_dir`, whether or not a vbx is running
+/// on it (`vbx passwd`): its next request is a 401. A data directory without a store has none.
+pub fn end_sessions_of(data_dir: &std::path::Path, user: &str) -> Result<usize> {
+    let path = data_dir.join(super::DB_FILE);
+    if !path.exists() {
+        return Ok(0);
+    }
+    let op = "end a user's sessions";
+    let conn = rusqlite::Connection::open_with_flags(
+        &path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .op(op)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .op(op)?;
+    conn.execute("DELETE FROM sessions WHERE user_name = ?1", [user])
+        .op(op)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +157,7 @@ mod tests {
             created_at: 1_000,
             last_seen: 1_000,
             expires_at,
+            password_tag: format!("tag-{user}"),
         }
     }
 
@@ -156,7 +183,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn deleting_sessions_by_token_expiry_and_removed_user() {
+    async fn deleting_sessions_by_token_expiry_removed_user_and_changed_password() {
         let (_dir, store) = store().await;
         create(store.pool(), &row("a", "alice", 5_000))
             .await
@@ -167,14 +194,18 @@ mod tests {
         create(store.pool(), &row("c", "carol", 50_000))
             .await
             .unwrap();
+        create(store.pool(), &row("d", "dave", 50_000))
+            .await
+            .unwrap();
         assert_eq!(delete_expired(store.pool(), 6_000).await.unwrap(), 1);
-        assert_eq!(
-            delete_users_except(store.pool(), &["bob".to_owned()])
-                .await
-                .unwrap(),
-            1
-        );
+        // Carol is gone from the configuration; Dave has a new password.
+        let users = [
+            ("bob".to_owned(), "tag-bob".to_owned()),
+            ("dave".to_owned(), "tag-dave-new".to_owned()),
+        ];
+        assert_eq!(keep_only(store.pool(), &users).await.unwrap(), 2);
         assert!(find(store.pool(), "b", 6_000).await.unwrap().is_some());
+        assert!(find(store.pool(), "d", 6_000).await.unwrap().is_none());
         assert!(delete(store.pool(), "b").await.unwrap());
         assert!(!delete(store.pool(), "b").await.unwrap());
     }

@@ -81,13 +81,19 @@ pub fn cheap_hash(password: &str) -> String {
         .to_string()
 }
 
+/// `[[users]]` for the configuration. A password keeps its hash across the apps a test
+/// starts, as a configuration file does across restarts (a new hash ends the sessions).
 fn users(list: &[(&str, &str)]) -> String {
+    static HASHES: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<String, String>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let mut hashes = HASHES.lock().expect("hashes");
     list.iter()
         .map(|(name, password)| {
-            format!(
-                "[[users]]\nname = \"{name}\"\npassword_hash = \"{}\"\n",
-                cheap_hash(password)
-            )
+            let hash = hashes
+                .entry(format!("{name}:{password}"))
+                .or_insert_with(|| cheap_hash(password));
+            format!("[[users]]\nname = \"{name}\"\npassword_hash = \"{hash}\"\n")
         })
         .collect()
 }

@@ -175,7 +175,7 @@ async fn logging_out_closes_that_sessions_sockets_and_no_others() {
 }
 
 #[tokio::test]
-async fn sessions_survive_a_restart_but_not_the_users_removal() {
+async fn sessions_survive_a_restart_but_not_a_new_password_or_the_users_removal() {
     let app = TestApp::start().await;
     let session = app.alice().await;
     let data = app.stop().await;
@@ -185,7 +185,19 @@ async fn sessions_survive_a_restart_but_not_the_users_removal() {
     })
     .await;
     assert_eq!(again.get("/api/session", &session).await.status, 200);
+    let bobs = again.login("bob", BOB_PASSWORD).await;
     let data = again.stop().await;
+
+    // Bob has a new password in the configuration: his session is gone, Alice's stays.
+    let new_bob = TestApp::start_opts(Options {
+        data: Some(data),
+        users: Some(&[("alice", ALICE_PASSWORD), ("bob", "bobs-new-password")]),
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(new_bob.get("/api/session", &bobs).await.status, 401);
+    assert_eq!(new_bob.get("/api/session", &session).await.status, 200);
+    let data = new_bob.stop().await;
 
     // A configuration without Alice: her session is gone.
     let without_alice = TestApp::start_opts(Options {

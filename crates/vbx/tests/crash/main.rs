@@ -5,5 +5,6 @@
 mod harness;
 mod kill;
 mod outage;
+mod passwd;
 mod secrets;
 mod user;

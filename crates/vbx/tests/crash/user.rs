@@ -60,6 +60,32 @@ impl User {
         }
     }
 
+    /// Logs in, or returns the refusal's status.
+    pub async fn try_login(port: u16, name: &str, password: &str) -> Result<User, u16> {
+        let reply = reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{port}/api/login"))
+            .json(&json!({"name": name, "password": password}))
+            .send()
+            .await
+            .expect("vbx answers");
+        match reply.status().as_u16() {
+            200 => Ok(User::login(port, name, password).await),
+            status => Err(status),
+        }
+    }
+
+    /// The status `GET path` answers with.
+    pub async fn status_of(&self, path: &str) -> u16 {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("vbx answers")
+            .status()
+            .as_u16()
+    }
+
     /// `GET path`, which must answer 200 with JSON.
     pub async fn get(&self, path: &str) -> Value {
         let reply = self
