@@ -46,10 +46,18 @@ pub const PUBLIC_ASSET_FILES: &[&str] = &[
     "/manifest.webmanifest",
 ];
 
+/// Password checks that may run at once (one core of the two vbx is sized for).
+pub const VERIFICATIONS: usize = 1;
+/// How long a login waits for a password check to be free before it is told to retry.
+pub const VERIFICATION_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Authentication state shared by the handlers.
 #[derive(Debug)]
 pub struct AuthState {
     pub limiter: LoginLimiter,
+    /// Password checks under way: each takes argon2's 19 MiB and a core for a while, so a
+    /// crowd of logins must not take the memory or the cores the webhooks need.
+    pub verifications: tokio::sync::Semaphore,
     /// Signs the proxy mode's per-user CSRF tokens (stored in the database, made on first use).
     csrf_key: Vec<u8>,
 }
@@ -58,6 +66,7 @@ impl AuthState {
     pub fn new(csrf_key: Vec<u8>) -> Self {
         Self {
             limiter: LoginLimiter::standard(),
+            verifications: tokio::sync::Semaphore::new(VERIFICATIONS),
             csrf_key,
         }
     }
@@ -186,7 +195,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 /// The peer, or for a loopback peer the last address in `X-Forwarded-For` (the one the local
 /// proxy saw; addresses before it are whatever the client claimed). Only a loopback peer is
 /// trusted to set the header: anyone else could pick a new address for every try.
+/// A dual-stack listener sees IPv4 peers as `::ffff:a.b.c.d`: those are the IPv4 address.
 fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+    let peer = peer.map(|ip| ip.to_canonical());
     if !peer.is_some_and(|ip| ip.is_loopback()) {
         return peer;
     }
@@ -197,6 +208,7 @@ fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         .flat_map(|v| v.split(','))
         .next_back()
         .and_then(|last| last.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
         .or(peer)
 }
 
@@ -467,6 +479,14 @@ mod tests {
             remote,
             "a remote peer cannot choose its address"
         );
+        let mapped: Option<IpAddr> = Some("::ffff:127.0.0.1".parse().unwrap());
+        assert_eq!(
+            client_ip(mapped, &headers),
+            Some("198.51.100.8".parse().unwrap()),
+            "a dual-stack listener's loopback peer is a local proxy too"
+        );
+        let mapped_remote: Option<IpAddr> = Some("::ffff:203.0.113.9".parse().unwrap());
+        assert_eq!(client_ip(mapped_remote, &headers), remote);
         let mut junk = HeaderMap::new();
         junk.append("x-forwarded-for", HeaderValue::from_static("unknown"));
         assert_eq!(client_ip(local, &junk), local);

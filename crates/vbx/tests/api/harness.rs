@@ -83,7 +83,7 @@ pub fn cheap_hash(password: &str) -> String {
 
 /// `[[users]]` for the configuration. A password keeps its hash across the apps a test
 /// starts, as a configuration file does across restarts (a new hash ends the sessions).
-fn users(list: &[(&str, &str)]) -> String {
+fn users(list: &[(&str, &str)], costly: bool) -> String {
     static HASHES: std::sync::LazyLock<
         std::sync::Mutex<std::collections::HashMap<String, String>>,
     > = std::sync::LazyLock::new(Default::default);
@@ -91,8 +91,14 @@ fn users(list: &[(&str, &str)]) -> String {
     list.iter()
         .map(|(name, password)| {
             let hash = hashes
-                .entry(format!("{name}:{password}"))
-                .or_insert_with(|| cheap_hash(password));
+                .entry(format!("{name}:{password}:{costly}"))
+                .or_insert_with(|| {
+                    if costly {
+                        vbx::http::auth::hash_password(password).expect("hash")
+                    } else {
+                        cheap_hash(password)
+                    }
+                });
             format!("[[users]]\nname = \"{name}\"\npassword_hash = \"{hash}\"\n")
         })
         .collect()
@@ -120,6 +126,8 @@ pub struct Options {
     pub limits: Option<vbx::http::serve::Limits>,
     /// The steps of the `default` message flow instead of ringing the browser.
     pub messages_default: Option<&'static str>,
+    /// Hash the users' passwords with vbx's own (costly) argon2 parameters.
+    pub costly_hashes: bool,
 }
 
 pub struct TestApp {
@@ -173,7 +181,13 @@ impl TestApp {
         let mut toml = CONFIG
             .replace("__PUBLIC_URL__", &public_url)
             .replace("__API_BASE__", &api_base)
-            .replace("__USERS__", &users(options.users.unwrap_or(ALICE_AND_BOB)))
+            .replace(
+                "__USERS__",
+                &users(
+                    options.users.unwrap_or(ALICE_AND_BOB),
+                    options.costly_hashes,
+                ),
+            )
             .replace("[server]\n", &format!("[server]\n{}\n", options.server));
         if let Some(steps) = options.messages_default {
             let from = "[messages]\ndefault = [ { step = \"device\", devices = [\"browser\"] } ]";
@@ -317,6 +331,16 @@ impl TestApp {
             .to_owned();
         let csrf = reply.json()["csrf"].as_str().expect("csrf").to_owned();
         Session { cookie, csrf }
+    }
+
+    /// A login from `client` (a loopback peer's `X-Forwarded-For`, as a local proxy sends).
+    pub async fn login_from(&self, client: &str, name: &str, password: &str) -> Reply {
+        let req = self
+            .http
+            .post(self.url("/api/login"))
+            .header("x-forwarded-for", client)
+            .json(&serde_json::json!({"name": name, "password": password}));
+        Reply::from(req.send().await.expect("reaches vbx")).await
     }
 
     pub async fn alice(&self) -> Session {

@@ -10,6 +10,7 @@ async fn a_user_logs_in_and_gets_a_session_and_a_csrf_token() {
     let app = TestApp::start().await;
     let reply = app.try_login("alice", ALICE_PASSWORD).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
     assert_eq!(reply.json()["user"]["name"], "alice");
     let csrf = reply.json()["csrf"].as_str().unwrap().to_owned();
     assert!(csrf.len() >= 40, "{csrf}");
@@ -51,6 +52,72 @@ async fn five_failed_logins_for_a_name_lock_it_for_a_while_with_retry_after() {
     assert!((1..=300).contains(&wait), "{wait}");
     // The limit is per client address too: every name from here is locked now.
     assert_eq!(app.try_login("bob", BOB_PASSWORD).await.status, 429);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_wrong_logins_for_a_name_check_no_more_passwords_than_the_limit() {
+    let app = TestApp::start().await;
+    let tries = (0..40).map(|_| app.try_login("alice", "guess"));
+    let statuses: Vec<u16> = futures_util::future::join_all(tries)
+        .await
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (5, 35), "{statuses:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn failures_from_many_clients_do_not_lock_out_a_client_that_never_failed() {
+    let app = TestApp::start().await;
+    // Ten addresses fail five times each for Alice: 50, the name's ceiling.
+    for client in 0..10 {
+        for _ in 0..5 {
+            let reply = app
+                .login_from(&format!("198.51.100.{client}"), "alice", "guess")
+                .await;
+            assert_eq!(reply.status, 401, "{}", reply.body);
+        }
+    }
+    // An attacker's address with failures of its own is refused, even from a fresh slot…
+    let attacker = app.login_from("198.51.100.3", "alice", "guess").await;
+    assert_eq!(attacker.status, 429, "{}", attacker.body);
+    // …and Alice, from an address that never failed, logs in.
+    let alice = app.login_from("203.0.113.7", "alice", ALICE_PASSWORD).await;
+    assert_eq!(alice.status, 200, "{}", alice.body);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_crowd_of_logins_waits_for_few_password_checks_and_the_rest_are_told_to_retry() {
+    let app = TestApp::start_opts(Options {
+        costly_hashes: true,
+        ..Options::default()
+    })
+    .await;
+    // Twenty clients that never failed, at once: each check takes argon2's full cost.
+    let clients: Vec<String> = (0..20).map(|i| format!("198.51.100.{i}")).collect();
+    let tries = clients.iter().map(|c| app.login_from(c, "alice", "guess"));
+    let replies = futures_util::future::join_all(tries).await;
+    let busy: Vec<&Reply> = replies.iter().filter(|r| r.status == 429).collect();
+    assert!(
+        replies.iter().all(|r| matches!(r.status, 401 | 429)),
+        "{:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert!(
+        !busy.is_empty(),
+        "every login ran its own password check at once"
+    );
+    assert_eq!(busy[0].header("retry-after"), Some("1"));
+    // Those told to retry did not use up their tries.
+    let later = app
+        .login_from("198.51.100.0", "alice", ALICE_PASSWORD)
+        .await;
+    assert_eq!(later.status, 200, "{}", later.body);
     app.stop().await;
 }
 

@@ -328,6 +328,29 @@ async fn a_text_is_forwarded_to_the_cell_with_every_media_item_and_stored() {
 }
 
 #[tokio::test]
+async fn a_media_link_whose_fetch_fails_says_not_available_and_nothing_of_why() {
+    let app = TestApp::start().await;
+    let message_sid = sid("MM");
+    // Where nothing listens: the fetch fails with an error naming the address.
+    let media = ["http://127.0.0.1:9/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"];
+    let params = text_params(&message_sid, CALLER, "a picture", &media);
+    let reply = app.post_signed("/flow/msg/default", &borrow(&params)).await;
+    let links = media_links(reply.twiml(), &message_sid);
+    let path = links[0].trim_start_matches("https://vbx.example.com");
+    let fetched = Reply::from(reqwest::get(app.url(path)).await.unwrap()).await;
+    assert_eq!(fetched.status, 502, "{}", fetched.body);
+    assert!(
+        fetched
+            .body
+            .contains("this media is not available right now"),
+        "{}",
+        fetched.body
+    );
+    assert!(!fetched.body.contains("127.0.0.1"), "{}", fetched.body);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_text_from_a_contact_is_forwarded_with_the_name_escaped() {
     let app = TestApp::start().await;
     let params = text_params(&sid("SM"), "+14155550199", "hi\u{7} there\u{0}", &[]);

@@ -180,7 +180,16 @@ pub async fn incoming_link(
     if !state.media_links.verify(&sid, idx, &token) {
         return Err(ApiError::NotFound("no such media".into()));
     }
-    serve_message_media(&state, &sid, idx).await
+    // Whoever holds the link is outside vbx: what went wrong goes to the log, not to them.
+    serve_message_media(&state, &sid, idx)
+        .await
+        .map_err(|e| match e {
+            ApiError::Twilio(detail) => {
+                tracing::warn!(sid, idx, error = detail, "a media link could not be served");
+                ApiError::Twilio("this media is not available right now".into())
+            }
+            other => other,
+        })
 }
 
 /// Media item `idx` of message `sid`: vbx's copy, or fetched from Twilio (with the account's

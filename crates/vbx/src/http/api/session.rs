@@ -1,7 +1,7 @@
 //! Logging in and out, and what the app needs to know about its session.
 
 use axum::extract::State;
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -31,12 +31,23 @@ pub async fn login(
         ));
     }
     let limiter = &state.auth.limiter;
-    if let Err(wait) = limiter.check(&login.name, ip) {
-        tracing::warn!(user = %login.name, ?ip, "login refused: too many failures");
-        return Err(ApiError::RateLimited {
-            retry_after: wait.as_secs().max(1),
-        });
-    }
+    // Counted before the password is checked, so concurrent tries cannot race past the limit.
+    let attempt = match limiter.begin(&login.name, ip) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            tracing::warn!(user = %login.name, ?ip, "login refused: too many failures");
+            return Err(ApiError::RateLimited {
+                retry_after: wait.as_secs().max(1),
+            });
+        }
+    };
+    let permit =
+        tokio::time::timeout(auth::VERIFICATION_WAIT, state.auth.verifications.acquire()).await;
+    let Ok(Ok(_permit)) = permit else {
+        limiter.cancelled(attempt);
+        tracing::warn!(user = %login.name, ?ip, "login refused: too many logins at once");
+        return Err(ApiError::RateLimited { retry_after: 1 });
+    };
     let user = state.config.user(&login.name);
     // Unknown names cost a verification too, against a real user's hash so the time matches.
     let hash = user
@@ -47,15 +58,16 @@ pub async fn login(
         None => false,
     };
     if !(matches && user.is_some()) {
-        limiter.failed(&login.name, ip);
         tracing::warn!(user = %login.name, ?ip, "login failed");
         return Err(ApiError::BadCredentials);
     }
-    limiter.succeeded(&login.name);
+    limiter.succeeded(attempt);
     let (user, cookie) = auth::start_session(&state, &login.name).await?;
     tracing::info!(user = %user.name, "logged in");
     let body = Json(json!({ "user": { "name": user.name }, "csrf": user.csrf }));
-    Ok(([(SET_COOKIE, cookie)], body).into_response())
+    // The answer carries the session: no cache may keep it.
+    let no_store = axum::http::HeaderValue::from_static("no-store");
+    Ok(([(SET_COOKIE, cookie), (CACHE_CONTROL, no_store)], body).into_response())
 }
 
 pub async fn logout(State(state): State<AppState>, user: User) -> Result<Response, ApiError> {
