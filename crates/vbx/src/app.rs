@@ -75,6 +75,12 @@ impl App {
                     config.server.data_dir.display()
                 )
             })?;
+        for warning in crate::private_files::loose_permissions(
+            &config.server.data_dir,
+            &[crate::store::DB_FILE, "vbx.db-wal", "vbx.db-shm"],
+        ) {
+            tracing::warn!("{warning}");
+        }
         let keys = prepare_store(&store, &config).await?;
         let presence = LivePresence::new();
         let media_links = MediaLinks::new(keys.media.as_bytes(), &config.server.public_url);

@@ -2,7 +2,7 @@
 //! which Twilio requires on media URLs) into `<data_dir>/media/in/<message sid>/<idx>`, so
 //! the pictures stay viewable whatever happens at Twilio. Failures are retried with backoff.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -112,7 +112,7 @@ impl MediaFetcher {
                 message: e.to_string(),
             })?;
         let target = self.data_dir.join(&relative);
-        write_atomically(&target, &bytes)
+        crate::private_files::write_atomically(&target, &bytes)
             .await
             .map_err(|e| Failure {
                 message: format!("writing {}: {e}", target.display()),
@@ -163,27 +163,6 @@ struct Failure {
 pub fn relative_path(message_sid: &str, idx: i64) -> Option<String> {
     let safe = !message_sid.is_empty() && message_sid.bytes().all(|b| b.is_ascii_alphanumeric());
     (safe && idx >= 0).then(|| format!("{MEDIA_IN_DIR}/{message_sid}/{idx}"))
-}
-
-async fn write_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = target
-        .parent()
-        .ok_or_else(|| std::io::Error::other("the media path has no directory"))?;
-    tokio::fs::create_dir_all(dir).await?;
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("media");
-    // Unique per attempt: two workers fetching the same item never write the same file.
-    let temp = dir.join(format!(".{name}.{:016x}.part", rand::random::<u64>()));
-    tokio::fs::write(&temp, bytes).await?;
-    match tokio::fs::rename(&temp, target).await {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&temp).await;
-            Err(e)
-        }
-    }
 }
 
 async fn new_message(events: &mut tokio::sync::broadcast::Receiver<crate::event::Event>) {

@@ -89,7 +89,10 @@ pub(crate) async fn fetch(sim: &Sim, url: &str) -> Result<Fetched, String> {
         }
         content.extend_from_slice(&chunk);
     }
-    tracing::debug!(url, content_type, bytes = content.len(), "fetched media");
+    // The last segment of a media URL may be a capability token (vbx's links are), and in
+    // `vbx demo` this log is vbx's log.
+    let shown = url.rsplit_once('/').map_or(url, |(head, _)| head);
+    tracing::debug!(url = %format!("{shown}/…"), content_type, bytes = content.len(), "fetched media");
     Ok(Fetched {
         url: url.to_owned(),
         content_type,

@@ -247,10 +247,11 @@ impl EmailSender {
                     items.push(MediaItem::too_large(url))
                 }
                 Err(e) if e.is_retryable() && attempts + 1 < MEDIA_ATTEMPTS => {
-                    return Err(format!("downloading media {url}: {e}"));
+                    // Not the link: it carries its capability token, and errors reach the log.
+                    return Err(format!("downloading media item {index}: {e}"));
                 }
                 Err(e) => {
-                    tracing::warn!(%url, error = %e, "media not downloaded; the email links to it");
+                    tracing::warn!(media = index, error = %e, "media not downloaded; the email links to it");
                     items.push(MediaItem::Unavailable {
                         url: url.clone(),
                         error: e.to_string(),

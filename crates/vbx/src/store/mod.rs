@@ -113,11 +113,16 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) `<data_dir>/vbx.db` and brings its schema up to date.
     pub async fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
+        crate::private_files::create_dir(data_dir).map_err(|source| StoreError::CreateDir {
             path: data_dir.to_path_buf(),
             source,
         })?;
         let path = data_dir.join(DB_FILE);
+        // Made before SQLite makes it with the umask's mode (its WAL takes the same mode).
+        crate::private_files::create_file(&path).map_err(|source| StoreError::CreateDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
         // sqlx runs these pragmas on every new connection, not just the first.
         let options = SqliteConnectOptions::new()
             .filename(&path)
@@ -268,6 +273,23 @@ mod tests {
     use super::relay::{relay_target, set_relay_target};
     use super::*;
     use tempfile::TempDir;
+
+    #[tokio::test]
+    async fn a_new_store_is_readable_by_vbxs_user_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = TempDir::new().unwrap();
+        let data_dir = dir.path().join("new").join("data");
+        let store = Store::open(&data_dir).await.unwrap();
+        relay::set_relay_target(store.pool(), "cell", "+15550001111", 1)
+            .await
+            .unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data_dir), 0o700);
+        assert_eq!(mode(&dir.path().join("new")), 0o700);
+        assert_eq!(mode(&data_dir.join(DB_FILE)), 0o600);
+        assert_eq!(mode(&data_dir.join("vbx.db-wal")), 0o600);
+        store.close().await;
+    }
 
     #[tokio::test]
     async fn reopening_runs_migrations_once_and_keeps_the_data() {

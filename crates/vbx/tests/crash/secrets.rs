@@ -118,3 +118,20 @@ default = [ {{ step = "device", devices = ["mail"] }} ]
     assert!(text.contains("twilio.number"), "{text}");
     assert_no_secret(&text, &[token, API_SECRET, PASSWORD]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_directory_others_can_read_is_named_at_start_with_its_fix() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let sim = TestSim::start(0, Duration::from_secs(5)).await;
+    let setup = Setup::new(&sim);
+    std::fs::set_permissions(setup.data.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let vbx = setup.start("vbx.log").await;
+    let log = vbx.log_text();
+    let wanted = format!("run `chmod 700 {}`", setup.data.path().display());
+    assert!(
+        log.contains(&wanted),
+        "no warning naming the fix in:\n{log}"
+    );
+    // The database vbx created itself is its own.
+    assert!(!log.contains("vbx.db is mode"), "{log}");
+}

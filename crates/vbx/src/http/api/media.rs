@@ -68,20 +68,9 @@ fn is_safe_sid(sid: &str) -> bool {
     !sid.is_empty() && sid.len() <= 64 && sid.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// Writes `bytes` to `relative` under the data directory (through a temporary file, so a
-/// reader never sees half a file).
+/// Writes `bytes` to `relative` under the data directory (see `private_files`).
 async fn write_file(data_dir: &Path, relative: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let path = data_dir.join(relative);
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await?;
-    }
-    let temp = path.with_extension(format!("tmp-{}", upload_id()));
-    tokio::fs::write(&temp, bytes).await?;
-    if let Err(e) = tokio::fs::rename(&temp, &path).await {
-        let _ = tokio::fs::remove_file(&temp).await;
-        return Err(e);
-    }
-    Ok(())
+    crate::private_files::write_atomically(&data_dir.join(relative), bytes).await
 }
 
 /// Saves an uploaded image; returns its id and its path relative to the data directory.
