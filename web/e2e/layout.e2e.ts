@@ -11,6 +11,7 @@ const demo = inject('demo');
 const sim = new SimControl(demo.sim);
 const LONG_SENDER = '+15550109991';
 const WORDY_SENDER = '+15550109992';
+const RLO_SENDER = '+15550109993';
 
 let browser: Browser;
 let ours: string;
@@ -43,7 +44,8 @@ beforeAll(async () => {
   await ctx.close();
   await sim.textIn(LONG_SENDER, ours, 'This is an ordinary text of about one hundred and twenty characters, as people send them every day, nothing special.');
   await sim.textIn(WORDY_SENDER, ours, `${'a'.repeat(200)} https://example.com/${'path/'.repeat(30)}?q=${'9'.repeat(60)} 🙂🙂🙂 مرحبا بالعالم ${'1234567890'.repeat(6)}`);
-  await eventually('the texts at vbx', async () => (await sim.messages()).filter((m) => [LONG_SENDER, WORDY_SENDER].includes(m.from)).length >= 2);
+  await sim.textIn(RLO_SENDER, ours, '\u202Egnp.exe');
+  await eventually('the texts at vbx', async () => (await sim.messages()).filter((m) => [LONG_SENDER, WORDY_SENDER, RLO_SENDER].includes(m.from)).length >= 3);
 });
 
 afterAll(async () => {
@@ -64,6 +66,24 @@ describe('loading', () => {
     await p.getByText('ordinary text', { exact: false }).first().waitFor();
     await p.waitForFunction(() => (window as unknown as { vbx: { state: { live: { status: string } } } }).vbx.state.live.status === 'open');
     expect(asked).toHaveLength(2);
+    await ctx.close();
+  });
+});
+
+describe('text from strangers', () => {
+  it('isolates a right-to-left override in a preview and a bubble from the text around it', async () => {
+    const ctx = await context(browser, demo.url);
+    const p = await ctx.newPage();
+    await logIn(p, demo);
+    const row = p.locator('.row', { hasText: 'gnp.exe' }).first();
+    await row.waitFor();
+    expect(await row.locator('.preview').evaluate((el) => getComputedStyle(el).unicodeBidi)).toBe('isolate');
+    expect(await row.locator('.name').evaluate((el) => getComputedStyle(el).unicodeBidi)).toBe('isolate');
+    await p.goto(`/t/${encodeURIComponent(RLO_SENDER)}`);
+    const bubble = p.locator('.bubble', { hasText: 'gnp.exe' });
+    await bubble.waitFor();
+    expect(await bubble.evaluate((el) => getComputedStyle(el).unicodeBidi)).toBe('isolate');
+    expect(await p.locator('#thread-title').evaluate((el) => getComputedStyle(el).unicodeBidi)).toBe('isolate');
     await ctx.close();
   });
 });

@@ -139,7 +139,14 @@ export function dialString(input: string): string {
   return input.replace(/[^\d*#+]/g, '');
 }
 
-/** The name to show for a number: the contact's name or the formatted number. */
+/** Bidi embedding, override and isolate controls: invisible, and never needed in a name. */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * The name to show for a number: the contact's name or the formatted number. A name loses its
+ * bidi controls, so "\u202Egnp.exe" cannot pass for "exe.png".
+ */
 export function displayName(number: string, name: string | null | undefined, own?: string): string {
-  return name && name.trim() !== '' ? name : formatNumber(number, own);
+  const shown = name?.replace(BIDI_CONTROLS, '').trim();
+  return shown ? shown : formatNumber(number, own);
 }

@@ -106,4 +106,11 @@ describe('small helpers', () => {
     expect(displayName('+15551234567', '  ')).toBe('(555) 123-4567');
     expect(displayName('+15551234567', null)).toBe('(555) 123-4567');
   });
+  it('drops bidi controls from a name, so an override cannot disguise it', () => {
+    expect(displayName('+15551234567', '\u202Egnp.exe')).toBe('gnp.exe');
+    expect(displayName('+15551234567', 'A\u2066b\u2069\u202Dc\u202C')).toBe('Abc');
+    expect(displayName('+15551234567', '\u202E')).toBe('(555) 123-4567');
+    // Right-to-left names themselves are kept as they are.
+    expect(displayName('+15551234567', 'שלום')).toBe('שלום');
+  });
 });
