@@ -18,6 +18,7 @@ fn short_limits() -> Options {
         limits: Some(vbx::http::serve::Limits {
             header_read: Duration::from_secs(1),
             request: Duration::from_secs(2),
+            upload: Duration::from_secs(8),
         }),
         ..Options::default()
     }
@@ -188,5 +189,44 @@ async fn a_client_sending_its_body_one_byte_a_second_gets_408_and_is_disconnecte
     dribble(writer, vec![b' '; 1000]);
     let got = String::from_utf8_lossy(&read_until_closed(&mut reader).await).into_owned();
     assert!(got.starts_with("HTTP/1.1 408"), "{got}");
+    app.stop().await;
+}
+
+/// Sends a JSON `POST path` whose last three bytes come one a second (about 3 s in all);
+/// returns the status line.
+async fn slow_tail(
+    app: &TestApp,
+    path: &str,
+    session: &crate::harness::Session,
+    body: &str,
+) -> String {
+    let stream = TcpStream::connect(app.addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Cookie: {}\r\nX-CSRF-Token: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        app.addr,
+        session.cookie,
+        session.csrf,
+        body.len()
+    );
+    let (most, tail) = body.split_at(body.len() - 3);
+    writer.write_all(head.as_bytes()).await.unwrap();
+    writer.write_all(most.as_bytes()).await.unwrap();
+    dribble(writer, tail.as_bytes().to_vec());
+    let got = String::from_utf8_lossy(&read_until_closed(&mut reader).await).into_owned();
+    got.lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn sending_a_text_may_take_longer_than_any_other_request() {
+    let app = TestApp::start_opts(short_limits()).await;
+    let session = app.alice().await;
+    let text = format!(r#"{{"to": "{CALLER}", "body": "arrives slowly"}}"#);
+    let sent = slow_tail(&app, "/api/messages", &session, &text).await;
+    assert!(sent.starts_with("HTTP/1.1 202"), "{sent}");
+    let contact = format!(r#"{{"number": "{CALLER}", "name": "Slow"}}"#);
+    let refused = slow_tail(&app, "/api/contacts", &session, &contact).await;
+    assert!(refused.starts_with("HTTP/1.1 408"), "{refused}");
     app.stop().await;
 }

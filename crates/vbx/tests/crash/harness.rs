@@ -110,10 +110,45 @@ pub struct Vbx {
 impl Vbx {
     /// Starts `vbx serve --config <config>` on `data` and waits until it answers HTTP.
     pub async fn start(config: &Path, data: &Path, port: u16, log_name: &str) -> Vbx {
+        Self::start_with(
+            Command::new(env!("CARGO_BIN_EXE_vbx")),
+            config,
+            data,
+            port,
+            log_name,
+        )
+        .await
+    }
+
+    /// [`Vbx::start`] with the open-files limit at `soft` (the hard one at `hard`), through
+    /// util-linux's `prlimit`.
+    pub async fn start_with_open_files(setup: &Setup, soft: u64, hard: u64, log_name: &str) -> Vbx {
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={soft}:{hard}"))
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_vbx"));
+        Self::start_with(
+            command,
+            &setup.config,
+            setup.data.path(),
+            setup.port,
+            log_name,
+        )
+        .await
+    }
+
+    async fn start_with(
+        mut command: Command,
+        config: &Path,
+        data: &Path,
+        port: u16,
+        log_name: &str,
+    ) -> Vbx {
         let log = data.join(log_name);
         let out = std::fs::File::create(&log).expect("log file");
         let err = out.try_clone().expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_vbx"))
+        let child = command
             .args(["serve", "--config"])
             .arg(config)
             .arg("--data-dir")
