@@ -88,7 +88,7 @@ impl Params {
                         "{key} must be a date (YYYY-MM-DD) or an ISO 8601 datetime, not {value}"
                     ))
                 })?;
-                filters.push(make(parsed));
+                filters.push(make(parsed.midnight_as_day()));
             }
         }
         Ok(filters)
@@ -164,6 +164,33 @@ mod tests {
         let p = Params::parse(b"DateSent%3E=2024-01-01&To=%2B15005550006");
         assert_eq!(p.get("DateSent>"), Some("2024-01-01"));
         assert_eq!(p.get("To"), Some("+15005550006"));
+    }
+
+    #[test]
+    fn a_date_sent_at_midnight_utc_is_the_whole_day() {
+        // What twilio-python sends for `date_sent=date(2024, 1, 31)`.
+        let p = Params::parse(b"DateSent=2024-01-31T00:00:00Z");
+        let filters = p.date_filters("DateSent").unwrap();
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        assert!(
+            filters[0].matches(at("2024-01-31T21:30:00Z")),
+            "{filters:?}"
+        );
+        assert!(
+            !filters[0].matches(at("2024-02-01T00:00:00Z")),
+            "{filters:?}"
+        );
+        // Any other time is an instant.
+        let p = Params::parse(b"DateSent=2024-01-31T10:00:00Z");
+        let filters = p.date_filters("DateSent").unwrap();
+        assert!(
+            !filters[0].matches(at("2024-01-31T21:30:00Z")),
+            "{filters:?}"
+        );
     }
 
     #[test]

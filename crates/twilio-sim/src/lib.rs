@@ -11,7 +11,9 @@
 //! - Recording audio is a generated WAV (`audio/x-wav`, at most 30 s); `.mp3` answers 404.
 //! - Unset URLs and application SIDs are `null` (Twilio mixes `null` and `""`).
 //! - `DateSent` filters compare `date_sent`, or `date_created` for unsent messages; bare dates
-//!   cover the whole UTC day on either side of `<`/`>`.
+//!   cover the whole UTC day on either side of `<`/`>`, and so does midnight UTC
+//!   (`2024-01-31T00:00:00Z`, what twilio-python sends for a date). A number cannot text
+//!   itself (21211).
 //! - `Status=completed` on a call that was never answered ends it as `canceled`.
 //! - Time in calls is simulated ([`Settings::time_scale`]); durations count simulated seconds.
 //!   A `<Say>` takes about 150 words a minute, a `<Play>` one second, `loop="0"` plays once.

@@ -46,6 +46,16 @@ impl DateValue {
             .map(|t| Self::Instant(t.and_utc()))
     }
 
+    /// Midnight UTC stands for its whole day: clients that hold a date send it so
+    /// (twilio-python sends `DateSent=2024-01-31T00:00:00Z` for `date(2024, 1, 31)`), and
+    /// Twilio's date filters compare whole days.
+    pub fn midnight_as_day(self) -> Self {
+        match self {
+            Self::Instant(t) if t.time() == chrono::NaiveTime::MIN => Self::Day(t.date_naive()),
+            other => other,
+        }
+    }
+
     fn first_instant(self) -> DateTime<Utc> {
         match self {
             Self::Day(d) => d.and_time(chrono::NaiveTime::MIN).and_utc(),

@@ -163,6 +163,13 @@ fn validate(s: &SimState, p: &Params) -> Result<NewMessage, ApiError> {
             format!("The From phone number {from} is not a valid, SMS-capable inbound phone number or short code for your account."),
         ));
     }
+    // A number cannot text itself: Twilio refuses the `To`.
+    if to.strip_prefix("whatsapp:").unwrap_or(to) == own {
+        return Err(ApiError::bad_request(
+            21211,
+            format!("Invalid 'To' Phone Number: {to}"),
+        ));
+    }
     let body = p.get("Body").unwrap_or_default().to_owned();
     let media_urls: Vec<String> = p
         .all("MediaUrl")

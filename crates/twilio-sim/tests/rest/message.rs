@@ -30,6 +30,11 @@ async fn each_invalid_message_gets_its_twilio_error_code_and_status() {
             21211,
         ),
         (
+            "To the sending number itself",
+            vec![("To", NUMBER), ("From", NUMBER), ("Body", "x")],
+            21211,
+        ),
+        (
             "no Body and no MediaUrl",
             vec![("To", OTHER), ("From", NUMBER)],
             21602,
