@@ -102,6 +102,7 @@ impl App {
             media_links,
             contacts,
             blocked,
+            webhooks: http::api::metrics::WebhookCounts::default(),
         });
         Ok(App {
             listener,

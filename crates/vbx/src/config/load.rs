@@ -43,7 +43,7 @@ pub struct RawConfig {
     pub(super) problems: Vec<Problem>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawServer {
     pub listen: Option<String>,
@@ -54,6 +54,24 @@ pub struct RawServer {
     pub auth: Option<String>,
     /// The header a trusted proxy names the user in (`auth = "proxy"`).
     pub proxy_header: Option<String>,
+    /// A bearer token that lets a scraper read `/metrics` without a login.
+    pub metrics_token: Option<String>,
+    pub metrics_token_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for RawServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawServer")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("data_dir", &self.data_dir)
+            .field("insecure_skip_signature", &self.insecure_skip_signature)
+            .field("auth", &self.auth)
+            .field("proxy_header", &self.proxy_header)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("metrics_token_file", &self.metrics_token_file)
+            .finish()
+    }
 }
 
 /// One `[[users]]` entry.
@@ -307,6 +325,18 @@ fn resolve(raw: &mut RawConfig, base: Option<&Path>, env: &dyn Fn(&str) -> Optio
     token.resolve(
         &mut twilio.auth_token,
         &mut twilio.auth_token_file,
+        base,
+        &env,
+        problems,
+    );
+    let metrics = SecretKeys {
+        key: "server.metrics_token".into(),
+        file_key: "server.metrics_token_file".into(),
+        env: "VBX_METRICS_TOKEN".into(),
+    };
+    metrics.resolve(
+        &mut raw.server.metrics_token,
+        &mut raw.server.metrics_token_file,
         base,
         &env,
         problems,

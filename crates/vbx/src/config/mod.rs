@@ -115,6 +115,9 @@ pub struct Server {
     pub data_dir: PathBuf,
     /// Skip the `X-Twilio-Signature` check (logged loudly at every start).
     pub insecure_skip_signature: bool,
+    /// Lets a scraper read `/metrics` with `Authorization: Bearer <token>` (without it,
+    /// only a logged-in user can).
+    pub metrics_token: Option<Secret>,
     pub auth: AuthMode,
     /// The simulator's browser-client WebSocket when vbx runs against the built-in Twilio
     /// simulator (`vbx demo`); the web app then uses it instead of the Voice SDK. Never read

@@ -146,9 +146,24 @@ fn check_server(cx: &mut Ctx, raw: &RawServer) -> Option<Server> {
         public_url: public_url?,
         data_dir,
         insecure_skip_signature: raw.insecure_skip_signature.unwrap_or(false),
+        metrics_token: metrics_token(cx, raw),
         sim_client_url: None,
         auth: auth?,
     })
+}
+
+/// `server.metrics_token`: long enough that it cannot be guessed.
+fn metrics_token(cx: &mut Ctx, raw: &RawServer) -> Option<Secret> {
+    let token = raw.metrics_token.as_deref()?;
+    if token.chars().count() < 24 {
+        cx.problem(
+            "server.metrics_token",
+            "the metrics token is shorter than 24 characters",
+            "use a long random value, e.g. the output of `openssl rand -hex 24`",
+        );
+        return None;
+    }
+    Some(Secret::new(token))
 }
 
 /// An http(s) base URL without query, fragment or credentials; a trailing `/` on a path is

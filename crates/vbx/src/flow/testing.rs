@@ -85,6 +85,7 @@ pub fn config() -> Config {
             public_url: "https://vbx.example.com".parse().expect("url"),
             data_dir: "data".into(),
             insecure_skip_signature: false,
+            metrics_token: None,
             sim_client_url: None,
             auth: crate::config::AuthMode::Login,
         },

@@ -302,6 +302,11 @@ async fn resolve(
     }
 }
 
+/// The logged-in user a request comes from, if any (for a route open to others too).
+pub async fn user_of(headers: &HeaderMap, state: &AppState) -> Result<Option<User>, ApiError> {
+    Ok(resolve(headers, state).await?.map(|(user, _)| user))
+}
+
 /// Ends the user's session (login mode); proxy sessions belong to the proxy.
 pub async fn end_session(state: &AppState, user: &User) -> Result<(), ApiError> {
     if let Some(hash) = &user.session {
@@ -327,7 +332,9 @@ fn is_open(method: &Method, path: &str) -> bool {
         return true;
     }
     ROUTES.iter().any(|(m, p, access)| {
-        *access == Access::Public && *p == path && (m == method || (read && *m == Method::GET))
+        matches!(access, Access::Public | Access::UserOrToken)
+            && *p == path
+            && (m == method || (read && *m == Method::GET))
     })
 }
 

@@ -66,6 +66,8 @@ pub struct AppParts {
     pub contacts: crate::contact_book::ContactBook,
     /// The numbers whose calls and texts run no flow (reloaded when the app changes one).
     pub blocked: crate::block_list::BlockList,
+    /// Webhook answers by route and status, for `/metrics`.
+    pub webhooks: api::metrics::WebhookCounts,
 }
 
 /// Who may call a route.
@@ -80,6 +82,9 @@ pub enum Access {
     Public,
     /// A logged-in user (else 401; state-changing `/api` calls also need the CSRF header).
     User,
+    /// A logged-in user or a scraper with `server.metrics_token` (else 401; the handler
+    /// checks, since the gate knows only sessions).
+    UserOrToken,
 }
 
 /// Every route vbx serves besides the web UI's files. The API router is built from this
@@ -101,6 +106,9 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
         Access::Capability,
     ),
     (Method::POST, "/api/login", Access::Public),
+    // Says only "ok" or "not ok", for a load balancer or a container's health check.
+    (Method::GET, "/healthz", Access::Public),
+    (Method::GET, "/metrics", Access::UserOrToken),
     // Served by the web UI (web.rs): the login page.
     (Method::GET, "/login", Access::Public),
     (Method::POST, "/api/logout", Access::User),
@@ -151,8 +159,12 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
 
 /// The whole router.
 pub fn router(state: AppState) -> Router {
+    let webhooks = webhook::router().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        api::metrics::count_webhooks,
+    ));
     let routes = Router::new()
-        .merge(webhook::router())
+        .merge(webhooks)
         .merge(api::router())
         .route("/ws", axum::routing::get(ws::handler));
     // The web UI: its pages need a session like everything else; the files the login page

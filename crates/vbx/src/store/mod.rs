@@ -208,6 +208,15 @@ impl Store {
     }
 
     /// Waits for connections in use to be returned, then closes them (checkpointing the WAL).
+    /// Whether the store answers a read.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .op("ping")?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.queue.close().await;
         self.pool.close().await;

@@ -230,6 +230,18 @@ pub async fn get(exec: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Outbox
         .op("outbox get")
 }
 
+/// Work not done yet (`pending`, `sending`) and work given up on (`failed`), counted by kind
+/// and status.
+pub async fn depth(exec: impl SqliteExecutor<'_>) -> Result<Vec<(String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT kind, status, COUNT(*) FROM outbox \
+         WHERE status IN ('pending', 'sending', 'failed') GROUP BY kind, status ORDER BY kind, status",
+    )
+    .fetch_all(exec)
+    .await
+    .op("outbox depth")
+}
+
 /// Rows with `status` (all when `None`), newest first.
 pub async fn list(
     exec: impl SqliteExecutor<'_>,

@@ -37,7 +37,7 @@ async fn every_listed_route_is_closed_without_a_session_and_flow_needs_a_signatu
         }
         let reply = Reply::from(request.send().await.unwrap()).await;
         let expected = match access {
-            Access::User => 401,
+            Access::User | Access::UserOrToken => 401,
             Access::Signed => 403,
             Access::Capability => 404,
             Access::Public => continue,
@@ -47,7 +47,7 @@ async fn every_listed_route_is_closed_without_a_session_and_flow_needs_a_signatu
             "{method} {path} ({access:?}) answered {}: {}",
             reply.status, reply.body
         );
-        if *access == Access::User {
+        if matches!(access, Access::User | Access::UserOrToken) {
             assert_eq!(reply.code(), "unauthenticated", "{method} {path}");
         }
         checked += 1;
@@ -57,7 +57,7 @@ async fn every_listed_route_is_closed_without_a_session_and_flow_needs_a_signatu
 }
 
 #[tokio::test]
-async fn only_the_login_call_and_the_login_page_are_public() {
+async fn only_the_login_call_the_login_page_and_the_health_check_are_public() {
     let public: Vec<(String, &str)> = ROUTES
         .iter()
         .filter(|(_, _, access)| *access == Access::Public)
@@ -67,6 +67,7 @@ async fn only_the_login_call_and_the_login_page_are_public() {
         public,
         [
             ("POST".to_owned(), "/api/login"),
+            ("GET".to_owned(), "/healthz"),
             ("GET".to_owned(), "/login")
         ]
     );

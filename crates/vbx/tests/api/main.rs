@@ -9,6 +9,7 @@ mod idle;
 mod inbox;
 mod limits;
 mod live;
+mod metrics;
 mod outcome;
 mod search;
 mod send;

@@ -936,3 +936,25 @@ fn the_summary_says_when_nobody_can_log_in() {
     let summary = summary(&check(BASE).unwrap());
     assert!(summary.contains("vbx user add NAME"), "{summary}");
 }
+
+#[test]
+fn a_metrics_token_must_be_long_and_never_prints() {
+    let short = problems(&with(&[(
+        "[server]\n",
+        "[server]\nmetrics_token = \"guessable\"\n",
+    )]));
+    let problem = at(&short, "server.metrics_token");
+    assert!(problem.fix.contains("openssl rand"), "{problem:?}");
+    assert!(!format!("{short:?}").contains("guessable"), "{short:?}");
+    let token = "a-long-random-metrics-token-123456";
+    let config = check(&with(&[(
+        "[server]\n",
+        &format!("[server]\nmetrics_token = \"{token}\"\n"),
+    )]))
+    .unwrap();
+    assert_eq!(
+        config.server.metrics_token.as_ref().map(|t| t.expose()),
+        Some(token)
+    );
+    assert!(!format!("{:?}", config.server).contains(token));
+}

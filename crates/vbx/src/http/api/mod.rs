@@ -7,6 +7,7 @@ mod conversation;
 mod error;
 pub mod media;
 mod message;
+pub mod metrics;
 mod session;
 mod status;
 mod thread;
@@ -62,6 +63,8 @@ fn handler(method: &Method, path: &str) -> Option<MethodRouter<AppState>> {
         "/api/contacts/{number}" if put => routing::put(contact::rename),
         "/api/contacts/{number}" if delete => routing::delete(contact::delete),
         "/api/status" if get => routing::get(status::show),
+        "/healthz" if get => routing::get(metrics::healthz),
+        "/metrics" if get => routing::get(metrics::metrics),
         "/flow/media/{id}" if get => routing::get(media::outgoing),
         "/flow/media/in/{sid}/{idx}/{token}" if get => routing::get(media::incoming_link),
         _ => return None,
