@@ -86,6 +86,17 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Copy the store and its media while vbx runs: OUT (a SQLite database) and OUT.media.
+    Backup {
+        /// The configuration (TOML, or an old Python flow file).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The data directory, overriding `server.data_dir`.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Where the copy goes (it must not exist); its media go to OUT.media.
+        out: PathBuf,
+    },
     /// Change a user's password (prompts twice; reads two lines when stdin is not a terminal).
     Passwd {
         /// The user's name.
@@ -212,6 +223,11 @@ pub fn main() -> ExitCode {
             stdout,
             stderr,
         ),
+        Command::Backup {
+            config,
+            data_dir,
+            out,
+        } => run_backup(&config, data_dir, &out, &process_env, stdout, stderr),
         Command::Passwd { name, config } => {
             let code = set_password(
                 &config,
@@ -226,6 +242,52 @@ pub fn main() -> ExitCode {
             } else {
                 code
             }
+        }
+    }
+}
+
+/// `vbx backup`: the store and its media, copied while vbx may be running.
+fn run_backup(
+    path: &Path,
+    data_dir: Option<PathBuf>,
+    out_path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let overrides = Overrides {
+        data_dir,
+        ..Overrides::default()
+    };
+    let config = match config::load(path, &overrides, env) {
+        Ok(config) => config,
+        Err(e) => {
+            let _ = writeln!(err, "{}: {}", path.display(), describe(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    match crate::backup::backup(&config.server.data_dir, out_path) {
+        Ok(done) => {
+            let _ = writeln!(
+                out,
+                "Backed up {} texts and {} calls to {} ({} bytes), and {} media files ({} bytes) \
+                 to {}.\nTo restore: stop vbx, copy {} to <data_dir>/vbx.db and {} to \
+                 <data_dir>/media, and start vbx.",
+                done.messages,
+                done.calls,
+                out_path.display(),
+                done.db_bytes,
+                done.media_files,
+                done.media_bytes,
+                done.media_dir.display(),
+                out_path.display(),
+                done.media_dir.display(),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(err, "vbx backup: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -2,6 +2,7 @@
 //! route to whichever device is online.
 
 pub mod app;
+pub mod backup;
 pub mod block_list;
 pub mod cli;
 pub mod config;

@@ -32,6 +32,18 @@ pub fn create_file(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Copies `from` to a new file `to` readable by vbx's user only (not `from`'s mode, which
+/// `std::fs::copy` would keep); returns the bytes copied.
+pub fn copy_file(from: &Path, to: &Path) -> std::io::Result<u64> {
+    let mut source = std::fs::File::open(from)?;
+    let mut target = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(FILE_MODE)
+        .open(to)?;
+    std::io::copy(&mut source, &mut target)
+}
+
 /// Writes `bytes` to `target` through a temporary file in the same directory, so a reader
 /// never sees half a file; directories and the file are vbx's user's only.
 pub async fn write_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -2,6 +2,7 @@
 //! middle of a burst of texts, SIGTERM with webhooks in flight, Twilio's REST API failing and
 //! hanging around a restart, and secrets kept out of everything the binary prints.
 
+mod backup;
 mod crowd;
 mod harness;
 mod kill;

@@ -74,6 +74,11 @@ impl User {
         }
     }
 
+    /// The session cookie (`vbx_session=…`).
+    pub fn cookie(&self) -> &str {
+        &self.cookie
+    }
+
     /// The status `GET path` answers with.
     pub async fn status_of(&self, path: &str) -> u16 {
         self.http
