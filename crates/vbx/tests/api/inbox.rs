@@ -236,6 +236,16 @@ async fn a_blocked_number_is_rejected_and_its_texts_are_stored_without_notifying
         (&json!("call"), &json!("rejected"))
     );
     assert_eq!(call["outcome"], "rejected");
+    let rejected = app
+        .get("/api/calls?outcome=rejected", &session)
+        .await
+        .json();
+    assert_eq!(
+        rejected["items"].as_array().map(Vec::len),
+        Some(1),
+        "{rejected}"
+    );
+    assert_eq!(rejected["items"][0]["sid"], call["sid"]);
     let list = app.get("/api/blocked", &session).await.json();
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(list["items"][0]["number"], CALLER);

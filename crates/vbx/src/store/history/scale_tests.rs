@@ -635,6 +635,14 @@ async fn the_list_queries_read_pages_from_indexes_without_sorting_whole_tables()
             },
             "calls_log_status (status=? AND (started_at,sid)<(?,?))",
         ),
+        (
+            CallLogQuery {
+                outcome: Some("rejected".into()),
+                before: cursor.clone(),
+                ..Default::default()
+            },
+            "calls_blocked ((started_at,sid)<(?,?))",
+        ),
     ] {
         let plan = plan(pool, call_log_rows(&query).sql()).await;
         assert!(plan.contains(index), "{index}:\n{plan}");
