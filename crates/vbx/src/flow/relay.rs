@@ -247,9 +247,9 @@ fn unknown_name(contacts: &Contacts, after: &str) -> String {
 }
 
 /// The contact names closest to what follows an `@`, best first: names that start with its
-/// first word or that it starts with, then names within a few typos of it, then names
-/// containing that word; fewer edits first within each. A name of n words is compared with
-/// the first n words typed.
+/// first word or that it starts with, then names within a few typos of it (or with a word
+/// within a few typos of its first word), then names containing that word; fewer edits first
+/// within each. A name of n words is compared with the first n words typed.
 fn close_names<'c>(names: impl Iterator<Item = &'c str>, after: &str) -> Vec<&'c str> {
     let after = fold(after);
     let typed_words: Vec<&str> = after.split(' ').collect();
@@ -259,10 +259,19 @@ fn close_names<'c>(names: impl Iterator<Item = &'c str>, after: &str) -> Vec<&'c
         let folded = fold(name);
         let width = folded.split(' ').count();
         let attempt = typed_words[..width.min(typed_words.len())].join(" ");
-        let distance = edit_distance(&attempt, &folded);
+        // A misspelt first name of "Alice Example" is as close as a misspelt "Alice".
+        let word_distance = folded
+            .split(' ')
+            .map(|w| edit_distance(word, w))
+            .min()
+            .unwrap_or(usize::MAX);
+        let whole_distance = edit_distance(&attempt, &folded);
+        let distance = whole_distance.min(word_distance);
         let rank = if folded.starts_with(word) || attempt.starts_with(&folded) {
             0
-        } else if distance <= typos_allowed(&attempt) {
+        } else if whole_distance <= typos_allowed(&attempt)
+            || (width > 1 && word_distance <= typos_allowed(word))
+        {
             1
         } else if folded.contains(word) {
             2

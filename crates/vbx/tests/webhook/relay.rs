@@ -185,10 +185,11 @@ async fn an_unknown_name_gets_close_matches_and_nothing_is_sent() {
     .await;
     text_in(&app, CALLER, "hello", &[]).await;
     let twiml = text_in(&app, CELL, "@Annie hi", &[]).await;
+    // The configuration's contact `Ann "Boss" <&> Ünï` starts with a word close to it too.
     assert_eq!(
         twiml,
         answer(
-            "<Message><Body>vbx: no contact \"Annie\". Did you mean @Ann or @Anna? Nothing was sent.</Body></Message>"
+            "<Message><Body>vbx: no contact \"Annie\". Did you mean @Ann, @Ann \"Boss\" &lt;&amp;&gt; Ünï or @Anna? Nothing was sent.</Body></Message>"
         )
     );
     assert_eq!(

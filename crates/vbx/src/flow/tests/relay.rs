@@ -237,6 +237,7 @@ fn suggestions_cover_prefixes_typos_substrings_and_multi_word_names() {
         ("+14155550131", "Bob Smith"),
         ("+14155550132", "Jonathan"),
         ("+14155550133", "Alice"),
+        ("+14155550134", "Carol Example"),
     ]);
     let cases = [
         ("@Bo hi", "@Bob Smith"),
@@ -245,6 +246,9 @@ fn suggestions_cover_prefixes_typos_substrings_and_multi_word_names() {
         ("@Jonathon hi", "@Jonathan"),
         ("@Alcie hi", "@Alice"),
         ("@natha hi", "@Jonathan"),
+        // A typo in one word of a longer name.
+        ("@Carlo hi", "@Carol Example"),
+        ("@Exmaple hi", "@Carol Example"),
     ];
     for (body, suggestion) in cases {
         let reply = error_reply(&relay(&config, body, &[], None));
