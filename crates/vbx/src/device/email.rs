@@ -1,6 +1,8 @@
 //! The email device: a worker that turns `email` outbox rows (a text for an email device) into
 //! mail through the device's SMTP server, with media attached, retried with backoff while the
-//! server is down or refusing for now; permanent refusals stay in the store as `failed`.
+//! server is down or refusing for now, or while the device's own settings (its login, TLS)
+//! are refused — those are due again at once when vbx starts, after the fix; refusals of the
+//! email itself stay in the store as `failed`.
 
 mod compose;
 mod smtp;
@@ -104,6 +106,12 @@ impl EmailSender {
         }
     }
 
+    /// At start: emails waiting for a later try are due at once (the settings that refused
+    /// them may have been fixed before this start). Returns how many.
+    pub async fn retry_waiting_now(&self) -> Result<u64, StoreError> {
+        outbox::due_now(self.store.writer(), EMAIL, now_ms()).await
+    }
+
     /// Sends every email due now; returns how many rows it handled.
     pub async fn step(&self) -> Result<usize, StoreError> {
         self.step_at(now_ms()).await
@@ -155,7 +163,11 @@ impl EmailSender {
                 let wait = backoff(item.attempts);
                 let next = now.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
                 outbox::mark_retry(pool, item.id, &error, next).await?;
-                tracing::warn!(id = item.id, %error, retry_in = ?wait, "email not sent; will retry");
+                let device = item
+                    .payload_as::<EmailPayload>()
+                    .map(|p| p.device)
+                    .unwrap_or_default();
+                tracing::warn!(id = item.id, %device, %error, retry_in = ?wait, "email not sent; will retry");
             }
             Outcome::Failed(error) => {
                 outbox::mark_failed(pool, item.id, &error, now).await?;
@@ -193,16 +205,21 @@ impl EmailSender {
                     id = item.id,
                     "the SMTP server refused the size; sending links"
                 );
-                self.outcome(self.send(device, &payload, &linked).await)
+                self.outcome(&payload.device, self.send(device, &payload, &linked).await)
             }
-            other => self.outcome(other),
+            other => self.outcome(&payload.device, other),
         }
     }
 
-    fn outcome(&self, sent: Result<String, SmtpFailure>) -> Outcome {
+    fn outcome(&self, device: &str, sent: Result<String, SmtpFailure>) -> Outcome {
         match sent {
             Ok(reply) => Outcome::Sent(reply),
             Err(e) if e.is_permanent() => Outcome::Failed(e.to_string()),
+            // Retried (a fixed configuration and a restart send it at once); say how to check.
+            Err(e) if e.is_setup() => Outcome::Retry(format!(
+                "{e} (check the `{device}` device's settings with `vbx send-test-email --config \
+                 FILE --device {device}`, fix them and restart vbx)"
+            )),
             Err(e) => Outcome::Retry(e.to_string()),
         }
     }
@@ -266,6 +283,11 @@ impl EmailSender {
     /// email to be queued.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut events = self.events.subscribe_work();
+        match self.retry_waiting_now().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(emails = n, "retrying the emails that waited, now"),
+            Err(e) => tracing::error!(error = %e, "email sender cannot read the outbox"),
+        }
         loop {
             if *shutdown.borrow() {
                 return;

@@ -167,6 +167,21 @@ pub async fn mark_sent(
 }
 
 /// The attempt failed but may succeed later: back to `pending` until `next_attempt_at`.
+/// Makes every pending row of `kind` that waits for a later try due at `now`: after a restart
+/// (a configuration fixed meanwhile) nobody should wait out a long backoff. Returns how many.
+pub async fn due_now(exec: impl SqliteExecutor<'_>, kind: &str, now: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $2 \
+         WHERE kind = $1 AND status = 'pending' AND next_attempt_at > $2",
+    )
+    .bind(kind)
+    .bind(now)
+    .execute(exec)
+    .await
+    .op("outbox due now")?;
+    Ok(done.rows_affected())
+}
+
 pub async fn mark_retry(
     exec: impl SqliteExecutor<'_>,
     id: i64,

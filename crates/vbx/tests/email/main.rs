@@ -314,7 +314,7 @@ async fn the_login_is_sent_when_the_server_requires_one() {
 }
 
 #[tokio::test]
-async fn a_refused_login_fails_the_email_and_is_shown_as_the_devices_error() {
+async fn a_refused_login_is_retried_shown_with_its_fix_and_sent_once_the_password_is_fixed() {
     let server = SmtpServer::start(&["--auth", "vbx-user:right"]);
     let extra = ", security = \"none\", username = \"vbx-user\", password = \"wrong\"";
     let vbx = Vbx::start(&config(server.port, "http://127.0.0.1:9", extra)).await;
@@ -324,14 +324,47 @@ async fn a_refused_login_fails_the_email_and_is_shown_as_the_devices_error() {
 
     assert!(server.messages().is_empty());
     let row = only_row(&vbx).await;
-    assert_eq!(row.status, OutboxStatus::Failed);
+    assert_eq!(
+        row.status,
+        OutboxStatus::Pending,
+        "a wrong password is no reason to give up"
+    );
     let error = last_error(vbx.state.store.pool(), "inbox")
         .await
         .unwrap()
         .unwrap();
-    assert!(error.failed);
+    assert!(!error.failed);
     assert!(error.message.contains("535"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("vbx send-test-email --config FILE --device inbox"),
+        "{}",
+        error.message
+    );
     assert_eq!(row.last_error.as_deref(), Some(error.message.as_str()));
+
+    // The password is fixed and vbx restarts: the email goes out at once, not after its
+    // backoff.
+    let mut fixed = (*vbx.state.config).clone();
+    if let Some(vbx::config::Device::Email(inbox)) = fixed.devices.get_mut("inbox") {
+        inbox.password = Some(vbx::config::Secret::new("right"));
+    }
+    let sender = vbx::device::email::EmailSender::new(
+        vbx.state.store.clone(),
+        std::sync::Arc::new(fixed),
+        vbx::app::twilio_client(&vbx.state.config).unwrap(),
+        vbx.state.events.clone(),
+    );
+    assert_eq!(
+        sender.step().await.unwrap(),
+        0,
+        "still waiting for its next try"
+    );
+    assert_eq!(sender.retry_waiting_now().await.unwrap(), 1);
+    assert_eq!(sender.step().await.unwrap(), 1);
+    assert_eq!(server.messages().len(), 1);
+    assert_eq!(only_row(&vbx).await.status, OutboxStatus::Sent);
 }
 
 #[tokio::test]

@@ -45,13 +45,24 @@ impl SmtpFailure {
     /// setup is fixed; the status endpoint shows them meanwhile.
     pub fn is_permanent(&self) -> bool {
         match self {
-            SmtpFailure::Reply { code, .. } => *code >= 500,
+            SmtpFailure::Reply { code, .. } => *code >= 500 && !self.is_setup(),
             SmtpFailure::Compose(_) => true,
             SmtpFailure::Refused(_)
             | SmtpFailure::Timeout
             | SmtpFailure::Tls(_)
             | SmtpFailure::Client(_)
             | SmtpFailure::Network(_) => false,
+        }
+    }
+
+    /// A refusal the device's settings cause, not the email: the login (530 authentication
+    /// required, 534/538 a mechanism or encryption it wants, 535 wrong credentials), TLS, or
+    /// what the server offers. Retried, and the fix is in the configuration.
+    pub fn is_setup(&self) -> bool {
+        match self {
+            SmtpFailure::Reply { code, .. } => matches!(code, 530 | 534 | 535 | 538),
+            SmtpFailure::Tls(_) | SmtpFailure::Client(_) => true,
+            _ => false,
         }
     }
 
@@ -324,13 +335,18 @@ mod tests {
     }
 
     #[test]
-    fn only_5xx_answers_and_unbuildable_mail_are_permanent() {
+    fn only_5xx_answers_but_the_settings_own_and_unbuildable_mail_are_permanent() {
         let reply = |code| SmtpFailure::Reply {
             code,
             message: String::new(),
         };
         assert!(reply(550).is_permanent());
-        assert!(reply(535).is_permanent());
+        // The login: fixed in the configuration, so retried.
+        for code in [530, 534, 535, 538] {
+            assert!(!reply(code).is_permanent(), "{code}");
+            assert!(reply(code).is_setup(), "{code}");
+        }
+        assert!(!reply(550).is_setup());
         assert!(!reply(421).is_permanent());
         assert!(!reply(451).is_permanent());
         assert!(!SmtpFailure::Timeout.is_permanent());
