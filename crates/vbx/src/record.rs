@@ -98,27 +98,6 @@ pub async fn incoming_call(
     Ok(())
 }
 
-/// Stores the work a resumed call flow asked for; `key` makes a retried request idempotent.
-pub async fn effects(state: &AppState, key: &str, effects: &[Effect]) -> anyhow::Result<()> {
-    if effects.is_empty() {
-        return Ok(());
-    }
-    let key = key.to_owned();
-    let effects = effects.to_vec();
-    let number = state.config.twilio.number.to_string();
-    let out = state
-        .store
-        .write(move |conn| {
-            let mut out = Published::default();
-            apply_effects_now(conn, &number, &key, &effects, now_ms(), &mut out)?;
-            Ok(out)
-        })
-        .await
-        .context("storing a flow's work")?;
-    out.publish(&state.events);
-    Ok(())
-}
-
 /// Stores how a call's `<Dial>` ended (`answered_to`: who picked up, when someone did) with
 /// the work the resumed flow asked for; the call's row changes in the tabs.
 pub async fn dial_action(

@@ -16,6 +16,18 @@ fn with_user(sim: &TestSim, port: u16) -> String {
     sim.toml(port) + &users_toml("alice", PASSWORD)
 }
 
+/// `vbx backup` of the store `setup` runs on, to `out`.
+fn vbx_backup(setup: &Setup, out: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vbx"))
+        .args(["backup", "--config"])
+        .arg(&setup.config)
+        .arg("--data-dir")
+        .arg(setup.data.path())
+        .arg(out)
+        .output()
+        .expect("vbx backup runs")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_vbx_runs_restores_the_same_history_and_media() {
     let sim = TestSim::start(0, Duration::from_secs(5)).await;
@@ -53,14 +65,7 @@ async fn a_backup_taken_while_vbx_runs_restores_the_same_history_and_media() {
     let conversations = alice.get("/api/conversations").await;
 
     let out = setup.data.path().join("backups/vbx-backup.db");
-    let backup = Command::new(env!("CARGO_BIN_EXE_vbx"))
-        .args(["backup", "--config"])
-        .arg(&setup.config)
-        .arg("--data-dir")
-        .arg(setup.data.path())
-        .arg(&out)
-        .output()
-        .expect("vbx backup runs");
+    let backup = vbx_backup(&setup, &out);
     let printed = String::from_utf8_lossy(&backup.stdout).into_owned();
     assert!(
         backup.status.success(),
@@ -70,14 +75,7 @@ async fn a_backup_taken_while_vbx_runs_restores_the_same_history_and_media() {
     assert!(printed.contains("Backed up 21 texts"), "{printed}");
     assert!(printed.contains("1 media files"), "{printed}");
     // A second backup to the same name is refused rather than overwriting.
-    let again = Command::new(env!("CARGO_BIN_EXE_vbx"))
-        .args(["backup", "--config"])
-        .arg(&setup.config)
-        .arg("--data-dir")
-        .arg(setup.data.path())
-        .arg(&out)
-        .output()
-        .unwrap();
+    let again = vbx_backup(&setup, &out);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
     drop(vbx);
