@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dialString, displayName, formatDuration, formatEventTime, formatNumber, formatWhen, parseNumber } from '../src/format';
 
 const clock = { locale: 'en-US', timeZone: 'UTC' };
@@ -112,5 +112,24 @@ describe('small helpers', () => {
     expect(displayName('+15551234567', '\u202E')).toBe('(555) 123-4567');
     // Right-to-left names themselves are kept as they are.
     expect(displayName('+15551234567', 'שלום')).toBe('שלום');
+  });
+});
+
+describe('formatters', () => {
+  it('are made once per locale, zone and options, not once per row', () => {
+    const made = vi.spyOn(Intl, 'DateTimeFormat');
+    const now = Date.UTC(2026, 11, 7, 15, 0);
+    const clock = { locale: 'en-US', timeZone: 'Europe/Oslo' };
+    // A list of 200 rows over two years, twice (a second render).
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < 200; i++) {
+        const at = now - i * 3.7 * 3_600_000 * 24;
+        formatWhen(at, now, clock);
+        formatEventTime(at, now, clock);
+      }
+    }
+    // The day key, the weekday, the date with and without the year, and the clock time.
+    expect(made.mock.calls.length).toBeLessThanOrEqual(5);
+    made.mockRestore();
   });
 });
