@@ -17,35 +17,40 @@ use super::ApiError;
 use crate::http::{auth, AppState};
 use crate::store::now_ms;
 
-/// Webhook answers counted by route pattern and status.
+/// Webhook answers counted by route pattern, then status. Counting allocates only for a
+/// route or status seen for the first time: it is on every webhook's path.
 #[derive(Debug, Clone, Default)]
-pub struct WebhookCounts(Arc<Mutex<BTreeMap<(String, u16), u64>>>);
+pub struct WebhookCounts(Arc<Mutex<BTreeMap<String, BTreeMap<u16, u64>>>>);
 
 impl WebhookCounts {
     fn add(&self, route: &str, status: u16) {
         let mut counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match counts.get_mut(&(route.to_owned(), status)) {
-            Some(n) => *n += 1,
-            None => {
-                counts.insert((route.to_owned(), status), 1);
-            }
-        }
+        let by_status = match counts.get_mut(route) {
+            Some(by_status) => by_status,
+            None => counts.entry(route.to_owned()).or_default(),
+        };
+        *by_status.entry(status).or_default() += 1;
     }
 
     fn snapshot(&self) -> Vec<((String, u16), u64)> {
         let counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        counts.iter().map(|(k, v)| (k.clone(), *v)).collect()
+        counts
+            .iter()
+            .flat_map(|(route, by_status)| {
+                by_status
+                    .iter()
+                    .map(|(status, n)| ((route.clone(), *status), *n))
+            })
+            .collect()
     }
 }
 
 /// Counts each webhook's answer (the `/flow` routes' layer).
 pub async fn count_webhooks(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let response = next.run(req).await;
-    state.webhooks.add(&route, response.status().as_u16());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    state.webhooks.add(route, response.status().as_u16());
     response
 }
 
