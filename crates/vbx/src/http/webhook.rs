@@ -105,10 +105,7 @@ async fn dial_action(
     let alias = call_alias(&state, &alias)?;
     let step = step_query(query)?;
     let action = DialAction::from_params(&params)?;
-    let answered = matches!(
-        action.dial_call_status,
-        DialCallStatus::Completed | DialCallStatus::Answered
-    );
+    let answered = was_answered(&action);
     let from = params.get("From").unwrap_or_default();
     let to = params.get("To").unwrap_or_default();
     let req = CallRequest {
@@ -146,6 +143,14 @@ async fn dial_action(
     ))
 }
 
+/// Whether someone picked up the `<Dial>`ed leg (`answered` is a conference's).
+fn was_answered(action: &DialAction) -> bool {
+    matches!(
+        action.dial_call_status,
+        DialCallStatus::Completed | DialCallStatus::Answered
+    )
+}
+
 /// The end of a browser's outgoing call's `<Dial>`: how the number answered, then hang up.
 async fn outgoing_action(
     State(state): State<AppState>,
@@ -154,10 +159,7 @@ async fn outgoing_action(
 ) -> Result<Response, WebhookError> {
     let alias = call_alias(&state, &alias)?;
     let action = DialAction::from_params(&params)?;
-    let answered = matches!(
-        action.dial_call_status,
-        DialCallStatus::Completed | DialCallStatus::Answered
-    );
+    let answered = was_answered(&action);
     let answered_to =
         answered.then(|| flow::outgoing_address(params.get("To").unwrap_or_default()));
     let answer = flow::after_outgoing();
