@@ -57,14 +57,18 @@ macro_rules! call_direction {
     };
 }
 
-/// Who picked up a top-level call `c`: the `<Dial>` action's answer, else a `<Dial>` leg
-/// that completed (synced from Twilio), else '' (answered, by one of several) or NULL.
+/// Who picked up a top-level call `c`: the `<Dial>` action's answer, else (once the call is
+/// over) a `<Dial>` leg that completed (synced from Twilio), else '' (answered, by one of
+/// several) or NULL. A call still ringing or under way reads no leg: a new call's item is
+/// made on every incoming-call webhook.
 macro_rules! call_answered_to {
     () => {
-        "COALESCE(NULLIF(c.answered_to, ''), \
-           (SELECT l.to_number FROM calls l WHERE l.parent_sid = c.sid AND l.status = 'completed' \
-             LIMIT 1), \
-           c.answered_to)"
+        "(CASE WHEN c.answered_to IS NOT NULL AND c.answered_to <> '' THEN c.answered_to \
+           WHEN c.status IN ('queued', 'initiated', 'ringing', 'in-progress') \
+             THEN c.answered_to \
+           ELSE COALESCE((SELECT l.to_number FROM calls l \
+                  WHERE l.parent_sid = c.sid AND l.status = 'completed' LIMIT 1), \
+                c.answered_to) END)"
     };
 }
 
@@ -74,15 +78,17 @@ macro_rules! call_answered_to {
 /// `busy`, `failed` or else `missed` (nobody picked up, whatever Twilio's status of the
 /// caller's leg); for a call placed from vbx how the number dialled ended (`no-answer`,
 /// `busy`, `failed`, `canceled`). The only place this is decided: the call log filters on it.
+/// It is `answered` exactly when [`call_answered_to!`] is not NULL, and the cheap cases come
+/// first (an incoming call's item is made on its webhook's path).
 macro_rules! call_outcome {
     () => {
         concat!(
             "(CASE WHEN c.blocked THEN 'rejected' \
-               WHEN ",
-            call_answered_to!(),
-            " IS NOT NULL THEN 'answered' \
+               WHEN c.answered_to IS NOT NULL THEN 'answered' \
                WHEN c.status IN ('queued', 'initiated', 'ringing') THEN 'ringing' \
                WHEN c.status = 'in-progress' THEN 'in-progress' \
+               WHEN EXISTS (SELECT 1 FROM calls l \
+                 WHERE l.parent_sid = c.sid AND l.status = 'completed') THEN 'answered' \
                WHEN ",
             call_direction!("c."),
             " = 'inbound' THEN \
@@ -97,17 +103,19 @@ macro_rules! call_outcome {
     };
 }
 
-/// The talk time of a top-level call `c` that was answered: the `<Dial>` action's, else its
-/// answered leg's, else (a call vbx placed through Twilio's API, no leg) its own duration.
+/// The talk time of a top-level call `c` that was answered: the `<Dial>` action's, else (once
+/// the call is over) its answered leg's, else (a call vbx placed through Twilio's API, no
+/// leg) its own duration.
 macro_rules! call_talk {
     () => {
         concat!(
-            "COALESCE(c.talk_s, \
-               (SELECT l.duration_s FROM calls l \
-                 WHERE l.parent_sid = c.sid AND l.status = 'completed' LIMIT 1), \
-               CASE WHEN c.dial_status IS NULL AND c.status = 'completed' AND ",
+            "(CASE WHEN c.talk_s IS NOT NULL THEN c.talk_s \
+               WHEN c.status IN ('queued', 'initiated', 'ringing', 'in-progress') THEN NULL \
+               ELSE COALESCE((SELECT l.duration_s FROM calls l \
+                   WHERE l.parent_sid = c.sid AND l.status = 'completed' LIMIT 1), \
+                 CASE WHEN c.dial_status IS NULL AND c.status = 'completed' AND ",
             call_direction!("c."),
-            " = 'outbound' THEN c.duration_s END)"
+            " = 'outbound' THEN c.duration_s END) END)"
         )
     };
 }
