@@ -14,8 +14,6 @@
 set -euo pipefail
 
 # The server logs at `warn` as it would in production (the webhook success path logs nothing).
-# Before session 2 logging had to be off here: the CLI held the stdout lock for the process's
-# whole life and the first log line from another thread hung the server (docs/BENCHMARKS.md).
 export VBX_LOG="${VBX_LOG:-warn}"
 export PYTHONDONTWRITEBYTECODE=1
 
