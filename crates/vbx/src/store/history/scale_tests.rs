@@ -1,5 +1,6 @@
-//! The store's kept conversation times (`latest_activity`, migration 0005) against the
-//! computation they replace, and the paging of the rewritten list queries.
+//! The store's kept conversation times (`latest_activity`, migration 0005) and voicemail
+//! parties (`recordings.party`, migration 0017) against the computations they replace, and the
+//! paging of the list queries.
 
 use serde_json::json;
 
@@ -43,6 +44,25 @@ async fn computed_activity(pool: &SqlitePool) -> Vec<(String, i64)> {
 
 async fn kept_activity(pool: &SqlitePool) -> Vec<(String, i64)> {
     sqlx::query_as::<_, (String, i64)>("SELECT number, at FROM latest_activity ORDER BY number")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// Each voicemail's party computed from its call (NULL while the call is unknown).
+async fn computed_parties(pool: &SqlitePool) -> Vec<(String, Option<String>)> {
+    sqlx::query_as::<_, (String, Option<String>)>(concat!(
+        "SELECT r.sid, ",
+        call_party!("c."),
+        " FROM recordings r LEFT JOIN calls c ON c.sid = r.call_sid ORDER BY r.sid"
+    ))
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+async fn kept_parties(pool: &SqlitePool) -> Vec<(String, Option<String>)> {
+    sqlx::query_as::<_, (String, Option<String>)>("SELECT sid, party FROM recordings ORDER BY sid")
         .fetch_all(pool)
         .await
         .unwrap()
@@ -243,7 +263,20 @@ async fn the_kept_conversation_times_equal_the_computed_ones_after_any_writes() 
                 "seed {seed}, after:\n{}",
                 log[log.len().saturating_sub(12)..].join("\n")
             );
+            assert_eq!(
+                kept_parties(store.pool()).await,
+                computed_parties(store.pool()).await,
+                "seed {seed}, after:\n{}",
+                log[log.len().saturating_sub(12)..].join("\n")
+            );
         }
+        assert!(
+            kept_parties(store.pool())
+                .await
+                .iter()
+                .any(|(_, party)| party.is_some()),
+            "seed {seed}: the writes left no voicemail with a party to compare"
+        );
         assert!(
             !kept_activity(store.pool()).await.is_empty(),
             "seed {seed}: the writes left no conversation to compare"
@@ -264,6 +297,20 @@ async fn the_migration_fills_the_kept_times_from_an_existing_history() {
     assert!(before.len() >= 3, "{before:?}");
     migrate(&pool, 5..=5).await;
     assert_eq!(kept_activity(&pool).await, before);
+}
+
+#[tokio::test]
+async fn the_migration_gives_every_voicemail_of_a_known_call_its_party() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = database_before(dir.path(), 17).await;
+    let mut rng = Rng(0xca11);
+    for _ in 0..200 {
+        random_write(&pool, &mut rng).await;
+    }
+    migrate(&pool, 17..=17).await;
+    let parties = kept_parties(&pool).await;
+    assert!(parties.iter().any(|(_, p)| p.is_some()), "{parties:?}");
+    assert_eq!(parties, computed_parties(&pool).await);
 }
 
 /// Migrations 0008 and 0009 only trade indexes: a history written before them lists the same
@@ -611,10 +658,20 @@ async fn the_list_queries_read_pages_from_indexes_without_sorting_whole_tables()
             limit: 50,
             ..Default::default()
         },
+        ConversationQuery {
+            search: Some("ann 55".into()),
+            limit: 50,
+            ..Default::default()
+        },
     ] {
         let plan = plan(pool, conversation_rows(&query).sql()).await;
         assert!(plan.contains("latest_activity_at"), "{plan}");
         assert!(!sorts_everything(&plan), "{plan}");
+        // A filter lists the matching contacts once, rather than joining a contact's name to
+        // every conversation walked before deciding.
+        if query.search.is_some() {
+            assert!(plan.contains("LIST SUBQUERY"), "{plan}");
+        }
     }
 
     for (query, index) in [
@@ -649,16 +706,27 @@ async fn the_list_queries_read_pages_from_indexes_without_sorting_whole_tables()
         assert!(!sorts_everything(&plan), "{plan}");
     }
 
-    for paged in [false, true] {
-        let plan = plan(pool, &thread_keys_sql(paged)).await;
+    for sql in [&*THREAD_FIRST, &*THREAD_LATER, &*THREAD_NEWEST] {
+        let plan = plan(pool, sql).await;
         // Each part is read in order from its own index and merged; none reads a whole table.
         assert!(plan.contains("MERGE (UNION ALL)"), "{plan}");
-        for index in ["messages_party", "calls_party", "outbox_sms_to"] {
+        for index in [
+            "messages_party",
+            "calls_party",
+            "recordings_party",
+            "outbox_sms_to",
+        ] {
             assert!(plan.contains(index), "{index}:\n{plan}");
         }
-        // The calls and the voicemails both find the number's calls through it.
-        assert_eq!(plan.matches("calls_party").count(), 2, "{plan}");
-        assert!(!plan.contains("SCAN"), "{plan}");
+        // The voicemails are not found through every call of the number.
+        assert_eq!(plan.matches("calls_party").count(), 1, "{plan}");
+        // Only the newest keys' own list of numbers and its per-number results are scanned.
+        assert!(
+            plan.lines()
+                .filter(|l| l.contains("SCAN"))
+                .all(|l| l.contains("VIRTUAL TABLE") || l.contains("SCAN (subquery")),
+            "{plan}"
+        );
         assert!(!sorts_everything(&plan), "{plan}");
     }
 }
