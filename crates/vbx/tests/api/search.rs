@@ -119,6 +119,65 @@ async fn a_word_finds_texts_and_voicemails_newest_first_with_the_match_marked() 
 }
 
 #[tokio::test]
+async fn a_word_that_fills_the_page_finds_itself_and_fewer_hits_take_longer_words_too() {
+    let app = TestApp::start().await;
+    let session = app.alice().await;
+    let first = app.text_arrives(CALLER, "the parcel came").await;
+    let second = app.text_arrives(ANN, "two parcels left").await;
+    let third = app.text_arrives(CALLER, "another parcel").await;
+    let fourth = app.text_arrives(CALLER, "a parcel again").await;
+    let sids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|h| h["sid"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let walk = |q: &'static str| {
+        let (app, session) = (&app, &session);
+        async move {
+            let mut pages = Vec::new();
+            let mut path = format!("/api/search?q={q}&limit=2");
+            loop {
+                let page = app.get(&path, session).await.json();
+                pages.push(sids(&page));
+                match page["next"].as_str() {
+                    Some(cursor) => path = format!("/api/search?q={q}&limit=2&before={cursor}"),
+                    None => return pages,
+                }
+            }
+        }
+    };
+
+    // Three texts have the word itself: the first page is theirs; the page they no longer
+    // fill takes the longer word too. Every hit comes once.
+    assert_eq!(
+        walk("parcel").await,
+        [
+            vec![fourth.clone(), third.clone()],
+            vec![second.clone(), first.clone()]
+        ]
+    );
+    // A page they do not fill finds the longer word too, newest first.
+    let page = app
+        .get("/api/search?q=parcel&limit=5", &session)
+        .await
+        .json();
+    assert_eq!(
+        sids(&page),
+        [fourth.clone(), third.clone(), second.clone(), first.clone()],
+        "{page}"
+    );
+    // A word being typed finds what it begins.
+    assert_eq!(
+        walk("parc").await,
+        [vec![fourth, third], vec![second, first]]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_deleted_text_is_no_longer_found() {
     let app = TestApp::start().await;
     let session = app.alice().await;
