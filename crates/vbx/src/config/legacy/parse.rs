@@ -1,5 +1,9 @@
 //! Recursive descent over the tokens: `import` lines and `name = literal` assignments, where a
-//! literal may contain `vbx.flows.X(...)` / `vbx.devices.Y(...)` calls. Nothing else parses.
+//! literal may contain `vbx.flows.X(...)` / `vbx.devices.Y(...)` calls and names assigned
+//! above (`cell = vbx.devices.SMS(...)` then `devices=[cell]`), which are replaced by their
+//! values as Python would read them. Nothing else parses.
+
+use std::collections::HashMap;
 
 use super::lex::{tokens, Pos, Tok};
 use super::Error;
@@ -52,6 +56,8 @@ pub(super) fn parse(source: &str) -> Result<Vec<Assign>, Error> {
         toks: tokens(source)?,
         at: 0,
         depth: 0,
+        names: HashMap::new(),
+        expanded: 0,
     };
     parser.file()
 }
@@ -61,6 +67,36 @@ struct Parser {
     at: usize,
     /// How deeply values are nested; bounded so that no input can exhaust the stack.
     depth: usize,
+    /// Each name assigned so far: its latest value, its size in values, and whether a value
+    /// used it.
+    names: HashMap<String, Named>,
+    /// Values copied in for names so far; bounded so that names of names of lists cannot
+    /// multiply a small file into an enormous one.
+    expanded: usize,
+}
+
+struct Named {
+    value: Expr,
+    size: usize,
+    used: bool,
+    setting: bool,
+    pos: Pos,
+}
+
+/// Far more values than any flow file copies in through its names.
+const MAX_EXPANDED: usize = 100_000;
+
+/// How many values `expr` is made of.
+fn size(expr: &Expr) -> usize {
+    1 + match &expr.kind {
+        Kind::List(items) | Kind::Tuple(items) => items.iter().map(size).sum(),
+        Kind::Dict(entries) => entries.iter().map(|(k, v)| size(k) + size(v)).sum(),
+        Kind::Call(call) => {
+            call.args.iter().map(size).sum::<usize>()
+                + call.kwargs.iter().map(|(_, _, v)| size(v)).sum::<usize>()
+        }
+        _ => 0,
+    }
 }
 
 /// Far deeper than any flow file nests (dict → list → call → list → call).
@@ -174,15 +210,22 @@ impl Parser {
                     if *self.peek() != Tok::Assign {
                         return Err(self.unexpected(&format!("`=` after `{name}`")));
                     }
-                    if !SETTINGS.contains(&name.as_str()) {
-                        return Err(pos.error(format!(
-                            "`{name}` is not a setting of the old flow file: only {} are read",
-                            SETTINGS.join(", ")
-                        )));
-                    }
                     self.at += 1;
                     let value = self.expr()?;
-                    out.push(Assign { name, pos, value });
+                    let setting = SETTINGS.contains(&name.as_str());
+                    self.names.insert(
+                        name.clone(),
+                        Named {
+                            size: size(&value),
+                            value: value.clone(),
+                            used: false,
+                            setting,
+                            pos,
+                        },
+                    );
+                    if setting {
+                        out.push(Assign { name, pos, value });
+                    }
                 }
                 other => {
                     return Err(pos.error(format!(
@@ -192,6 +235,15 @@ impl Parser {
                 }
             }
             self.end_of_statement()?;
+        }
+        let mut unused: Vec<(&String, &Named)> = self
+            .names
+            .iter()
+            .filter(|(_, n)| !n.used && !n.setting)
+            .collect();
+        unused.sort_by_key(|(_, n)| (n.pos.line, n.pos.column));
+        if let Some((name, named)) = unused.first() {
+            return Err(unused_error(name, named));
         }
         Ok(out)
     }
@@ -255,7 +307,12 @@ impl Parser {
             Tok::Open('(') => {
                 let (items, trailing_comma) = self.items(')')?;
                 if items.len() == 1 && !trailing_comma {
-                    return self.after(items.into_iter().next().ok_or_else(|| pos.error("empty parentheses"))?);
+                    return self.after(
+                        items
+                            .into_iter()
+                            .next()
+                            .ok_or_else(|| pos.error("empty parentheses"))?,
+                    );
                 }
                 Kind::Tuple(items)
             }
@@ -266,13 +323,28 @@ impl Parser {
                 "None" => Kind::None,
                 "vbx" => Kind::Call(self.call()?),
                 "lambda" | "if" | "for" | "not" | "await" | "yield" => {
-                    return Err(pos.error(format!("`{name}` is not supported: the file is read, never run")))
+                    return Err(pos.error(format!(
+                        "`{name}` is not supported: the file is read, never run"
+                    )))
                 }
                 _ => {
-                    return Err(pos.error(format!(
-                        "`{name}` is not supported: only literals and vbx.flows.* / vbx.devices.* calls \
-                         are read (the file is never run)"
-                    )))
+                    let Some(named) = self.names.get_mut(&name) else {
+                        return Err(pos.error(format!(
+                            "`{name}` is not assigned above: only literals, vbx.flows.* / \
+                             vbx.devices.* calls and names assigned to them earlier in the file are \
+                             read (the file is never run)"
+                        )));
+                    };
+                    named.used = true;
+                    self.expanded = self.expanded.saturating_add(named.size);
+                    if self.expanded > MAX_EXPANDED {
+                        return Err(pos.error(format!(
+                            "`{name}`: names copy in more than {MAX_EXPANDED} values in all; \
+                             write the flows out instead"
+                        )));
+                    }
+                    let value = named.value.clone();
+                    return self.after(value);
                 }
             },
             other => {
@@ -395,6 +467,16 @@ impl Parser {
     }
 }
 
+/// A name assigned but never used, which the old program would not have read either: most
+/// likely a misspelt setting.
+fn unused_error(name: &str, named: &Named) -> Error {
+    named.pos.error(format!(
+        "`{name}` is never used: only the settings {} are read, and other names only where a \
+         value uses them (`devices=[{name}]`)",
+        SETTINGS.join(", ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,18 +538,78 @@ mod tests {
     fn code_that_is_not_a_literal_is_refused_where_it_starts() {
         let (line, column, message) = error("calls = os.system('rm')");
         assert_eq!((line, column), (1, 9));
-        assert!(message.contains("`os` is not supported"), "{message}");
+        assert!(message.contains("`os` is not assigned above"), "{message}");
         assert_eq!(error("app = 'a' + 'b'").1, 11);
         assert_eq!(error("app = {1, 2}").1, 7);
         assert_eq!(error("app = x[0]").1, 7);
         assert_eq!(error("app = vbx.os.X()").1, 11);
         assert_eq!(error("app = vbx.flows.Say(*args)").1, 21);
         assert_eq!(error("app = vbx.flows.Say(a=1, 2)").1, 26);
-        assert_eq!(
-            error("other = 1").2.split(':').next(),
-            Some("`other` is not a setting of the old flow file")
+        assert!(
+            error("other = 1").2.starts_with("`other` is never used"),
+            "a misspelt setting is not dropped quietly"
         );
         assert_eq!(error("app = 1\n  number = 2").1, 3);
+    }
+
+    #[test]
+    fn a_name_assigned_above_stands_for_its_value_as_python_reads_it() {
+        let with_names = parse(
+            "cell = vbx.devices.SMS(number='+15550001')\n\
+             first = vbx.flows.Device(devices=[cell], timeout=5)\n\
+             cell = vbx.devices.SMS(number='+15550002')\n\
+             calls = {'default': [first, vbx.flows.Device(devices=[cell])]}\n",
+        )
+        .unwrap();
+        let inline = parse(
+            "calls = {'default': [vbx.flows.Device(devices=[vbx.devices.SMS(number='+15550001')], timeout=5), \
+             vbx.flows.Device(devices=[vbx.devices.SMS(number='+15550002')])]}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            with_names.len(),
+            1,
+            "only settings are assignments of the file"
+        );
+        // The same values; positions are where each was written.
+        let strip = |e: &Expr| format!("{:?}", e.kind).replace(char::is_whitespace, "");
+        let kinds = |a: &[Assign]| a.iter().map(|a| strip(&a.value)).collect::<Vec<_>>();
+        assert_eq!(kinds(&with_names)[0].matches("15550001").count(), 1);
+        assert_eq!(kinds(&with_names)[0].matches("15550002").count(), 1);
+        assert_eq!(
+            kinds(&with_names)[0].replace(|c: char| c.is_ascii_digit(), ""),
+            kinds(&inline)[0].replace(|c: char| c.is_ascii_digit(), "")
+        );
+        // A setting is a name too.
+        assert!(
+            parse("number = '+1555'\ncalls = {'default': [vbx.flows.Dial(number=number)]}").is_ok()
+        );
+    }
+
+    #[test]
+    fn a_name_used_before_it_is_assigned_or_never_used_is_an_error() {
+        let (line, column, message) = error("calls = {'default': [cell]}\ncell = 1");
+        assert_eq!((line, column), (1, 22));
+        assert!(
+            message.contains("`cell` is not assigned above"),
+            "{message}"
+        );
+        let (line, _, message) = error("app = 'x'\ncel = vbx.devices.SMS(number='+1')\n");
+        assert_eq!(line, 2);
+        assert!(message.starts_with("`cel` is never used"), "{message}");
+    }
+
+    #[test]
+    fn names_of_names_cannot_multiply_a_small_file_into_a_huge_one() {
+        let mut source = String::from("a0 = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            source.push_str(&format!(
+                "a{i} = [a{p}, a{p}, a{p}, a{p}, a{p}, a{p}, a{p}, a{p}, a{p}, a{p}]\n"
+            ));
+        }
+        source.push_str("app = a11\n");
+        assert!(error(&source).2.contains("copy in more than"), "{source}");
     }
 
     #[test]

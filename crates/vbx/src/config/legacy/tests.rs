@@ -394,7 +394,7 @@ fn calling_anything_else_is_refused_at_its_position() {
     let (line, column, message) =
         err("import vbx.flows\n\ncalls = {'default': [os.system('rm -rf /')]}\n");
     assert_eq!((line, column), (3, 22));
-    assert!(message.contains("`os` is not supported"), "{message}");
+    assert!(message.contains("`os` is not assigned above"), "{message}");
     let (line, column, message) = err("import os\n");
     assert_eq!((line, column), (1, 8));
     assert!(message.contains("import os"), "{message}");
@@ -467,4 +467,29 @@ fn settings_of_the_wrong_shape_are_refused() {
     assert_eq!(err("calls = []").1, 9);
     assert_eq!(err("calls = {'default': vbx.flows.Hangup()}").1, 21);
     assert_eq!(err("contacts = {1: 'x'}").1, 13);
+}
+
+#[test]
+fn a_device_bound_to_a_name_converts_as_if_written_inline() {
+    let named = convert(
+        "import vbx.flows, vbx.devices\n\
+         auth = ('AC0123456789abcdef0123456789abcdef', 'token')\n\
+         number = '+18001234567'\n\
+         cell = vbx.devices.SMS(number='+15550001111')\n\
+         browser = vbx.devices.Browser()\n\
+         calls = {'default': [vbx.flows.Device(devices=[browser, cell])]}\n\
+         messages = {'default': [vbx.flows.Device(devices=[cell])]}\n",
+    )
+    .unwrap();
+    let inline = convert(
+        "import vbx.flows, vbx.devices\n\
+         auth = ('AC0123456789abcdef0123456789abcdef', 'token')\n\
+         number = '+18001234567'\n\
+         calls = {'default': [vbx.flows.Device(devices=[vbx.devices.Browser(), \
+           vbx.devices.SMS(number='+15550001111')])]}\n\
+         messages = {'default': [vbx.flows.Device(devices=[vbx.devices.SMS(number='+15550001111')])]}\n",
+    )
+    .unwrap();
+    assert_eq!(named, inline);
+    assert!(named.contains("+15550001111"), "{named}");
 }
