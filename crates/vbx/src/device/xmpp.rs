@@ -284,6 +284,11 @@ impl XmppDevice {
                  component_secret to its configuration, or fix devices.{name}.component",
                 c.component
             ),
+            ConnectError::NotComponentPort { addr, ns } => format!(
+                "{addr} is the XMPP server's client port, not its component port (it opened a \
+                 {ns} stream): set devices.{name}.port to the component port (Prosody: \
+                 component_ports, 5347 by default; ejabberd: the ejabberd_service listener)"
+            ),
             ConnectError::Conflict => format!(
                 "another connection is already using the component {} (is a second vbx \
                  running with the same configuration?)",

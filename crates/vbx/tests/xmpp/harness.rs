@@ -54,7 +54,7 @@ fn no_env(_: &str) -> Option<String> {
     None
 }
 
-fn toml_config(prosody: &Prosody, secret: &str, twilio: &str) -> String {
+fn toml_config(port: u16, secret: &str, twilio: &str) -> String {
     format!(
         r#"
 [server]
@@ -78,7 +78,6 @@ default = [ {{ step = "device", devices = ["{DEVICE}"] }} ]
 [contacts]
 "{ANN}" = "Ann \"Boss\" <&> Ünï"
 "#,
-        port = prosody.component_port,
     )
 }
 
@@ -115,6 +114,11 @@ async fn fake_twilio() -> MockServer {
 impl TestApp {
     /// Starts vbx with its XMPP device pointed at `prosody`, using `secret`.
     pub async fn start(prosody: &Prosody, secret: &str) -> TestApp {
+        TestApp::start_on_port(prosody.component_port, secret).await
+    }
+
+    /// Starts vbx with its XMPP device pointed at 127.0.0.1:`port`, using `secret`.
+    pub async fn start_on_port(port: u16, secret: &str) -> TestApp {
         let twilio = fake_twilio().await;
         let data = TempDir::new().expect("temp dir");
         let overrides = Overrides {
@@ -122,7 +126,7 @@ impl TestApp {
             public_url: None,
             data_dir: Some(data.path().to_path_buf()),
         };
-        let toml = toml_config(prosody, secret, &twilio.uri());
+        let toml = toml_config(port, secret, &twilio.uri());
         let config = config::load_str(&toml, &overrides, &no_env).expect("test config is valid");
         let app = vbx::App::build(config).await.expect("app builds");
         let addr = app.local_addr();

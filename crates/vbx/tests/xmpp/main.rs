@@ -392,3 +392,33 @@ async fn a_wrong_secret_is_reported_clearly_and_retried_slowly() {
     assert_eq!(logs.text().matches(&expected).count(), 1);
     assert_eq!(app.online(), Some(false));
 }
+
+#[tokio::test]
+async fn the_client_port_in_place_of_the_component_port_is_reported_as_such() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let prosody = Prosody::start(SECRET);
+    let app = TestApp::start_on_port(prosody.c2s_port, SECRET).await;
+    let expected = format!(
+        "127.0.0.1:{} is the XMPP server's client port, not its component port (it opened a \
+         jabber:client stream): set devices.{DEVICE}.port to the component port",
+        prosody.c2s_port
+    );
+    eventually("the wrong port in vbx's log", || async {
+        logs.text().contains(&expected)
+    })
+    .await;
+    assert!(
+        !logs.text().contains("has no component named"),
+        "{}",
+        logs.text()
+    );
+    assert_eq!(app.online(), Some(false));
+    app.stop().await;
+}

@@ -32,6 +32,13 @@ pub enum ConnectError {
     /// Another process is connected as this component.
     #[error("another connection is already using this component (stream error conflict)")]
     Conflict,
+    /// The port answered as a client (or server-to-server) port.
+    #[error(
+        "{addr} is not a component port: the server opened a {ns} stream there. XEP-0114 \
+         components connect to the component port (Prosody: `component_ports`, 5347 by \
+         default; ejabberd: an `ejabberd_service` listener), not the client port (5222)"
+    )]
+    NotComponentPort { addr: String, ns: String },
     #[error("the XMPP server ended the stream: {0}")]
     Stream(String),
     #[error("the handshake broke off: {0}")]
@@ -90,7 +97,18 @@ pub async fn connect(
         .map_err(ConnectError::Write)?;
 
     let stream_id = match reader.next().await? {
-        StreamEvent::Open(header) => header.attr("id").map(str::to_owned),
+        StreamEvent::Open(header) => {
+            match header.attr("xmlns") {
+                Some(ns) if ns != NS_COMPONENT => {
+                    return Err(ConnectError::NotComponentPort {
+                        addr: format!("{server}:{port}"),
+                        ns: ns.to_owned(),
+                    })
+                }
+                _ => {}
+            }
+            header.attr("id").map(str::to_owned)
+        }
         StreamEvent::Element(e) => return Err(refusal(&e)),
         StreamEvent::Close => return Err(ConnectError::Stream("closed at once".into())),
     };

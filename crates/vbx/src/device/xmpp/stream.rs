@@ -197,7 +197,8 @@ pub const STREAM_FOOTER: &str = "</stream:stream>";
 /// What the reader hands over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StreamEvent {
-    /// `<stream:stream …>` (again after a restart, as after SASL).
+    /// `<stream:stream …>` (again after a restart, as after SASL), its default namespace as
+    /// the attribute `xmlns`.
     Open(Element),
     /// A complete depth-1 element: a stanza, `<handshake/>`, `<stream:error>`, features…
     Element(Element),
@@ -279,8 +280,18 @@ impl<R: AsyncRead + Unpin> XmlReader<R> {
                 }
             }
             match parsed {
-                Parsed::Start(element) => {
+                Parsed::Start(mut element) => {
                     if self.stack.is_empty() && element.is("stream", NS_STREAM) {
+                        // What kind of stream the server opened (jabber:client on a client
+                        // port, jabber:component:accept on a component port).
+                        let default = self
+                            .inner
+                            .resolve_element(quick_xml::name::QName(b"stream"))
+                            .0;
+                        if let ResolveResult::Bound(ns) = default {
+                            let ns = String::from_utf8_lossy(ns.as_ref()).into_owned();
+                            element.attrs.push(("xmlns".to_owned(), ns));
+                        }
                         return Ok(StreamEvent::Open(element));
                     }
                     if self.stack.len() >= MAX_DEPTH {
