@@ -8,6 +8,7 @@ pub mod jid;
 mod queue;
 pub mod stream;
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::net::tcp::OwnedWriteHalf;
@@ -17,10 +18,11 @@ use tokio::time::{Instant, MissedTickBehavior};
 use twilio::PhoneNumber;
 
 pub use component::{connect, handshake_digest, stream_error_text, ConnectError, Connection};
-pub use gateway::{Gateway, Outcome, XmppPayload, NS_NICK, NS_OOB};
+pub use gateway::{Gateway, Outcome, XmppPayload, NS_NICK, NS_OOB, NS_PING};
 pub use queue::{claim_next, enqueue_sms, failure_notice, notify_recent_failures, Origin};
 
 use self::stream::{Element, StreamEvent, XmlWriter, NS_STREAM, STREAM_FOOTER};
+
 use crate::config::{self, Config, Device};
 use crate::contact_book::ContactBook;
 use crate::device::LivePresence;
@@ -45,6 +47,10 @@ pub struct Timing {
     pub keepalive: Duration,
     /// A write that takes longer means the connection is dead.
     pub write_timeout: Duration,
+    /// A ping after delivered texts unanswered this long means the server is not processing
+    /// the stream (hung): the connection is dropped and the texts are sent again on the next
+    /// one. Below the outbox's lease on a claimed row, so no other claim can take them first.
+    pub ack_timeout: Duration,
 }
 
 impl Default for Timing {
@@ -57,6 +63,7 @@ impl Default for Timing {
             poll: Duration::from_secs(1),
             keepalive: Duration::from_secs(60),
             write_timeout: Duration::from_secs(30),
+            ack_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -330,7 +337,31 @@ impl XmppDevice {
             writer,
             last_write: Instant::now(),
             write_timeout: self.timing.write_timeout,
+            written: Vec::new(),
+            pings: VecDeque::new(),
+            pinged: 0,
+            from: self.config.component.clone(),
+            to: jid::Jid::parse(&self.config.target).domain.to_owned(),
         };
+        let ended = self
+            .serve_session(&mut session, &mut stanzas, gateway, shutdown)
+            .await;
+        // What the server did not acknowledge goes out again on the next connection.
+        let reason = match &ended {
+            Ok(()) => "vbx stopped before the XMPP server acknowledged the text".to_owned(),
+            Err(Lost(reason)) => reason.clone(),
+        };
+        self.requeue(session.unacknowledged(), &reason).await;
+        ended
+    }
+
+    async fn serve_session(
+        &self,
+        session: &mut Session,
+        stanzas: &mut mpsc::Receiver<Result<StreamEvent, stream::ReadError>>,
+        gateway: &mut Gateway,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), Lost> {
         let mut events = self.events.subscribe_work();
 
         // Contacts added or renamed in the app since the last connection join the roster.
@@ -339,7 +370,7 @@ impl XmppDevice {
             session.send(&stanza).await?;
         }
         self.report_failures_logged().await;
-        self.deliver(&mut session, gateway).await?;
+        self.deliver(session, gateway).await?;
 
         let mut tick = tokio::time::interval(self.timing.poll);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -347,7 +378,11 @@ impl XmppDevice {
             tokio::select! {
                 event = stanzas.recv() => match event {
                     Some(Ok(StreamEvent::Element(stanza))) => {
-                        self.handle(&stanza, &mut session, gateway).await?;
+                        if let Some(rows) = session.acknowledged(&stanza) {
+                            self.mark_delivered(rows).await;
+                        } else {
+                            self.handle(&stanza, session, gateway).await?;
+                        }
                     }
                     Some(Ok(StreamEvent::Open(_))) => {}
                     Some(Ok(StreamEvent::Close)) | None => {
@@ -358,27 +393,46 @@ impl XmppDevice {
                 event = events.recv() => match event {
                     Ok(Event::Outbox { id }) => {
                         match self.note_outbox_change(id).await {
-                            Ok(true) => self.deliver(&mut session, gateway).await?,
+                            Ok(true) => self.deliver(session, gateway).await?,
                             Ok(false) => {}
                             Err(e) => tracing::error!(device = %self.name, error = %e, "cannot read the outbox"),
                         }
                     }
                     Ok(Event::Queued { kind, .. }) if kind == XMPP => {
-                        self.deliver(&mut session, gateway).await?
+                        self.deliver(session, gateway).await?
                     }
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         self.report_failures_logged().await;
-                        self.deliver(&mut session, gateway).await?;
+                        self.deliver(session, gateway).await?;
                     }
                     // Cannot happen while this device holds the hub; listen afresh if it does.
                     Err(broadcast::error::RecvError::Closed) => events = self.events.subscribe_work(),
                 },
                 _ = tick.tick() => {
-                    self.deliver(&mut session, gateway).await?;
+                    self.deliver(session, gateway).await?;
                     session.keepalive(self.timing.keepalive).await?;
+                    if session.oldest_ping().is_some_and(|sent| sent.elapsed() > self.timing.ack_timeout) {
+                        return Err(Lost(format!(
+                            "the XMPP server did not acknowledge delivered texts within {:?}",
+                            self.timing.ack_timeout
+                        )));
+                    }
                 }
                 _ = shutdown.changed() => {
+                    // Texts written just before are counted if the server answers soon.
+                    let patience = Instant::now() + SHUTDOWN_ACK_WAIT;
+                    while session.oldest_ping().is_some() {
+                        match tokio::time::timeout_at(patience, stanzas.recv()).await {
+                            Ok(Some(Ok(StreamEvent::Element(stanza)))) => {
+                                if let Some(rows) = session.acknowledged(&stanza) {
+                                    self.mark_delivered(rows).await;
+                                }
+                            }
+                            Ok(Some(Ok(StreamEvent::Open(_)))) => {}
+                            _ => break,
+                        }
+                    }
                     // Best effort: the contacts go offline in the target's roster.
                     for stanza in gateway.farewell() {
                         if session.send(&stanza).await.is_err() {
@@ -446,9 +500,17 @@ impl XmppDevice {
         Ok(())
     }
 
-    /// Sends the texts queued for the target, one row at a time; a row whose write failed
-    /// goes back to the queue for the next connection.
+    /// Sends the texts queued for the target, one row at a time, then a ping: a text is
+    /// marked sent when the server answers a ping sent after it (it handles a stream's
+    /// stanzas in order), so a text written into a connection that the server never read is
+    /// sent again on the next one rather than lost. A row whose write failed goes back to the
+    /// queue at once.
     async fn deliver(&self, session: &mut Session, gateway: &Gateway) -> Result<(), Lost> {
+        self.write_queued(session, gateway).await?;
+        session.ping_if_written().await
+    }
+
+    async fn write_queued(&self, session: &mut Session, gateway: &Gateway) -> Result<(), Lost> {
         // Claims and marks are writes: through the one writer, not the read pool.
         let pool = self.store.writer();
         loop {
@@ -470,8 +532,9 @@ impl XmppDevice {
                     let stanza = gateway.text(&format!("vbx-{id}"), &text);
                     match session.send(&stanza).await {
                         Ok(()) => {
-                            tracing::debug!(device = %self.name, id, "delivered a text to the XMPP target");
-                            outbox::mark_sent(pool, id, None, now_ms()).await
+                            tracing::debug!(device = %self.name, id, "wrote a text for the XMPP target");
+                            session.written.push(id);
+                            continue;
                         }
                         Err(Lost(reason)) => {
                             if let Err(e) = outbox::mark_retry(pool, id, &reason, now_ms()).await {
@@ -489,16 +552,106 @@ impl XmppDevice {
             self.events.publish(Event::Outbox { id });
         }
     }
+
+    /// Marks the texts the server acknowledged as sent.
+    async fn mark_delivered(&self, rows: Vec<i64>) {
+        let pool = self.store.writer();
+        for id in rows {
+            tracing::debug!(device = %self.name, id, "the XMPP server acknowledged a text");
+            if let Err(e) = outbox::mark_sent(pool, id, None, now_ms()).await {
+                tracing::error!(device = %self.name, error = %e, id, "cannot record a delivery");
+            }
+            self.events.publish(Event::Outbox { id });
+        }
+    }
+
+    /// Puts texts written but not acknowledged back in the queue, due at once.
+    async fn requeue(&self, rows: Vec<i64>, reason: &str) {
+        let pool = self.store.writer();
+        for id in rows {
+            tracing::info!(device = %self.name, id, %reason, "the XMPP server did not acknowledge a text; it will be sent again");
+            if let Err(e) = outbox::mark_retry(pool, id, reason, now_ms()).await {
+                tracing::error!(device = %self.name, error = %e, id, "cannot requeue a text");
+            }
+            self.events.publish(Event::Outbox { id });
+        }
+    }
 }
 
-/// The writing half of a connected session.
+/// How long a stopping vbx waits for the server to acknowledge texts it just wrote.
+const SHUTDOWN_ACK_WAIT: Duration = Duration::from_secs(2);
+
+/// A ping sent after some texts, not yet answered.
+struct Ping {
+    id: String,
+    rows: Vec<i64>,
+    sent: Instant,
+}
+
+/// The writing half of a connected session, and the texts written on it that the server has
+/// not acknowledged yet.
 struct Session {
     writer: XmlWriter<OwnedWriteHalf>,
     last_write: Instant,
     write_timeout: Duration,
+    /// Outbox rows written since the last ping.
+    written: Vec<i64>,
+    /// Pings sent, oldest first, each with the rows written before it.
+    pings: VecDeque<Ping>,
+    /// Pings sent on this connection (for their ids).
+    pinged: u64,
+    /// The component's domain: pings come from it.
+    from: String,
+    /// A domain of the server (the target's): pings go to it. Any answer counts, an error
+    /// too: it comes after the server handled what was written before the ping.
+    to: String,
 }
 
 impl Session {
+    /// Sends a ping (XEP-0199) for the rows written since the last one.
+    async fn ping_if_written(&mut self) -> Result<(), Lost> {
+        if self.written.is_empty() {
+            return Ok(());
+        }
+        self.pinged += 1;
+        let id = format!("vbx-ack-{}", self.pinged);
+        let ping = Element::new("iq", stream::NS_COMPONENT)
+            .with_attr("type", "get")
+            .with_attr("id", id.clone())
+            .with_attr("from", self.from.clone())
+            .with_attr("to", self.to.clone())
+            .with_child(Element::new("ping", NS_PING));
+        self.send(&ping).await?;
+        self.pings.push_back(Ping {
+            id,
+            rows: std::mem::take(&mut self.written),
+            sent: Instant::now(),
+        });
+        Ok(())
+    }
+
+    /// The rows acknowledged by `stanza` if it answers a ping of ours: that ping's and every
+    /// older one's (the server answers in order).
+    fn acknowledged(&mut self, stanza: &Element) -> Option<Vec<i64>> {
+        if stanza.name != "iq" || !matches!(stanza.attr("type"), Some("result" | "error")) {
+            return None;
+        }
+        let id = stanza.attr("id")?;
+        let at = self.pings.iter().position(|p| p.id == id)?;
+        Some(self.pings.drain(..=at).flat_map(|p| p.rows).collect())
+    }
+
+    fn oldest_ping(&self) -> Option<Instant> {
+        self.pings.front().map(|p| p.sent)
+    }
+
+    /// Every row written and not acknowledged, oldest first.
+    fn unacknowledged(&mut self) -> Vec<i64> {
+        let mut rows: Vec<i64> = self.pings.drain(..).flat_map(|p| p.rows).collect();
+        rows.append(&mut self.written);
+        rows
+    }
+
     async fn send(&mut self, stanza: &Element) -> Result<(), Lost> {
         let xml = stanza.to_xml(stream::NS_COMPONENT);
         self.write(&xml).await

@@ -327,6 +327,67 @@ async fn vbx_reconnects_after_prosody_restarts_and_delivers_what_was_queued_mean
 }
 
 #[tokio::test]
+async fn a_text_written_to_a_hung_server_is_sent_again_once_it_is_back_and_arrives_once() {
+    let (mut prosody, app, target) = online().await;
+    prosody.hang();
+    let payload = json!({"device": DEVICE, "from": ANN, "from_name": ANN_NAME,
+                         "body": "written while the server hung", "media": []});
+    let id = outbox::enqueue(
+        app.store.pool(),
+        "xmpp",
+        &payload,
+        None,
+        vbx::store::now_ms(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // The device writes it (the connection still takes bytes), but the server acknowledges
+    // nothing: the text is not taken as delivered.
+    eventually("the device to write the text", || async {
+        outbox::get(app.store.pool(), id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            == OutboxStatus::Sending
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let row = outbox::get(app.store.pool(), id).await.unwrap().unwrap();
+    assert_eq!(row.status, OutboxStatus::Sending, "{row:?}");
+
+    // The hung server is killed and started again: what it never read is gone with it.
+    drop(target);
+    prosody.restart();
+    let mut target = Client::login(prosody.c2s_port, TARGET, PASSWORD, "phone").await;
+    target.available().await;
+    let text = target
+        .wait_for("the text, sent again", |s| is_from(s, "message", &jid(ANN)))
+        .await;
+    assert_eq!(
+        child_text(&text, "body", vbx::device::xmpp::stream::NS_CLIENT).as_deref(),
+        Some("written while the server hung")
+    );
+    eventually("the text to be marked delivered", || async {
+        outbox::get(app.store.pool(), id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            == OutboxStatus::Sent
+    })
+    .await;
+    // Once: nothing else from Ann comes after it.
+    let again = tokio::time::timeout(
+        Duration::from_secs(2),
+        target.wait_for("a second copy", |s| is_from(s, "message", &jid(ANN))),
+    )
+    .await;
+    assert!(again.is_err(), "the text arrived twice: {again:?}");
+}
+
+#[tokio::test]
 async fn stopping_vbx_takes_the_contacts_offline_and_closes_the_component_stream() {
     let (prosody, app, mut target) = online().await;
     app.stop().await;

@@ -77,7 +77,7 @@ component_ports = {{ {component_port} }}
 component_interfaces = {{ "127.0.0.1" }}
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
-modules_enabled = {{ "roster", "saslauth", "disco", "ping" }}
+modules_enabled = {{ "roster", "saslauth", "disco", "ping", "offline" }}
 modules_disabled = {{ "s2s" }}
 
 VirtualHost "{DOMAIN}"
@@ -158,6 +158,17 @@ Component "{COMPONENT}"
             assert!(Instant::now() < deadline, "prosody did not start:\n{new}");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Stops Prosody in its tracks (SIGSTOP): it keeps its connections open and reads
+    /// nothing, as a hung server does.
+    pub fn hang(&self) {
+        let pid = self.child.as_ref().expect("prosody is running").id();
+        let status = Command::new("kill")
+            .args(["-STOP", &pid.to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -STOP {pid} failed");
     }
 
     /// Kills Prosody (as a crash would), dropping every connection.

@@ -11,6 +11,8 @@ use super::jid::{self, Jid};
 use super::stream::{Element, NS_COMPONENT, NS_STANZAS};
 
 /// XEP-0172 user nickname.
+/// XEP-0359: unique and stable stanza ids.
+pub const NS_SID: &str = "urn:xmpp:sid:0";
 pub const NS_NICK: &str = "http://jabber.org/protocol/nick";
 /// XEP-0066 out-of-band data.
 pub const NS_OOB: &str = "jabber:x:oob";
@@ -175,7 +177,9 @@ impl Gateway {
 
     /// A text from outside, to the target, from the sender's JID: the body with each media
     /// URL on its own line, the contact's name (XEP-0172) and the media as out-of-band data
-    /// (XEP-0066). The id is stable so a client can drop a copy delivered twice.
+    /// (XEP-0066). The id, also as XEP-0359's origin-id, is the same each time the text is
+    /// sent, so a client can drop a copy delivered twice (a text the server handled but whose
+    /// acknowledgement a broken connection lost is sent again).
     pub fn text(&self, id: &str, text: &XmppPayload) -> Element {
         let mut body = text.body.clone();
         for url in &text.media {
@@ -191,7 +195,8 @@ impl Gateway {
         });
         let mut message = self
             .chat(&self.jid_of(&text.from), &self.target, &body)
-            .with_attr("id", id);
+            .with_attr("id", id)
+            .with_child(Element::new("origin-id", NS_SID).with_attr("id", id));
         if let Some(nick) = nick {
             message = message.with_child(Element::new("nick", NS_NICK).with_text(nick));
         }

@@ -349,6 +349,7 @@ fn a_text_reaches_the_target_from_the_senders_jid_with_nick_links_and_oob() {
         concat!(
             r#"<message type="chat" from="+14155550199@sms.localhost" to="me@localhost" id="vbx-7">"#,
             "<body>Hi &lt;you&gt; &amp; \"them\"\nhttps://api.twilio.com/m/1?a=1&amp;b=2\nhttps://e.com/2</body>",
+            r#"<origin-id xmlns="urn:xmpp:sid:0" id="vbx-7"/>"#,
             r#"<nick xmlns="http://jabber.org/protocol/nick">Ann "Boss" &lt;&amp;&gt;</nick>"#,
             r#"<x xmlns="jabber:x:oob"><url>https://api.twilio.com/m/1?a=1&amp;b=2</url></x>"#,
             r#"<x xmlns="jabber:x:oob"><url>https://e.com/2</url></x></message>"#
@@ -365,7 +366,8 @@ fn a_text_reaches_the_target_from_the_senders_jid_with_nick_links_and_oob() {
         gw.text("vbx-8", &short_code).to_xml(NS_COMPONENT),
         concat!(
             r#"<message type="chat" from="My\20Bank@sms.localhost" to="me@localhost" id="vbx-8">"#,
-            r#"<body>code 1234</body><nick xmlns="http://jabber.org/protocol/nick">Bank</nick></message>"#
+            r#"<body>code 1234</body><origin-id xmlns="urn:xmpp:sid:0" id="vbx-8"/>"#,
+            r#"<nick xmlns="http://jabber.org/protocol/nick">Bank</nick></message>"#
         )
     );
 }
