@@ -322,6 +322,51 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn emails_an_older_version_failed_for_a_refused_login_are_queued_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::store::test_support::database_before(dir.path(), 18).await;
+        let mut failed = Vec::new();
+        for (kind, error) in [
+            (
+                "email",
+                "the SMTP server answered 535 5.7.8 Authentication credentials invalid",
+            ),
+            (
+                "email",
+                "the SMTP server answered 530 5.7.0 Authentication required",
+            ),
+            ("email", "the SMTP server answered 550 mailbox unavailable"),
+            ("sms", "the SMTP server answered 535 5.7.8 not an email"),
+        ] {
+            let id = enqueue(&pool, kind, &json!({"to": "x"}), None, T0)
+                .await
+                .unwrap()
+                .unwrap();
+            claim_due(&pool, &[kind], T0, 1).await.unwrap();
+            mark_failed(&pool, id, error, T0 + 1).await.unwrap();
+            failed.push(id);
+        }
+        crate::store::test_support::migrate(&pool, 18..=18).await;
+        let mut statuses = Vec::new();
+        for id in &failed {
+            let row = get(&pool, *id).await.unwrap().unwrap();
+            statuses.push((row.status, row.attempts));
+            if row.status == OutboxStatus::Pending {
+                assert!(row.next_attempt_at > T0, "due now: {row:?}");
+            }
+        }
+        assert_eq!(
+            statuses,
+            [
+                (OutboxStatus::Pending, 0),
+                (OutboxStatus::Pending, 0),
+                (OutboxStatus::Failed, 1),
+                (OutboxStatus::Failed, 1),
+            ]
+        );
+    }
+
+    #[tokio::test]
     async fn an_item_is_claimed_retried_and_sent() {
         let (_dir, store) = store().await;
         let pool = store.pool();
