@@ -4,8 +4,8 @@
 //! in it copied.
 //!
 //! SQLite's automatic checkpoint runs inside the commit that crosses its threshold, on the
-//! committing connection: that was the writer thread, so the webhooks of a batch waited for
-//! the copying and two `fsync`s ~150 times a second under load (docs/BENCHMARKS.md). Here a
+//! committing connection: that would be the writer thread, and the webhooks of a batch would
+//! wait for the copying and two `fsync`s ~150 times a second under load. Here a
 //! thread of its own runs PASSIVE checkpoints on its own connection, every [`PASS_INTERVAL`]
 //! while commits come (and every [`IDLE_PASS`] otherwise); they copy what was committed so far
 //! while the writer goes on committing.
@@ -33,8 +33,8 @@ pub const RESTART_FRAMES: i64 = 4_000;
 
 /// New frames since the previous checkpoint few enough for the writer thread to copy while
 /// the webhooks wait (two or three commits' worth at full load). The writer's last checkpoint
-/// syncs what was written since this thread's last one, so the fewer the better: at 300 it
-/// took ~1.5–6 ms and p99 rose past 5 ms; at 60, ~1 ms (docs/BENCHMARKS.md, session 6).
+/// syncs what was written since this thread's last one, so the fewer the better: 300 frames
+/// take ~1.5–6 ms and put a webhook's p99 past 5 ms; 60 take ~1 ms.
 const SETTLED_FRAMES: i64 = 60;
 
 /// Back-to-back checkpoints at most before the writer thread finishes anyway (a disk slower
@@ -44,8 +44,7 @@ const MAX_SETTLING: u32 = 8;
 
 /// Pause between checkpoints while commits come. Longer pauses mean fewer, larger checkpoints
 /// (a page written many times is copied once) but more to sync when the WAL starts over:
-/// with 20 ms, p99 crossed 5 ms; with 1 ms it stays near main's (docs/BENCHMARKS.md,
-/// session 6).
+/// 20 ms puts a webhook's p99 past 5 ms; 1 ms keeps it where it is without the thread.
 const PASS_INTERVAL: Duration = Duration::from_millis(1);
 
 /// With no commit reported, a checkpoint still runs this often: the other writer (sqlx's

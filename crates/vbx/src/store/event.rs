@@ -25,9 +25,9 @@ impl EventRow {
     /// The WebSocket frame: `{"type", "cursor", "number", …payload}`.
     ///
     /// The three fields are written in front of the payload's members: this runs on a tokio
-    /// worker for every event stored, and parsing the payload and writing it again was ~6 %
-    /// of their time for a text (docs/BENCHMARKS.md, session 10). [`append`] wrote the
-    /// payload from a JSON object, whose keys are never these three. Anything else is parsed.
+    /// worker for every event stored, where parsing the payload and writing it again costs
+    /// about 6 % of their time for a text. [`append`] writes the payload from a JSON object,
+    /// whose keys are never these three. Anything else is parsed.
     pub fn frame(&self) -> String {
         let Some(members) = self
             .payload
@@ -394,8 +394,7 @@ pub mod blocking {
 
     /// [`message_arrived`] for `message`, which [`message::blocking::record_message_in`]
     /// just recorded as `recorded`: an inbound text stored as a new row is not read back
-    /// (that read was ~9 % of the writer thread's time for a text; docs/BENCHMARKS.md,
-    /// session 10).
+    /// (reading it costs about 9 % of the writer thread's time for a text).
     pub fn text_recorded(
         conn: &Connection,
         message: &NewMessage,

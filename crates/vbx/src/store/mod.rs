@@ -101,7 +101,7 @@ const READ_CONNECTIONS: u32 = 8;
 /// A handle on the database; cheap to clone (the pools are shared).
 ///
 /// SQLite has one write lock. With several connections writing, the losers sleep in SQLite's
-/// busy handler (1–100 ms steps), which is what a webhook's p99 was made of; with one writing
+/// busy handler (1–100 ms steps), which would make a webhook's p99; with one writing
 /// connection they wait in the pool's queue instead and are woken the moment it is free.
 #[derive(Debug, Clone)]
 pub struct Store {

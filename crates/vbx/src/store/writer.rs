@@ -5,8 +5,8 @@
 //!
 //! Why not sqlx here: sqlx runs each SQLite connection on a worker thread and every statement
 //! is a round trip to it (two thread wake-ups). A webhook's job is 3–6 statements, so the hops
-//! cost more than SQLite's own work and the single writer was the webhooks' bottleneck
-//! (docs/BENCHMARKS.md). Here a whole batch runs on one thread without a hop.
+//! cost more than SQLite's own work and make the single writer the webhooks' bottleneck.
+//! Here a whole batch runs on one thread without a hop.
 //!
 //! The same database is also written through sqlx's one-connection writer pool
 //! ([`super::Store::writer`]: the API, the workers, status callbacks). Two writing connections
