@@ -114,7 +114,9 @@ pub fn set_password_hash(
 }
 
 /// [`set_password_hash`] on a file, replaced atomically (a temporary file beside it, with the
-/// same permissions, renamed over it) so a crash never leaves half a configuration.
+/// same permissions, owner and group, renamed over it) so a crash never leaves half a
+/// configuration, and `vbx passwd` run by root leaves the file readable by the user the
+/// service runs as.
 pub fn set_password_hash_in_file(
     path: &Path,
     name: &str,
@@ -141,13 +143,30 @@ pub fn set_password_hash_in_file(
         .unwrap_or_else(|| "vbx.toml".to_owned());
     let temp = dir.join(format!(".{file_name}.vbx-tmp"));
     std::fs::write(&temp, edited).map_err(write_error)?;
-    let permissions = std::fs::metadata(path).map_err(write_error)?.permissions();
-    let renamed =
-        std::fs::set_permissions(&temp, permissions).and_then(|()| std::fs::rename(&temp, path));
+    let metadata = std::fs::metadata(path).map_err(write_error)?;
+    let renamed = keep_owner(&temp, &metadata)
+        .and_then(|()| std::fs::set_permissions(&temp, metadata.permissions()))
+        .and_then(|()| std::fs::rename(&temp, path));
     if let Err(error) = renamed {
         let _ = std::fs::remove_file(&temp);
         return Err(write_error(error));
     }
+    Ok(())
+}
+
+/// Gives `file` the owner and group of `like` (a no-op when they are already its).
+#[cfg(unix)]
+fn keep_owner(file: &Path, like: &std::fs::Metadata) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let now = std::fs::metadata(file)?;
+    if (now.uid(), now.gid()) == (like.uid(), like.gid()) {
+        return Ok(());
+    }
+    std::os::unix::fs::chown(file, Some(like.uid()), Some(like.gid()))
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_file: &Path, _like: &std::fs::Metadata) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -262,5 +281,28 @@ mod tests {
         assert!(std::fs::read_to_string(&path).unwrap().contains("alice"));
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1);
+    }
+
+    /// Root (as `vbx passwd` is often run) editing the service user's file leaves it the
+    /// service user's. Run by anyone else, the file keeps its owner, that user.
+    #[cfg(unix)]
+    #[test]
+    fn editing_a_file_keeps_its_owner_and_group() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vbx.toml");
+        std::fs::write(&path, FILE).unwrap();
+        let me = std::fs::metadata(&path).unwrap();
+        let owner = if me.uid() == 0 {
+            // nobody:nogroup, as a service user would be.
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+            (65534, 65534)
+        } else {
+            (me.uid(), me.gid())
+        };
+        set_password_hash_in_file(&path, "alice", HASH, UserChange::Add).unwrap();
+        let after = std::fs::metadata(&path).unwrap();
+        assert_eq!((after.uid(), after.gid()), owner);
+        assert!(std::fs::read_to_string(&path).unwrap().contains("alice"));
     }
 }
