@@ -4,12 +4,13 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinSet;
+use tokio::sync::{oneshot, watch};
 
 use crate::block_list::BlockList;
 use crate::config::{AuthMode, Config};
@@ -22,15 +23,23 @@ use crate::http::{self, AppParts, AppState};
 use crate::media_link::MediaLinks;
 use crate::sender::SmsSender;
 use crate::store::{contact, event, now_ms, session, Store};
+use crate::workers::{Ended, Workers};
 
 /// Events older than this are not replayed; a tab away longer reloads.
 const EVENT_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// How long the workers have to finish once told to stop.
+const WORKERS_STOP_PATIENCE: Duration = Duration::from_secs(10);
+
+type Work = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 pub struct App {
     listener: TcpListener,
     state: AppState,
     presence: LivePresence,
     limits: http::serve::Limits,
+    stopping: watch::Sender<bool>,
+    extra_workers: Vec<(&'static str, Work)>,
 }
 
 impl App {
@@ -90,6 +99,7 @@ impl App {
         let blocked = BlockList::load(store.pool())
             .await
             .context("reading the blocked numbers")?;
+        let (stopping, stopping_rx) = watch::channel(false);
         let state = AppState::new(AppParts {
             twilio: twilio_client(&config)?,
             config: Arc::new(config),
@@ -103,12 +113,15 @@ impl App {
             contacts,
             blocked,
             webhooks: http::api::metrics::WebhookCounts::default(),
+            stopping: stopping_rx,
         });
         Ok(App {
             listener,
             state,
             presence,
             limits: http::serve::Limits::default(),
+            stopping,
+            extra_workers: Vec::new(),
         })
     }
 
@@ -124,6 +137,17 @@ impl App {
         self
     }
 
+    /// Runs `work` among the app's workers, supervised like them (tests see through it what
+    /// the app does when a worker stops).
+    pub fn with_worker(
+        mut self,
+        name: &'static str,
+        work: impl Future<Output = ()> + Send + 'static,
+    ) -> App {
+        self.extra_workers.push((name, Box::pin(work)));
+        self
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -132,7 +156,10 @@ impl App {
         &self.presence
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish and the workers
+    /// stop. A worker that stops before (a panic, or a loop that ended) is logged at once by
+    /// name and stops vbx too, which then returns an error naming it: vbx never runs on
+    /// without, say, its SMS sender, and a supervisor (systemd, Docker) restarts it.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -140,7 +167,60 @@ impl App {
         let addr = self.local_addr();
         tracing::info!(%addr, public_url = %self.state.config.server.public_url, "vbx listening");
         let (stop_workers, workers_stop) = watch::channel(false);
-        let mut workers = JoinSet::new();
+        let mut workers = self.spawn_workers(&workers_stop)?;
+        for (name, work) in self.extra_workers {
+            workers.spawn(name, work);
+        }
+
+        let router = http::router(self.state.clone());
+        let (worker_failed, failure) = oneshot::channel::<()>();
+        let stopping = self.stopping;
+        let server = http::serve::serve(self.listener, router, self.limits, async move {
+            tokio::select! {
+                () = shutdown => {}
+                _ = failure => {}
+            }
+            let _ = stopping.send(true);
+        });
+        let mut server = std::pin::pin!(server);
+        let mut worker_failed = Some(worker_failed);
+        let mut stopped: Option<(&'static str, Ended)> = None;
+        loop {
+            tokio::select! {
+                () = &mut server => break,
+                Some((name, ended)) = workers.next_ended(), if stopped.is_none() => {
+                    match &ended {
+                        Ended::Returned => tracing::error!(worker = name, "a worker stopped while vbx was running; stopping vbx"),
+                        Ended::Panicked(panic) => tracing::error!(worker = name, %panic, "a worker panicked; stopping vbx"),
+                    }
+                    stopped = Some((name, ended));
+                    if let Some(tx) = worker_failed.take() {
+                        let _ = tx.send(());
+                    }
+                }
+            }
+        }
+        let _ = stop_workers.send(true);
+        workers.finish(WORKERS_STOP_PATIENCE).await;
+        self.state.store.close().await;
+        match stopped {
+            None => {
+                tracing::info!("vbx stopped");
+                Ok(())
+            }
+            Some((name, Ended::Returned)) => {
+                anyhow::bail!("vbx stopped because its {name} worker stopped")
+            }
+            Some((name, Ended::Panicked(panic))) => {
+                anyhow::bail!("vbx stopped because its {name} worker panicked: {panic}")
+            }
+        }
+    }
+
+    /// Starts the devices' and the store's background work, each told to stop through
+    /// `stop`.
+    fn spawn_workers(&self, stop: &watch::Receiver<bool>) -> anyhow::Result<Workers> {
+        let mut workers = Workers::default();
         crate::device::xmpp::spawn_all(
             &self.state.config,
             &self.state.contacts,
@@ -148,7 +228,7 @@ impl App {
             &self.presence,
             &self.state.events,
             &mut workers,
-            &workers_stop,
+            stop,
         );
         // The sync is also what keeps the Twilio status current when nothing else calls Twilio:
         // an idle vbx makes no REST calls besides it.
@@ -159,33 +239,23 @@ impl App {
         );
         syncer.interval = self.state.config.twilio.sync_interval;
         syncer.health = self.state.health.clone();
-        let stop = workers_stop.clone();
-        workers.spawn(async move {
-            syncer.run(stop).await;
-            "Twilio sync"
-        });
+        workers.spawn("Twilio sync", syncer.run(stop.clone()));
         let media = crate::inbound_media::MediaFetcher {
             client: twilio_client(&self.state.config)?,
             store: self.state.store.clone(),
             events: self.state.events.clone(),
             data_dir: self.state.config.server.data_dir.clone(),
         };
-        let stop = workers_stop.clone();
-        workers.spawn(async move {
-            media.run(stop).await;
-            "media download"
-        });
+        let media_stop = stop.clone();
+        workers.spawn("media download", async move { media.run(media_stop).await });
         let email = crate::device::email::EmailSender::new(
             self.state.store.clone(),
             self.state.config.clone(),
             self.state.twilio.clone(),
             self.state.events.clone(),
         );
-        let email_stop = workers_stop.clone();
-        workers.spawn(async move {
-            email.run(email_stop).await;
-            "email sender"
-        });
+        let email_stop = stop.clone();
+        workers.spawn("email sender", async move { email.run(email_stop).await });
         let sender = SmsSender {
             client: self.state.twilio.clone(),
             store: self.state.store.clone(),
@@ -193,23 +263,9 @@ impl App {
             status_callback: Some(self.state.config.server.url_for("/flow/status/message")),
             health: self.state.health.clone(),
         };
-        workers.spawn(async move {
-            sender.run(workers_stop).await;
-            "SMS sender"
-        });
-
-        let router = http::router(self.state.clone());
-        http::serve::serve(self.listener, router, self.limits, shutdown).await;
-        let _ = stop_workers.send(true);
-        while let Some(done) = workers.join_next().await {
-            match done {
-                Ok(name) => tracing::debug!(worker = name, "worker stopped"),
-                Err(e) => tracing::error!(error = %e, "a worker panicked"),
-            }
-        }
-        self.state.store.close().await;
-        tracing::info!("vbx stopped");
-        Ok(())
+        let sms_stop = stop.clone();
+        workers.spawn("SMS sender", async move { sender.run(sms_stop).await });
+        Ok(workers)
     }
 }
 

@@ -22,5 +22,6 @@ pub mod sender;
 pub mod setup;
 pub mod store;
 pub mod sync;
+pub mod workers;
 
 pub use app::App;

@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{broadcast, mpsc, watch};
-use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 use twilio::PhoneNumber;
 
@@ -695,7 +694,7 @@ pub fn spawn_all(
     store: &Store,
     presence: &LivePresence,
     events: &EventHub,
-    workers: &mut JoinSet<&'static str>,
+    workers: &mut crate::workers::Workers,
     stop: &watch::Receiver<bool>,
 ) -> Vec<(String, watch::Receiver<XmppStatus>)> {
     let mut statuses = Vec::new();
@@ -716,7 +715,7 @@ pub fn spawn_all(
         // The status endpoint shows why the component cannot connect (e.g. a refused secret).
         let mut status = device.status();
         let (shown, device_name, mut status_stop) = (presence.clone(), name.clone(), stop.clone());
-        workers.spawn(async move {
+        workers.spawn("XMPP status", async move {
             loop {
                 let error = status.borrow_and_update().last_error.clone();
                 shown.set_device_error(&device_name, error);
@@ -725,13 +724,8 @@ pub fn spawn_all(
                     _ = status_stop.changed() => break,
                 }
             }
-            "XMPP status"
         });
-        let stop = stop.clone();
-        workers.spawn(async move {
-            device.run(stop).await;
-            "XMPP device"
-        });
+        workers.spawn("XMPP device", device.run(stop.clone()));
     }
     statuses
 }

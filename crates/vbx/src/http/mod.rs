@@ -68,6 +68,9 @@ pub struct AppParts {
     pub blocked: crate::block_list::BlockList,
     /// Webhook answers by route and status, for `/metrics`.
     pub webhooks: api::metrics::WebhookCounts,
+    /// Turns true when vbx begins to stop: open WebSockets close then (an upgraded
+    /// connection is no longer the HTTP server's to drain).
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Who may call a route.

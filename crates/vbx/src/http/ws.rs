@@ -147,8 +147,22 @@ impl Tab {
         self.socket.flush().await?;
         let mut ping = tokio::time::interval(PING_EVERY);
         ping.tick().await;
+        let mut stopping = self.state.stopping.clone();
         loop {
+            if *stopping.borrow_and_update() {
+                // 1001 "going away": the app reconnects, to this vbx once it is back.
+                let close = CloseFrame {
+                    code: 1001,
+                    reason: "vbx is stopping".into(),
+                };
+                let _ = self.socket.send(Message::Close(Some(close))).await;
+                return Ok(());
+            }
             tokio::select! {
+                changed = stopping.changed() => if changed.is_err() {
+                    // vbx is gone without saying it stops: nothing more will come.
+                    return Ok(());
+                },
                 incoming = self.socket.recv() => match incoming {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
                     Some(Ok(Message::Text(text))) => {

@@ -128,7 +128,12 @@ pub struct Options {
     pub messages_default: Option<&'static str>,
     /// Hash the users' passwords with vbx's own (costly) argon2 parameters.
     pub costly_hashes: bool,
+    /// One more worker for the app to supervise, by name.
+    pub worker: Option<(&'static str, Work)>,
 }
+
+/// A worker's future.
+pub type Work = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -215,6 +220,10 @@ impl TestApp {
             .expect("app builds");
         let app = match options.limits {
             Some(limits) => app.with_limits(limits),
+            None => app,
+        };
+        let app = match options.worker {
+            Some((name, work)) => app.with_worker(name, work),
             None => app,
         };
         let presence = app.presence().clone();
@@ -453,6 +462,18 @@ impl TestApp {
         (call_sid, recording)
     }
 
+    /// Waits up to `within` for the app to stop by itself, and gives what `run_until`
+    /// returned.
+    pub async fn ended_by_itself(mut self, within: Duration) -> anyhow::Result<()> {
+        let handle = self.handle.take().expect("running");
+        let ended = tokio::time::timeout(within, handle)
+            .await
+            .expect("the app stops by itself")
+            .expect("server task");
+        self.shutdown.take();
+        ended
+    }
+
     /// Opens `/ws` with `session`'s cookie and reads its `hello`.
     pub async fn socket(&self, session: &Session) -> Socket {
         let mut request = format!("ws://{}/ws", self.addr)
@@ -532,6 +553,22 @@ pub struct Socket {
 const FRAME_WAIT: Duration = Duration::from_secs(20);
 
 impl Socket {
+    /// Reads frames until the server closes the socket; its close frame, if it sent one.
+    pub async fn close_frame(
+        &mut self,
+    ) -> Option<tokio_tungstenite::tungstenite::protocol::CloseFrame> {
+        loop {
+            let frame = tokio::time::timeout(FRAME_WAIT, self.stream.next())
+                .await
+                .expect("the socket closes");
+            match frame {
+                Some(Ok(Message::Close(close))) => return close,
+                Some(Ok(_)) => {}
+                None | Some(Err(_)) => return None,
+            }
+        }
+    }
+
     /// The next text frame as JSON (pings are answered by the library).
     pub async fn next_json(&mut self) -> Value {
         loop {

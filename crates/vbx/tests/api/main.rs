@@ -15,3 +15,4 @@ mod search;
 mod send;
 mod session;
 mod token;
+mod workers;
