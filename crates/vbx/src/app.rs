@@ -22,7 +22,7 @@ use crate::http::auth::{self, AuthState};
 use crate::http::{self, AppParts, AppState};
 use crate::media_link::MediaLinks;
 use crate::sender::SmsSender;
-use crate::store::{contact, event, now_ms, session, Store};
+use crate::store::{event, now_ms, session, Store};
 use crate::workers::{Ended, Workers};
 
 /// Events older than this are not replayed; a tab away longer reloads.
@@ -286,7 +286,8 @@ async fn prepare_store(store: &Store, config: &Config) -> anyhow::Result<Keys> {
         .iter()
         .map(|(number, name)| (number.to_string(), name.clone()))
         .collect();
-    contact::seed(store.pool(), &contacts, now)
+    store
+        .seed_contacts(&contacts, now)
         .await
         .context("seeding contacts from [contacts]")?;
     let users: Vec<(String, String)> = config

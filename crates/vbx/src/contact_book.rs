@@ -51,12 +51,14 @@ mod tests {
     #[tokio::test]
     async fn a_snapshot_keeps_what_it_saw_and_a_reload_sees_changes() {
         let (_dir, store) = store().await;
-        contact::create(store.pool(), "+15550000001", "Ann", 1)
+        store
+            .create_contact("+15550000001", "Ann", 1)
             .await
             .unwrap();
         let book = ContactBook::load(store.pool()).await.unwrap();
         let before = book.snapshot();
-        contact::create(store.pool(), "+15550000002", "Bob", 2)
+        store
+            .create_contact("+15550000002", "Bob", 2)
             .await
             .unwrap();
         assert_eq!(book.snapshot().len(), 1, "not reloaded yet");

@@ -64,6 +64,22 @@ impl EventHub {
     }
 
     /// Publishes to whoever listens now; nobody listening is fine.
+    /// Tells the browsers and workers what a use case stored (after the store answered).
+    pub fn publish_changes(&self, changes: crate::store::Changes) {
+        for row in changes.feed {
+            self.publish(Event::Feed {
+                cursor: Some(row.id),
+                frame: row.frame(),
+            });
+        }
+        for (kind, id) in changes.queued {
+            self.publish(Event::Queued {
+                kind: kind.to_owned(),
+                id,
+            });
+        }
+    }
+
     pub fn publish(&self, event: Event) {
         if matches!(event, Event::Feed { .. } | Event::SessionEnded { .. }) {
             let _ = self.feed.send(event.clone());

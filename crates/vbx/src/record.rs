@@ -11,46 +11,16 @@ use twilio::webhook::{
 };
 
 use crate::config::Alias;
-use crate::event::{Event, EventHub};
+use crate::event::Event;
 use crate::flow::{Effect, Media, MessageOutcome, VoiceOutcome};
 use crate::http::AppState;
-use crate::store::event::{self as feed, EventRow};
-use crate::store::{self, call, message, now_ms, outbox, recording, relay};
+use crate::store::event as feed;
+use crate::store::{self, call, message, now_ms, outbox, recording, relay, Changes};
 
 /// Outbox kinds.
 pub const SMS: &str = "sms";
 pub const EMAIL: &str = "email";
 pub const XMPP: &str = "xmpp";
-
-/// What a committed transaction tells the hub: feed rows for the browsers, queued work for
-/// the workers.
-#[derive(Debug, Default)]
-pub struct Published {
-    pub feed: Vec<EventRow>,
-    pub queued: Vec<(&'static str, i64)>,
-}
-
-impl Published {
-    pub fn push(&mut self, row: Option<EventRow>) {
-        self.feed.extend(row);
-    }
-
-    /// Call after the commit only: the rows must be readable by whoever replays them.
-    pub fn publish(self, events: &EventHub) {
-        for row in self.feed {
-            events.publish(Event::Feed {
-                cursor: Some(row.id),
-                frame: row.frame(),
-            });
-        }
-        for (kind, id) in self.queued {
-            events.publish(Event::Queued {
-                kind: kind.to_owned(),
-                id,
-            });
-        }
-    }
-}
 
 /// Stores an incoming call and its flow's work. A call from a blocked number (`blocked`: its
 /// TwiML rejects it) is stored marked so, with no feed entry: no tab shows it arriving.
@@ -80,7 +50,7 @@ pub async fn incoming_call(
     let out = state
         .store
         .write(move |conn| {
-            let mut out = Published::default();
+            let mut out = Changes::default();
             if call::blocking::record_call(conn, &new_call)? {
                 if blocked {
                     call::blocking::mark_blocked(conn, &new_call.sid)?;
@@ -94,7 +64,7 @@ pub async fn incoming_call(
         .await
         .context("storing an incoming call")?;
     state.events.publish(Event::Call { sid });
-    out.publish(&state.events);
+    state.events.publish_changes(out);
     Ok(())
 }
 
@@ -117,7 +87,7 @@ pub async fn dial_action(
         .store
         .write(move |conn| {
             let now = now_ms();
-            let mut out = Published::default();
+            let mut out = Changes::default();
             if call::blocking::record_dial(conn, &sid, dial_status, answered_to.as_deref(), talk)? {
                 out.push(feed::blocking::call_changed(conn, &sid, now)?);
             }
@@ -126,7 +96,7 @@ pub async fn dial_action(
         })
         .await
         .context("storing a dial's end")?;
-    out.publish(&state.events);
+    state.events.publish_changes(out);
     Ok(())
 }
 
@@ -138,7 +108,7 @@ pub async fn record_action(
     outcome: &VoiceOutcome,
 ) -> anyhow::Result<()> {
     let now = now_ms();
-    let mut out = Published::default();
+    let mut out = Changes::default();
     let mut tx = state.store.writer().begin().await?;
     if let (Some(sid), Some(url)) = (&action.recording_sid, &action.recording_url) {
         recording::upsert_recording(
@@ -167,7 +137,7 @@ pub async fn record_action(
             call_sid: action.call_sid.to_string(),
         });
     }
-    out.publish(&state.events);
+    state.events.publish_changes(out);
     Ok(())
 }
 
@@ -215,7 +185,7 @@ pub async fn incoming_message(
     let out = state
         .store
         .write(move |conn| {
-            let mut out = Published::default();
+            let mut out = Changes::default();
             let recorded = message::blocking::record_message_in(conn, &new_message)?;
             if blocked {
                 if recorded.changed() {
@@ -241,7 +211,7 @@ pub async fn incoming_message(
             .publish(Event::MediaArrived { sid: sid.clone() });
     }
     state.events.publish(Event::Message { sid });
-    out.publish(&state.events);
+    state.events.publish_changes(out);
     Ok(())
 }
 
@@ -270,7 +240,7 @@ pub async fn call_status(state: &AppState, update: &CallStatusCallback) {
             },
         )
         .await?;
-        let mut out = Published::default();
+        let mut out = Changes::default();
         if changed {
             out.push(feed::call_changed(&mut tx, &sid, now).await?);
         }
@@ -297,7 +267,7 @@ pub async fn message_status(state: &AppState, update: &MessageStatusCallback) {
             now,
         )
         .await?;
-        let mut out = Published::default();
+        let mut out = Changes::default();
         if changed {
             out.push(feed::message_changed(&mut tx, &sid, now).await?);
         }
@@ -327,7 +297,7 @@ pub async fn recording_status(state: &AppState, update: &RecordingStatusCallback
             },
         )
         .await?;
-        let mut out = Published::default();
+        let mut out = Changes::default();
         out.push(feed::voicemail_changed(&mut tx, &sid, now).await?);
         tx.commit().await?;
         anyhow::Ok(((), out))
@@ -354,7 +324,7 @@ pub async fn transcription(state: &AppState, update: &TranscriptionCallback) {
             now,
         )
         .await?;
-        let mut out = Published::default();
+        let mut out = Changes::default();
         if known {
             out.push(feed::voicemail_changed(&mut tx, &sid, now).await?);
         }
@@ -371,11 +341,11 @@ fn settle<T>(
     state: &AppState,
     what: &'static str,
     sid: &str,
-    result: anyhow::Result<(T, Published)>,
+    result: anyhow::Result<(T, Changes)>,
 ) -> Option<T> {
     match result {
         Ok((value, out)) => {
-            out.publish(&state.events);
+            state.events.publish_changes(out);
             Some(value)
         }
         Err(e) => {
@@ -452,7 +422,7 @@ fn apply_effects_now(
     key: &str,
     effects: &[Effect],
     now: i64,
-    out: &mut Published,
+    out: &mut Changes,
 ) -> Result<(), store::StoreError> {
     for work in plan(from, key, effects) {
         match work {
@@ -480,7 +450,7 @@ async fn apply_effects(
     key: &str,
     effects: &[Effect],
     now: i64,
-    out: &mut Published,
+    out: &mut Changes,
 ) -> Result<(), store::StoreError> {
     for work in plan(from, key, effects) {
         match work {

@@ -11,9 +11,10 @@ use twilio::client::{parse_rfc2822, Client, CreateMessage, MessageFilter, Messag
 
 use crate::event::{Event, EventHub};
 use crate::health::TwilioHealth;
-use crate::record::{Published, SMS};
+use crate::record::SMS;
 use crate::store::event as feed;
 use crate::store::outbox::OutboxItem;
+use crate::store::Changes;
 use crate::store::{self, message, now_ms, outbox, outbox_sms, Store};
 
 /// What an `sms` outbox item carries.
@@ -142,10 +143,10 @@ impl SmsSender {
             let now = now_ms();
             let mut tx = pool.begin().await.map_err(begin_error)?;
             outbox::mark_failed(&mut *tx, item.id, &error.to_string(), now).await?;
-            let mut out = Published::default();
+            let mut out = Changes::default();
             out.push(feed::outbox_changed(&mut tx, item.id, now).await?);
             tx.commit().await.map_err(commit_error)?;
-            out.publish(&self.events);
+            self.events.publish_changes(out);
             tracing::error!(id = item.id, error = %error, to = %payload.to, "SMS refused by Twilio");
         }
         Ok(())
@@ -199,10 +200,10 @@ impl SmsSender {
             let idx = i64::try_from(idx).unwrap_or(i64::MAX);
             message::set_media_local_path(&mut *tx, &sid, idx, &local.path).await?;
         }
-        let mut out = Published::default();
+        let mut out = Changes::default();
         out.push(feed::message_changed(&mut tx, &sid, now).await?);
         tx.commit().await.map_err(commit_error)?;
-        out.publish(&self.events);
+        self.events.publish_changes(out);
         Ok(())
     }
 

@@ -224,6 +224,30 @@ impl Store {
     }
 }
 
+/// What a use case stored that others must hear of once it is committed: feed rows for the
+/// browsers, queued work for the workers. The caller hands it to the event hub
+/// (`EventHub::publish_changes`) after the store answered, never before: a row must be
+/// readable by whoever replays it.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub feed: Vec<event::EventRow>,
+    pub queued: Vec<(&'static str, i64)>,
+}
+
+impl Changes {
+    pub fn push(&mut self, row: Option<event::EventRow>) {
+        self.feed.extend(row);
+    }
+
+    /// Just this feed row.
+    pub fn of(row: event::EventRow) -> Changes {
+        Changes {
+            feed: vec![row],
+            queued: Vec::new(),
+        }
+    }
+}
+
 /// The current time as unix milliseconds (UTC).
 pub fn now_ms() -> i64 {
     SystemTime::now()

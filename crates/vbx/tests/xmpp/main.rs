@@ -286,7 +286,8 @@ async fn vbx_reconnects_after_prosody_restarts_and_delivers_what_was_queued_mean
 
     // A contact added in the app meanwhile.
     let zoe = "+14155550166";
-    vbx::store::contact::create(app.store.pool(), zoe, "Zoe", vbx::store::now_ms())
+    app.store
+        .create_contact(zoe, "Zoe", vbx::store::now_ms())
         .await
         .unwrap();
     app.contacts.reload(app.store.pool()).await.unwrap();

@@ -10,8 +10,6 @@ use serde_json::{json, Value};
 use super::{party, phone_number, ApiError, ApiJson, ApiPath};
 use crate::http::auth::User;
 use crate::http::AppState;
-use crate::record::Published;
-use crate::store::event as feed;
 use crate::store::{contact, now_ms};
 
 const MAX_NAME_CHARS: usize = 100;
@@ -47,20 +45,13 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let number = phone_number(&new.number, "number")?.to_string();
     let name = name(&new.name)?;
-    let now = now_ms();
-    let mut tx = state.store.writer().begin().await?;
-    if !contact::create(&mut *tx, &number, &name, now).await? {
+    let Some(changes) = state.store.create_contact(&number, &name, now_ms()).await? else {
         return Err(ApiError::Conflict(format!(
             "{number} is already a contact; rename it with PUT /api/contacts/{number}"
         )));
-    }
-    let mut out = Published::default();
-    out.push(Some(
-        feed::contact_changed(&mut *tx, &number, Some(&name), now).await?,
-    ));
-    tx.commit().await?;
+    };
     reload_contacts(&state).await;
-    out.publish(&state.events);
+    state.events.publish_changes(changes);
     Ok((
         StatusCode::CREATED,
         Json(json!({ "number": number, "name": name })),
@@ -80,18 +71,11 @@ pub async fn rename(
 ) -> Result<Json<Value>, ApiError> {
     let number = party(&number)?;
     let name = name(&rename.name)?;
-    let now = now_ms();
-    let mut tx = state.store.writer().begin().await?;
-    if !contact::rename(&mut *tx, &number, &name, now).await? {
+    let Some(changes) = state.store.rename_contact(&number, &name, now_ms()).await? else {
         return Err(ApiError::NotFound(format!("{number} is not a contact")));
-    }
-    let mut out = Published::default();
-    out.push(Some(
-        feed::contact_changed(&mut *tx, &number, Some(&name), now).await?,
-    ));
-    tx.commit().await?;
+    };
     reload_contacts(&state).await;
-    out.publish(&state.events);
+    state.events.publish_changes(changes);
     Ok(Json(json!({ "number": number, "name": name })))
 }
 
@@ -101,18 +85,11 @@ pub async fn delete(
     ApiPath(number): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let number = party(&number)?;
-    let now = now_ms();
-    let mut tx = state.store.writer().begin().await?;
-    if !contact::delete(&mut *tx, &number).await? {
+    let Some(changes) = state.store.delete_contact(&number, now_ms()).await? else {
         return Err(ApiError::NotFound(format!("{number} is not a contact")));
-    }
-    let mut out = Published::default();
-    out.push(Some(
-        feed::contact_changed(&mut *tx, &number, None, now).await?,
-    ));
-    tx.commit().await?;
+    };
     reload_contacts(&state).await;
-    out.publish(&state.events);
+    state.events.publish_changes(changes);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -14,9 +14,10 @@ use super::media::{self, MAX_UPLOADS, MAX_UPLOAD_BYTES};
 use super::{phone_number, ApiError, ApiPath};
 use crate::http::auth::User;
 use crate::http::AppState;
-use crate::record::{Published, SMS};
+use crate::record::SMS;
 use crate::sender::{LocalMedia, SmsPayload};
 use crate::store::event as feed;
+use crate::store::Changes;
 use crate::store::{history, message, now_ms, outbox};
 
 /// Twilio's limit on a message body.
@@ -191,11 +192,11 @@ async fn enqueue(state: &AppState, payload: &SmsPayload) -> Result<i64, ApiError
         .ok_or_else(|| {
             ApiError::internal(anyhow::anyhow!("the outbox refused a text without key"))
         })?;
-    let mut out = Published::default();
+    let mut out = Changes::default();
     out.push(feed::outbox_changed(&mut tx, id, now).await?);
     out.queued.push((SMS, id));
     tx.commit().await?;
-    out.publish(&state.events);
+    state.events.publish_changes(out);
     Ok(id)
 }
 
@@ -224,14 +225,14 @@ pub async fn delete(
     let now = now_ms();
     let mut tx = state.store.writer().begin().await?;
     let deleted = history::delete_message(&mut tx, &sid).await?;
-    let mut out = Published::default();
+    let mut out = Changes::default();
     if let Some(deleted) = &deleted {
         out.push(Some(
             feed::message_deleted(&mut *tx, &sid, &deleted.number, now).await?,
         ));
     }
     tx.commit().await?;
-    out.publish(&state.events);
+    state.events.publish_changes(out);
     if let Some(deleted) = deleted {
         media::remove_files(&state.config.server.data_dir, &deleted.local_paths).await;
     }
@@ -259,9 +260,9 @@ pub async fn delete_failed(
     };
     let event = feed::outbox_text_deleted(&mut *tx, id, &number, now).await?;
     tx.commit().await?;
-    let mut out = Published::default();
+    let mut out = Changes::default();
     out.push(Some(event));
-    out.publish(&state.events);
+    state.events.publish_changes(out);
     tracing::info!(user = %user.name, id, "failed text dismissed");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,8 +10,8 @@ use super::{encode_cursor, party, ApiError, ApiPath, ApiQuery, Paging};
 use crate::config::Device;
 use crate::http::auth::User;
 use crate::http::AppState;
-use crate::record::Published;
 use crate::store::inbox::Mark;
+use crate::store::Changes;
 use crate::store::{contact, history, inbox, now_ms};
 
 pub async fn show(
@@ -177,9 +177,9 @@ pub async fn mark_all_read(
 }
 
 fn publish(state: &AppState, rows: inbox::Changed) {
-    let mut out = Published::default();
+    let mut out = Changes::default();
     for row in rows {
         out.push(Some(row));
     }
-    out.publish(&state.events);
+    state.events.publish_changes(out);
 }

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::*;
 use crate::store::test_support::store;
-use crate::store::{call, contact, message, outbox, recording, Store};
+use crate::store::{call, message, outbox, recording, Store};
 
 const ME: &str = "+18001234567";
 const ANN: &str = "+15550000001";
@@ -240,7 +240,7 @@ async fn unsent_and_refused_texts_show_in_the_thread_until_they_become_messages(
 #[tokio::test]
 async fn conversations_are_one_per_party_newest_first_with_last_item_and_unread() {
     let (_dir, store) = store().await;
-    contact::create(store.pool(), ANN, "Ann", 1).await.unwrap();
+    store.create_contact(ANN, "Ann", 1).await.unwrap();
     text(&store, "SM1", ANN, ME, "one", 10).await;
     text(&store, "SM2", ANN, ME, "two", 20).await;
     ring(&store, "CA1", BOB, ME, None, 30).await;
@@ -295,7 +295,8 @@ async fn conversations_page_by_cursor_and_search_by_name_or_digits() {
         // Two pairs share a time, to exercise the tie-break.
         text(&store, &format!("SM{i}"), &number, ME, "x", 100 + i / 2).await;
     }
-    contact::create(store.pool(), "+15550000003", "Zoë 50% off", 1)
+    store
+        .create_contact("+15550000003", "Zoë 50% off", 1)
         .await
         .unwrap();
     let mut conn = store.pool().acquire().await.unwrap();
@@ -353,7 +354,7 @@ async fn conversations_page_by_cursor_and_search_by_name_or_digits() {
 #[tokio::test]
 async fn the_call_log_filters_by_direction_status_and_number_and_pages() {
     let (_dir, store) = store().await;
-    contact::create(store.pool(), ANN, "Ann", 1).await.unwrap();
+    store.create_contact(ANN, "Ann", 1).await.unwrap();
     ring(&store, "CA1", ANN, ME, None, 10).await;
     ring(&store, "CA1leg", ANN, "client:vbx", Some("CA1"), 11).await;
     ring(&store, "CA2", "client:vbx", BOB, None, 20).await;
