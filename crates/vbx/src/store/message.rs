@@ -225,7 +225,10 @@ pub async fn set_media_local_path(
     Ok(done.rows_affected() == 1)
 }
 
-/// Marks every unread message from `number` as read; returns how many changed.
+/// Marks every unread message from `number` as read; returns how many changed. The app does
+/// this through `Store::mark_thread_read`; tests on a bare pool (a schema before some
+/// migration) use this.
+#[cfg(test)]
 pub async fn mark_thread_read(
     exec: impl SqliteExecutor<'_>,
     number: &str,

@@ -11,7 +11,6 @@ use crate::config::Device;
 use crate::http::auth::User;
 use crate::http::AppState;
 use crate::store::inbox::Mark;
-use crate::store::Changes;
 use crate::store::{contact, history, inbox, now_ms};
 
 pub async fn show(
@@ -50,10 +49,11 @@ pub async fn mark_read(
 ) -> Result<StatusCode, ApiError> {
     let number = party(&number)?;
     let hidden = state.config.hidden_numbers();
-    let mut tx = state.store.writer().begin().await?;
-    let rows = inbox::read(&mut tx, &number, &hidden, now_ms()).await?;
-    tx.commit().await?;
-    publish(&state, rows);
+    let changes = state
+        .store
+        .mark_thread_read(&number, &hidden, now_ms())
+        .await?;
+    state.events.publish_changes(changes);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -74,14 +74,16 @@ pub async fn mark_unread(
 ) -> Result<StatusCode, ApiError> {
     let number = party(&number)?;
     let hidden = state.config.hidden_numbers();
-    let mut tx = state.store.writer().begin().await?;
-    let Some(rows) = inbox::mark_unread(&mut tx, &number, &hidden, now_ms()).await? else {
+    let changed = state
+        .store
+        .mark_thread_unread(&number, &hidden, now_ms())
+        .await?;
+    let Some(changes) = changed else {
         return Err(ApiError::Conflict(format!(
             "{number} sent no text to mark unread"
         )));
     };
-    tx.commit().await?;
-    publish(&state, rows);
+    state.events.publish_changes(changes);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -140,10 +142,10 @@ async fn set_mark(
         )));
     }
     let hidden = state.config.hidden_numbers();
-    let mut tx = state.store.writer().begin().await?;
-    let rows = inbox::set_mark(&mut tx, &number, mark, on, &hidden, now_ms()).await?;
-    let marks = inbox::marks(&mut *tx, &number).await?;
-    tx.commit().await?;
+    let (marks, changes) = state
+        .store
+        .set_conversation_mark(&number, mark, on, &hidden, now_ms())
+        .await?;
     if mark == Mark::Blocked {
         // The webhooks see the change at once. Should the reload fail, the change is stored
         // and applies from the next change or restart; a stored change is not failed for it.
@@ -151,7 +153,7 @@ async fn set_mark(
             tracing::error!(error = %e, "cannot reload the blocked numbers for the webhooks");
         }
     }
-    publish(state, rows);
+    state.events.publish_changes(changes);
     Ok(Json(
         json!({ "number": number, "archived": marks.archived, "blocked": marks.blocked }),
     ))
@@ -169,17 +171,7 @@ pub async fn mark_all_read(
     _user: User,
 ) -> Result<Json<Value>, ApiError> {
     let hidden = state.config.hidden_numbers();
-    let mut tx = state.store.writer().begin().await?;
-    let (threads, rows) = inbox::mark_all_read(&mut tx, &hidden, now_ms()).await?;
-    tx.commit().await?;
-    publish(&state, rows);
+    let (threads, changes) = state.store.mark_all_read(&hidden, now_ms()).await?;
+    state.events.publish_changes(changes);
     Ok(Json(json!({ "threads": threads })))
-}
-
-fn publish(state: &AppState, rows: inbox::Changed) {
-    let mut out = Changes::default();
-    for row in rows {
-        out.push(Some(row));
-    }
-    state.events.publish_changes(out);
 }
