@@ -281,51 +281,6 @@ fn unread_counts<'a>(number: &'a str, hidden: &'a [String]) -> QueryBuilder<'a, 
     sql
 }
 
-/// `{"type": "deleted", "kind": "message", "sid"}`.
-pub async fn message_deleted(
-    exec: impl SqliteExecutor<'_>,
-    sid: &str,
-    number: &str,
-    at: i64,
-) -> Result<EventRow> {
-    append(
-        exec,
-        "deleted",
-        Some(number),
-        &json!({ "kind": "message", "sid": sid }),
-        at,
-    )
-    .await
-}
-
-/// A text that failed in the outbox was dismissed: `{"kind": "message", "sid": null,
-/// "outbox_id": id}` (the same `deleted` frame as a deleted message).
-pub async fn outbox_text_deleted(
-    exec: impl SqliteExecutor<'_>,
-    id: i64,
-    number: &str,
-    at: i64,
-) -> Result<EventRow> {
-    append(
-        exec,
-        "deleted",
-        Some(number),
-        &json!({ "kind": "message", "sid": null, "outbox_id": id }),
-        at,
-    )
-    .await
-}
-
-/// `{"type": "contact", "name": "…" | null}` (null: no longer a contact).
-pub async fn contact_changed(
-    exec: impl SqliteExecutor<'_>,
-    number: &str,
-    name: Option<&str>,
-    at: i64,
-) -> Result<EventRow> {
-    append(exec, "contact", Some(number), &json!({ "name": name }), at).await
-}
-
 /// The same writes for the writer thread (see `store::writer`).
 pub mod blocking {
     use rusqlite::{params, params_from_iter, Connection, ToSql};

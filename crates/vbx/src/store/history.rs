@@ -706,7 +706,9 @@ pub struct DeletedMessage {
     pub local_paths: Vec<String>,
 }
 
-/// Deletes a message and its media rows (`None` if there was no such message).
+/// Deletes a message and its media rows (`None` if there was no such message). The app does
+/// this through `Store::delete_message`; tests on a bare pool use this.
+#[cfg(test)]
 pub async fn delete_message(
     conn: &mut SqliteConnection,
     sid: &str,

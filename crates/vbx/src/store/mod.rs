@@ -20,6 +20,7 @@ pub mod relay;
 pub mod search;
 pub mod session;
 pub mod sync_state;
+mod texts;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

@@ -224,19 +224,6 @@ pub async fn mark_failed(
     Ok(done.rows_affected() == 1)
 }
 
-/// Forgets a text that failed in the outbox (it never reached Twilio): returns the number it
-/// was for, or `None` when there is no such failed text.
-pub async fn dismiss_failed_sms(exec: impl SqliteExecutor<'_>, id: i64) -> Result<Option<String>> {
-    sqlx::query_scalar::<_, String>(
-        "DELETE FROM outbox WHERE id = $1 AND kind = 'sms' AND status = 'failed' \
-         RETURNING json_extract(payload, '$.to')",
-    )
-    .bind(id)
-    .fetch_optional(exec)
-    .await
-    .op("dismiss_failed_sms")
-}
-
 pub async fn get(exec: impl SqliteExecutor<'_>, id: i64) -> Result<Option<OutboxItem>> {
     sqlx::query_as::<_, OutboxItem>("SELECT * FROM outbox WHERE id = $1")
         .bind(id)

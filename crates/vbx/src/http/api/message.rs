@@ -16,9 +16,7 @@ use crate::http::auth::User;
 use crate::http::AppState;
 use crate::record::SMS;
 use crate::sender::{LocalMedia, SmsPayload};
-use crate::store::event as feed;
-use crate::store::Changes;
-use crate::store::{history, message, now_ms, outbox};
+use crate::store::{message, now_ms, outbox};
 
 /// Twilio's limit on a message body.
 const MAX_BODY_CHARS: usize = 1600;
@@ -184,19 +182,9 @@ pub async fn send(
 }
 
 async fn enqueue(state: &AppState, payload: &SmsPayload) -> Result<i64, ApiError> {
-    let now = now_ms();
     let value = serde_json::to_value(payload).map_err(ApiError::internal)?;
-    let mut tx = state.store.writer().begin().await?;
-    let id = outbox::enqueue(&mut *tx, SMS, &value, None, now)
-        .await?
-        .ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!("the outbox refused a text without key"))
-        })?;
-    let mut out = Changes::default();
-    out.push(feed::outbox_changed(&mut tx, id, now).await?);
-    out.queued.push((SMS, id));
-    tx.commit().await?;
-    state.events.publish_changes(out);
+    let (id, changes) = state.store.queue_text(&value, now_ms()).await?;
+    state.events.publish_changes(changes);
     Ok(id)
 }
 
@@ -222,18 +210,8 @@ pub async fn delete(
         Err(e) if e.status() == Some(404) => {}
         Err(e) => return Err(ApiError::Twilio(e.to_string())),
     }
-    let now = now_ms();
-    let mut tx = state.store.writer().begin().await?;
-    let deleted = history::delete_message(&mut tx, &sid).await?;
-    let mut out = Changes::default();
-    if let Some(deleted) = &deleted {
-        out.push(Some(
-            feed::message_deleted(&mut *tx, &sid, &deleted.number, now).await?,
-        ));
-    }
-    tx.commit().await?;
-    state.events.publish_changes(out);
-    if let Some(deleted) = deleted {
+    if let Some((deleted, changes)) = state.store.delete_message(&sid, now_ms()).await? {
+        state.events.publish_changes(changes);
         media::remove_files(&state.config.server.data_dir, &deleted.local_paths).await;
     }
     tracing::info!(user = %user.name, %sid, "message deleted");
@@ -247,10 +225,8 @@ pub async fn delete_failed(
     user: User,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let now = now_ms();
-    let mut tx = state.store.writer().begin().await?;
-    let Some(number) = outbox::dismiss_failed_sms(&mut *tx, id).await? else {
-        return Err(match outbox::get(&mut *tx, id).await? {
+    let Some(changes) = state.store.dismiss_failed_text(id, now_ms()).await? else {
+        return Err(match outbox::get(state.store.pool(), id).await? {
             Some(item) if item.kind == SMS => ApiError::Conflict(format!(
                 "text {id} is still being sent ({}); it cannot be deleted now",
                 item.status.as_str()
@@ -258,11 +234,7 @@ pub async fn delete_failed(
             _ => ApiError::NotFound(format!("no failed text {id}")),
         });
     };
-    let event = feed::outbox_text_deleted(&mut *tx, id, &number, now).await?;
-    tx.commit().await?;
-    let mut out = Changes::default();
-    out.push(Some(event));
-    state.events.publish_changes(out);
+    state.events.publish_changes(changes);
     tracing::info!(user = %user.name, id, "failed text dismissed");
     Ok(StatusCode::NO_CONTENT)
 }
