@@ -30,6 +30,12 @@ def params_for(kind, run, tid, counter):
             ("Direction", "inbound"), ("From", sender), ("To", NUMBER),
             ("ApiVersion", "2010-04-01"),
         ]
+    if kind == "status":
+        return [
+            ("AccountSid", ACCOUNT), ("CallSid", "CA" + sid), ("CallStatus", "completed"),
+            ("Direction", "outbound-dial"), ("From", NUMBER), ("To", sender),
+            ("CallDuration", "12"), ("SequenceNumber", "3"), ("ApiVersion", "2010-04-01"),
+        ]
     return [
         ("AccountSid", ACCOUNT), ("MessageSid", "SM" + sid), ("From", sender), ("To", NUMBER),
         ("Body", f"Benchmark text #{counter} <&> ünï 📞"), ("NumMedia", "0"),
@@ -44,14 +50,15 @@ def encode(params):
 
 def main():
     kind, public_url, token, run, threads, count, prefix = sys.argv[1:8]
-    if kind not in ("voice", "msg"):
-        sys.exit("presign.py: kind must be voice or msg")
-    url = public_url.rstrip("/") + f"/flow/{kind}/default"
+    if kind not in ("voice", "msg", "status"):
+        sys.exit("presign.py: kind must be voice, msg or status")
+    path = "/flow/status/call" if kind == "status" else f"/flow/{kind}/default"
+    url = public_url.rstrip("/") + path
     key = hmac.new(token.encode(), digestmod=hashlib.sha1)
     # Only the SID, the sender and (for texts) the counter in the body change from one request
     # to the next: format those into the body and the signed string, encode the rest once.
     base = params_for(kind, run, 0, 0)
-    sid0 = ("CA" if kind == "voice" else "SM") + run + "0" * 24
+    sid0 = ("SM" if kind == "msg" else "CA") + run + "0" * 24
     sid_tmpl = sid0[:10] + "{tid:04x}{counter:020x}"
     body_tmpl = encode(base).replace(sid0, sid_tmpl).replace("%2B14150000000", "%2B1415{n:07d}")
     signed_tmpl = (url + "".join(k + v for k, v in sorted(base))) \

@@ -36,7 +36,8 @@ for srv in servers:
     stored = sum(int(r["stored"]) for r in mine)
     failures = sum(int(r["non200"]) + int(r["badbody"]) + int(r["socket_errors"]) for r in mine)
     each = " / ".join(f"{float(r['rps']):,.0f}" for r in mine)
-    print(f"| `POST /flow/{kind}/default` | {conns} | {med('rps'):,.0f} | {ms(med('p50_us'))} | "
+    path = "/flow/status/call" if kind == "status" else f"/flow/{kind}/default"
+    print(f"| `POST {path}` | {conns} | {med('rps'):,.0f} | {ms(med('p50_us'))} | "
           f"{ms(med('p99_us'))} | {each} | {answered:,} / {stored:,} | {failures} | "
           f"{med('server_cpu'):.2f} | {mb(srv['rss_idle_kb'])} | {mb(srv['rss_after_kb'])} | "
           f"{mb(srv['hwm_kb'])} |")

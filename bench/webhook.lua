@@ -1,7 +1,7 @@
 -- wrk script for bench/webhook.sh: every request is a Twilio webhook signed like Twilio signs
 -- it (HMAC-SHA1, FACTS §2) and carries a SID never sent before, so the server stores each one.
 --
--- Arguments (after `--`): kind (voice|msg), public_url, auth_token, run (8 hex digits), and
+-- Arguments (after `--`): kind (voice|msg|status), public_url, auth_token, run (8 hex digits), and
 -- optionally PREFIX: requests pre-signed by bench/presign.py in PREFIX.<thread>. Those are sent
 -- first (after checking the first one against this script's own signer), so the benchmark
 -- machine's CPU is not spent on HMAC-SHA1 in Lua while it measures; once a file runs out the
@@ -196,11 +196,16 @@ sent, non200, badbody, live = 0, 0, 0, 0
 
 function init(args)
   kind, run = args[1], args[4]
-  if (kind ~= "voice" and kind ~= "msg") or not args[3] or not run or not run:match("^%x%x%x%x%x%x%x%x$") then
-    io.stderr:write("usage: wrk … -s webhook.lua URL -- voice|msg PUBLIC_URL AUTH_TOKEN RUN8HEX\n")
+  if (kind ~= "voice" and kind ~= "msg" and kind ~= "status") or not args[3] or not run
+      or not run:match("^%x%x%x%x%x%x%x%x$") then
+    io.stderr:write("usage: wrk … -s webhook.lua URL -- voice|msg|status PUBLIC_URL AUTH_TOKEN RUN8HEX\n")
     os.exit(2)
   end
-  path = "/flow/" .. kind .. "/default"
+  if kind == "status" then
+    path = "/flow/status/call"
+  else
+    path = "/flow/" .. kind .. "/default"
+  end
   url = args[2]:gsub("/$", "") .. path
   hmac = hmac_sha1_for(args[3])
   if args[5] then
@@ -234,6 +239,13 @@ function sign(n)
     params = {
       { "AccountSid", ACCOUNT }, { "CallSid", "CA" .. sid }, { "CallStatus", "ringing" },
       { "Direction", "inbound" }, { "From", from }, { "To", NUMBER }, { "ApiVersion", "2010-04-01" },
+    }
+  elseif kind == "status" then
+    -- A <Dial> leg's final callback: a call vbx has not seen, created by its status.
+    params = {
+      { "AccountSid", ACCOUNT }, { "CallSid", "CA" .. sid }, { "CallStatus", "completed" },
+      { "Direction", "outbound-dial" }, { "From", NUMBER }, { "To", from },
+      { "CallDuration", "12" }, { "SequenceNumber", "3" }, { "ApiVersion", "2010-04-01" },
     }
   else
     params = {
@@ -277,7 +289,12 @@ function request()
 end
 
 function response(status, headers, body)
-  if status ~= 200 then
+  if kind == "status" then
+    -- Status callbacks are acknowledged without TwiML.
+    if status ~= 204 then
+      non200 = non200 + 1
+    end
+  elseif status ~= 200 then
     non200 = non200 + 1
   elseif not body:find("<Response", 1, true) then
     badbody = badbody + 1

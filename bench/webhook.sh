@@ -5,7 +5,8 @@
 # Results: a Markdown table on stdout. See docs/BENCHMARKS.md.
 #
 # Knobs (environment): BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_REPS (3),
-# BENCH_CONNECTIONS ("1 16 64"), BENCH_KINDS ("voice msg"), BENCH_STARTUP_REPS (9),
+# BENCH_CONNECTIONS ("1 16 64"), BENCH_KINDS ("voice msg"; also "status": a <Dial> leg's final
+# call status callback for a call vbx has not seen), BENCH_STARTUP_REPS (9),
 # BENCH_KEEP=1 (keep the temp dir), VBX_LOG (warn: the server's log filter),
 # CARGO_TARGET_DIR (where the release binary is built), VBX_BIN (a binary to measure instead of
 # building one: compare two builds side by side), BENCH_PRESIGN (1: wrk sends requests that
@@ -154,7 +155,7 @@ say "load average before the runs: $LOAD_BEFORE (nproc $(nproc))"
 one_run() {
   run_id=$((run_id + 1))
   local run before after cpu0 cpu1 load out result
-  run="$(printf '%02x%02x%02x%02x' "$([ "$kind" = voice ] && echo 1 || echo 2)" "$c" "$run_id" "$((RANDOM % 256))")"
+  run="$(printf '%02x%02x%02x%02x' "$(case "$kind" in voice) echo 1 ;; msg) echo 2 ;; *) echo 3 ;; esac)" "$c" "$run_id" "$((RANDOM % 256))")"
   load="$(cut -d' ' -f1 /proc/loadavg)"
   before="$(rows "$DATA" "$table")"
   cpu0="$(cpu_ticks "$SERVER_PID")"
@@ -187,7 +188,7 @@ one_run() {
   say "$kind c=$c $label: $requests requests ($rps/s) p50 ${p50_us}us p99 ${p99_us}us; stored $stored of $sent sent; non-200 $non200; bad bodies $badbody; socket errors $socket_errors; server CPU ${cpu} cores; load $load; signed live $live_signed"
   local alive=yes
   python3 "$BENCH/probe.py" "$PORT" "$PUBLIC_URL" "$AUTH_TOKEN" || alive=no
-  # Valid: every answer a 200 with TwiML, no socket errors, every answered request's event
+  # Valid: every answer a 200 with TwiML (a 204 for a status callback), no socket errors, every answered request's event
   # stored (requests in flight when wrk stopped may be stored too), and the server still
   # answering a signed webhook afterwards (a stalled server answers nothing).
   if [ "$non200" != 0 ] || [ "$badbody" != 0 ] || [ "$socket_errors" != 0 ] \
@@ -204,7 +205,7 @@ one_run() {
 }
 
 for kind in $KINDS; do
-  if [ "$kind" = voice ]; then table=calls; else table=messages; fi
+  if [ "$kind" = msg ]; then table=messages; else table=calls; fi
   for c in $CONNECTIONS; do
     t=$((c < 2 ? c : 2))
     start_server "$kind-$c"

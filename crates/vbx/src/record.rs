@@ -4,7 +4,6 @@
 
 use anyhow::Context as _;
 use serde_json::json;
-use sqlx::SqliteConnection;
 use twilio::webhook::{
     CallStatusCallback, DialAction, IncomingCall, IncomingMessage, MessageStatusCallback,
     RecordAction, RecordingStatusCallback, TranscriptionCallback,
@@ -108,29 +107,35 @@ pub async fn record_action(
     outcome: &VoiceOutcome,
 ) -> anyhow::Result<()> {
     let now = now_ms();
-    let mut out = Changes::default();
-    let mut tx = state.store.writer().begin().await?;
-    if let (Some(sid), Some(url)) = (&action.recording_sid, &action.recording_url) {
-        recording::upsert_recording(
-            &mut *tx,
-            &recording::RecordingUpdate {
-                sid: sid.to_string(),
-                call_sid: action.call_sid.to_string(),
-                url: url.clone(),
-                duration_s: action.recording_duration.map(i64::from),
-                status: "completed".into(),
-                now_ms: now,
-            },
-        )
-        .await?;
-        out.push(feed::voicemail_changed(&mut tx, sid.as_str(), now).await?);
-        // The call now reads "voicemail" rather than "missed".
-        out.push(feed::call_changed(&mut tx, action.call_sid.as_str(), now).await?);
-    }
+    let recorded = match (&action.recording_sid, &action.recording_url) {
+        (Some(sid), Some(url)) => Some(recording::RecordingUpdate {
+            sid: sid.to_string(),
+            call_sid: action.call_sid.to_string(),
+            url: url.clone(),
+            duration_s: action.recording_duration.map(i64::from),
+            status: "completed".into(),
+            now_ms: now,
+        }),
+        _ => None,
+    };
     let key = format!("record:{}:{alias}:{step}", action.call_sid);
     let number = state.config.twilio.number.to_string();
-    apply_effects(&mut tx, &number, &key, &outcome.effects, now, &mut out).await?;
-    tx.commit().await.context("committing a recording")?;
+    let effects = outcome.effects.clone();
+    let out = state
+        .store
+        .write(move |conn| {
+            let mut out = Changes::default();
+            if let Some(update) = &recorded {
+                recording::blocking::upsert_recording(conn, update)?;
+                out.push(feed::blocking::voicemail_changed(conn, &update.sid, now)?);
+                // The call now reads "voicemail" rather than "missed".
+                out.push(feed::blocking::call_changed(conn, &update.call_sid, now)?);
+            }
+            apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
+            Ok(out)
+        })
+        .await
+        .context("storing a recording")?;
     if let Some(sid) = &action.recording_sid {
         state.events.publish(Event::Recording {
             sid: sid.to_string(),
@@ -216,93 +221,62 @@ pub async fn incoming_message(
 }
 
 pub async fn call_status(state: &AppState, update: &CallStatusCallback) {
-    let now = now_ms();
     let sid = update.call_sid.to_string();
-    let result = async {
-        let mut tx = state.store.writer().begin().await?;
-        let changed = call::apply_call_status(
-            &mut *tx,
-            &call::CallStatusUpdate {
-                sid: sid.clone(),
-                account_sid: update
-                    .params
-                    .get("AccountSid")
-                    .unwrap_or_default()
-                    .to_owned(),
-                status: update.call_status.as_str().to_owned(),
-                sequence: update.sequence_number,
-                duration_s: update.call_duration.map(i64::from),
-                timestamp_ms: now,
-                from: update.from.clone(),
-                to: update.to.clone(),
-                direction: update.direction.clone().unwrap_or_default(),
-                parent_sid: update.parent_call_sid.as_ref().map(ToString::to_string),
-            },
-        )
-        .await?;
-        let mut out = Changes::default();
-        if changed {
-            out.push(feed::call_changed(&mut tx, &sid, now).await?);
-        }
-        tx.commit().await?;
-        anyhow::Ok((changed, out))
-    }
-    .await;
+    let result = state
+        .store
+        .apply_call_status(&call::CallStatusUpdate {
+            sid: sid.clone(),
+            account_sid: update
+                .params
+                .get("AccountSid")
+                .unwrap_or_default()
+                .to_owned(),
+            status: update.call_status.as_str().to_owned(),
+            sequence: update.sequence_number,
+            duration_s: update.call_duration.map(i64::from),
+            timestamp_ms: now_ms(),
+            from: update.from.clone(),
+            to: update.to.clone(),
+            direction: update.direction.clone().unwrap_or_default(),
+            parent_sid: update.parent_call_sid.as_ref().map(ToString::to_string),
+        })
+        .await;
     if settle(state, "storing a call status", &sid, result) == Some(true) {
         state.events.publish(Event::Call { sid });
     }
 }
 
 pub async fn message_status(state: &AppState, update: &MessageStatusCallback) {
-    let now = now_ms();
     let sid = update.message_sid.to_string();
-    let result = async {
-        let mut tx = state.store.writer().begin().await?;
-        let changed = message::apply_message_status(
-            &mut *tx,
+    let result = state
+        .store
+        .apply_message_status(
             &sid,
             update.message_status.as_str(),
             update.error_code.map(i64::from),
             update.params.get("ErrorMessage"),
-            now,
+            now_ms(),
         )
-        .await?;
-        let mut out = Changes::default();
-        if changed {
-            out.push(feed::message_changed(&mut tx, &sid, now).await?);
-        }
-        tx.commit().await?;
-        anyhow::Ok((changed, out))
-    }
-    .await;
+        .await;
     if settle(state, "storing a message status", &sid, result) == Some(true) {
         state.events.publish(Event::Message { sid });
     }
 }
 
 pub async fn recording_status(state: &AppState, update: &RecordingStatusCallback) {
-    let now = now_ms();
     let sid = update.recording_sid.to_string();
-    let result = async {
-        let mut tx = state.store.writer().begin().await?;
-        recording::upsert_recording(
-            &mut *tx,
-            &recording::RecordingUpdate {
-                sid: sid.clone(),
-                call_sid: update.call_sid.to_string(),
-                url: update.recording_url.clone(),
-                duration_s: update.recording_duration.map(i64::from),
-                status: update.recording_status.clone(),
-                now_ms: now,
-            },
-        )
-        .await?;
-        let mut out = Changes::default();
-        out.push(feed::voicemail_changed(&mut tx, &sid, now).await?);
-        tx.commit().await?;
-        anyhow::Ok(((), out))
-    }
-    .await;
+    let result = state
+        .store
+        .record_recording(&recording::RecordingUpdate {
+            sid: sid.clone(),
+            call_sid: update.call_sid.to_string(),
+            url: update.recording_url.clone(),
+            duration_s: update.recording_duration.map(i64::from),
+            status: update.recording_status.clone(),
+            now_ms: now_ms(),
+        })
+        .await
+        .map(|out| ((), out));
     if settle(state, "storing a recording", &sid, result).is_some() {
         state.events.publish(Event::Recording {
             sid,
@@ -312,26 +286,16 @@ pub async fn recording_status(state: &AppState, update: &RecordingStatusCallback
 }
 
 pub async fn transcription(state: &AppState, update: &TranscriptionCallback) {
-    let now = now_ms();
     let sid = update.recording_sid.to_string();
-    let result = async {
-        let mut tx = state.store.writer().begin().await?;
-        let known = recording::set_transcription(
-            &mut *tx,
+    let result = state
+        .store
+        .record_transcription(
             &sid,
             update.transcription_text.as_deref(),
             &update.transcription_status,
-            now,
+            now_ms(),
         )
-        .await?;
-        let mut out = Changes::default();
-        if known {
-            out.push(feed::voicemail_changed(&mut tx, &sid, now).await?);
-        }
-        tx.commit().await?;
-        anyhow::Ok(((), out))
-    }
-    .await;
+        .await;
     settle(state, "storing a transcription", &sid, result);
 }
 
@@ -341,7 +305,7 @@ fn settle<T>(
     state: &AppState,
     what: &'static str,
     sid: &str,
-    result: anyhow::Result<(T, Changes)>,
+    result: store::Result<(T, Changes)>,
 ) -> Option<T> {
     match result {
         Ok((value, out)) => {
@@ -349,7 +313,7 @@ fn settle<T>(
             Some(value)
         }
         Err(e) => {
-            tracing::error!(error = format!("{e:#}"), sid, "{what}");
+            tracing::error!(error = %e, sid, "{what}");
             None
         }
     }
@@ -434,35 +398,6 @@ fn apply_effects_now(
                 {
                     if kind == SMS {
                         out.push(feed::blocking::outbox_changed(conn, id, now)?);
-                    }
-                    out.queued.push((kind, id));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// [`apply_effects_now`] in a transaction of sqlx's writer.
-async fn apply_effects(
-    conn: &mut SqliteConnection,
-    from: &str,
-    key: &str,
-    effects: &[Effect],
-    now: i64,
-    out: &mut Changes,
-) -> Result<(), store::StoreError> {
-    for work in plan(from, key, effects) {
-        match work {
-            Work::Relay { device, number } => {
-                relay::set_relay_target(&mut *conn, &device, &number, now).await?;
-            }
-            Work::Enqueue { kind, payload, key } => {
-                if let Some(id) =
-                    outbox::enqueue(&mut *conn, kind, &payload, Some(&key), now).await?
-                {
-                    if kind == SMS {
-                        out.push(feed::outbox_changed(conn, id, now).await?);
                     }
                     out.queued.push((kind, id));
                 }

@@ -95,6 +95,24 @@ pub async fn record_call(exec: impl SqliteExecutor<'_>, call: &NewCall) -> Resul
     Ok(done.rows_affected() == 1)
 }
 
+/// The statement of [`apply_call_status`]; its parameters in the order of the fields bound.
+const APPLY_CALL_STATUS: &str = "INSERT INTO calls (sid, account_sid, from_number, \
+        to_number, direction, status, parent_sid, duration_s, last_sequence, started_at, \
+        ended_at, created_at, updated_at) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+        CASE WHEN ?11 THEN ?10 ELSE NULL END, ?10, ?10) \
+    ON CONFLICT (sid) DO UPDATE SET \
+        status = excluded.status, \
+        duration_s = COALESCE(excluded.duration_s, calls.duration_s), \
+        last_sequence = COALESCE(excluded.last_sequence, calls.last_sequence), \
+        parent_sid = COALESCE(calls.parent_sid, excluded.parent_sid), \
+        ended_at = CASE WHEN ?11 THEN excluded.updated_at ELSE calls.ended_at END, \
+        updated_at = excluded.updated_at \
+    WHERE NOT (calls.last_sequence IS NOT NULL AND excluded.last_sequence IS NOT NULL \
+               AND excluded.last_sequence <= calls.last_sequence) \
+      AND NOT (calls.status IN ('completed', 'busy', 'failed', 'no-answer', 'canceled') \
+               AND NOT ?11)";
+
 /// Applies a status callback, creating the call if vbx never saw it (a `<Dial>` leg).
 ///
 /// Returns `false` when the update was ignored: its sequence number is not above the stored
@@ -104,37 +122,21 @@ pub async fn apply_call_status(
     update: &CallStatusUpdate,
 ) -> Result<bool> {
     let final_now = is_final(&update.status);
-    let done = sqlx::query(
-        "INSERT INTO calls (sid, account_sid, from_number, to_number, direction, status, \
-             parent_sid, duration_s, last_sequence, started_at, ended_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-             CASE WHEN $11 THEN $10 ELSE NULL END, $10, $10) \
-         ON CONFLICT (sid) DO UPDATE SET \
-             status = excluded.status, \
-             duration_s = COALESCE(excluded.duration_s, calls.duration_s), \
-             last_sequence = COALESCE(excluded.last_sequence, calls.last_sequence), \
-             parent_sid = COALESCE(calls.parent_sid, excluded.parent_sid), \
-             ended_at = CASE WHEN $11 THEN excluded.updated_at ELSE calls.ended_at END, \
-             updated_at = excluded.updated_at \
-         WHERE NOT (calls.last_sequence IS NOT NULL AND excluded.last_sequence IS NOT NULL \
-                    AND excluded.last_sequence <= calls.last_sequence) \
-           AND NOT (calls.status IN ('completed', 'busy', 'failed', 'no-answer', 'canceled') \
-                    AND NOT $11)",
-    )
-    .bind(&update.sid)
-    .bind(&update.account_sid)
-    .bind(&update.from)
-    .bind(&update.to)
-    .bind(&update.direction)
-    .bind(&update.status)
-    .bind(&update.parent_sid)
-    .bind(update.duration_s)
-    .bind(update.sequence.map(i64::from))
-    .bind(update.timestamp_ms)
-    .bind(final_now)
-    .execute(exec)
-    .await
-    .op("apply_call_status")?;
+    let done = sqlx::query(APPLY_CALL_STATUS)
+        .bind(&update.sid)
+        .bind(&update.account_sid)
+        .bind(&update.from)
+        .bind(&update.to)
+        .bind(&update.direction)
+        .bind(&update.status)
+        .bind(&update.parent_sid)
+        .bind(update.duration_s)
+        .bind(update.sequence.map(i64::from))
+        .bind(update.timestamp_ms)
+        .bind(final_now)
+        .execute(exec)
+        .await
+        .op("apply_call_status")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -167,7 +169,7 @@ pub async fn list_calls(exec: impl SqliteExecutor<'_>, query: &CallQuery) -> Res
 pub mod blocking {
     use rusqlite::{params, Connection};
 
-    use super::NewCall;
+    use super::{CallStatusUpdate, NewCall};
     use crate::store::{Context, Result};
 
     /// Marks a call from a blocked number as such (its TwiML rejected it).
@@ -203,6 +205,29 @@ pub mod blocking {
             .execute(params![sid, dial_status, answered_to, talk_s])
             .op(op)?;
         Ok(changed > 0)
+    }
+
+    /// [`super::apply_call_status`].
+    pub fn apply_call_status(conn: &Connection, update: &CallStatusUpdate) -> Result<bool> {
+        let op = "apply_call_status";
+        let changed = conn
+            .prepare_cached(super::APPLY_CALL_STATUS)
+            .op(op)?
+            .execute(params![
+                update.sid,
+                update.account_sid,
+                update.from,
+                update.to,
+                update.direction,
+                update.status,
+                update.parent_sid,
+                update.duration_s,
+                update.sequence.map(i64::from),
+                update.timestamp_ms,
+                super::is_final(&update.status),
+            ])
+            .op(op)?;
+        Ok(changed == 1)
     }
 
     /// [`super::record_call`].

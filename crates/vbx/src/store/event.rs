@@ -399,6 +399,13 @@ pub mod blocking {
             .op(op)
     }
 
+    /// [`super::voicemail_changed`].
+    pub fn voicemail_changed(conn: &Connection, sid: &str, at: i64) -> Result<Option<EventRow>> {
+        items::voicemail_item(conn, sid)?
+            .map(|located| item_changed(conn, &located, at))
+            .transpose()
+    }
+
     /// [`super::call_changed`].
     pub fn call_changed(conn: &Connection, sid: &str, at: i64) -> Result<Option<EventRow>> {
         items::call_item(conn, sid)?

@@ -155,6 +155,22 @@ pub async fn record_message_in(tx: &mut SqliteConnection, message: &NewMessage) 
     Ok(true)
 }
 
+/// The statement of [`apply_message_status`]: sid, status, error code and message, time.
+const APPLY_MESSAGE_STATUS: &str = concat!(
+    "INSERT INTO messages (sid, account_sid, from_number, to_number, body, direction, \
+             status, num_media, error_code, error_message, stub, created_at, updated_at) \
+         VALUES (?1, '', '', '', '', '', ?2, 0, ?3, ?4, 1, ?5, ?5) \
+         ON CONFLICT (sid) DO UPDATE SET \
+             status = excluded.status, \
+             error_code = COALESCE(excluded.error_code, messages.error_code), \
+             error_message = COALESCE(excluded.error_message, messages.error_message), \
+             updated_at = excluded.updated_at \
+         WHERE ",
+    status_rank!("excluded.status"),
+    " > ",
+    status_rank!("messages.status")
+);
+
 /// Applies a message status callback. Statuses only move forward (see `status_rank!`); an
 /// equal or earlier status is ignored and returns `false`. A callback for a SID not yet
 /// recorded creates a stub row that [`record_message`] fills in later.
@@ -166,28 +182,15 @@ pub async fn apply_message_status(
     error_message: Option<&str>,
     now_ms: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(concat!(
-        "INSERT INTO messages (sid, account_sid, from_number, to_number, body, direction, \
-             status, num_media, error_code, error_message, stub, created_at, updated_at) \
-         VALUES ($1, '', '', '', '', '', $2, 0, $3, $4, 1, $5, $5) \
-         ON CONFLICT (sid) DO UPDATE SET \
-             status = excluded.status, \
-             error_code = COALESCE(excluded.error_code, messages.error_code), \
-             error_message = COALESCE(excluded.error_message, messages.error_message), \
-             updated_at = excluded.updated_at \
-         WHERE ",
-        status_rank!("excluded.status"),
-        " > ",
-        status_rank!("messages.status")
-    ))
-    .bind(sid)
-    .bind(status)
-    .bind(error_code)
-    .bind(error_message)
-    .bind(now_ms)
-    .execute(exec)
-    .await
-    .op("apply_message_status")?;
+    let done = sqlx::query(APPLY_MESSAGE_STATUS)
+        .bind(sid)
+        .bind(status)
+        .bind(error_code)
+        .bind(error_message)
+        .bind(now_ms)
+        .execute(exec)
+        .await
+        .op("apply_message_status")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -254,6 +257,24 @@ pub mod blocking {
 
     use super::NewMessage;
     use crate::store::{Context, Result};
+
+    /// [`super::apply_message_status`].
+    pub fn apply_message_status(
+        conn: &Connection,
+        sid: &str,
+        status: &str,
+        error_code: Option<i64>,
+        error_message: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let op = "apply_message_status";
+        let changed = conn
+            .prepare_cached(super::APPLY_MESSAGE_STATUS)
+            .op(op)?
+            .execute(params![sid, status, error_code, error_message, now_ms])
+            .op(op)?;
+        Ok(changed == 1)
+    }
 
     /// What [`record_message_in`] did.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,7 @@ pub mod recording;
 pub mod relay;
 pub mod search;
 pub mod session;
+mod status;
 pub mod sync_state;
 mod texts;
 pub mod writer;

@@ -29,31 +29,39 @@ pub struct RecordingUpdate {
     pub now_ms: i64,
 }
 
+/// The statement of [`upsert_recording`]: sid, call, url, duration, status, time.
+const UPSERT_RECORDING: &str = "INSERT INTO recordings \
+        (sid, call_sid, url, duration_s, status, created_at, updated_at) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+    ON CONFLICT (sid) DO UPDATE SET \
+        call_sid = excluded.call_sid, \
+        url = excluded.url, \
+        duration_s = COALESCE(excluded.duration_s, recordings.duration_s), \
+        status = excluded.status, \
+        updated_at = excluded.updated_at";
+
+/// The statement of [`set_transcription`]: recording, text, status, time.
+const SET_TRANSCRIPTION: &str = "UPDATE recordings \
+    SET transcription_text = COALESCE(?2, transcription_text), transcription_status = ?3, \
+        updated_at = ?4 \
+    WHERE sid = ?1";
+
 /// Creates or updates a recording; the latest callback wins, but a callback without a
 /// duration keeps the known one.
 pub async fn upsert_recording(
     exec: impl SqliteExecutor<'_>,
     update: &RecordingUpdate,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO recordings (sid, call_sid, url, duration_s, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) \
-         ON CONFLICT (sid) DO UPDATE SET \
-             call_sid = excluded.call_sid, \
-             url = excluded.url, \
-             duration_s = COALESCE(excluded.duration_s, recordings.duration_s), \
-             status = excluded.status, \
-             updated_at = excluded.updated_at",
-    )
-    .bind(&update.sid)
-    .bind(&update.call_sid)
-    .bind(&update.url)
-    .bind(update.duration_s)
-    .bind(&update.status)
-    .bind(update.now_ms)
-    .execute(exec)
-    .await
-    .op("upsert_recording")?;
+    sqlx::query(UPSERT_RECORDING)
+        .bind(&update.sid)
+        .bind(&update.call_sid)
+        .bind(&update.url)
+        .bind(update.duration_s)
+        .bind(&update.status)
+        .bind(update.now_ms)
+        .execute(exec)
+        .await
+        .op("upsert_recording")?;
     Ok(())
 }
 
@@ -65,18 +73,14 @@ pub async fn set_transcription(
     status: &str,
     now_ms: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE recordings SET transcription_text = COALESCE($2, transcription_text), \
-             transcription_status = $3, updated_at = $4 \
-         WHERE sid = $1",
-    )
-    .bind(recording_sid)
-    .bind(text)
-    .bind(status)
-    .bind(now_ms)
-    .execute(exec)
-    .await
-    .op("set_transcription")?;
+    let done = sqlx::query(SET_TRANSCRIPTION)
+        .bind(recording_sid)
+        .bind(text)
+        .bind(status)
+        .bind(now_ms)
+        .execute(exec)
+        .await
+        .op("set_transcription")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -192,5 +196,47 @@ mod tests {
         let rows = recordings_of_call(store.pool(), CALL).await.unwrap();
         let sids: Vec<&str> = rows.iter().map(|r| r.sid.as_str()).collect();
         assert_eq!(sids, [format!("RE{:032}", 1), format!("RE{:032}", 0)]);
+    }
+}
+
+/// The same writes for the writer thread (see `store::writer`).
+pub mod blocking {
+    use rusqlite::{params, Connection};
+
+    use super::RecordingUpdate;
+    use crate::store::{Context, Result};
+
+    /// [`super::upsert_recording`].
+    pub fn upsert_recording(conn: &Connection, update: &RecordingUpdate) -> Result<()> {
+        let op = "upsert_recording";
+        conn.prepare_cached(super::UPSERT_RECORDING)
+            .op(op)?
+            .execute(params![
+                update.sid,
+                update.call_sid,
+                update.url,
+                update.duration_s,
+                update.status,
+                update.now_ms,
+            ])
+            .op(op)?;
+        Ok(())
+    }
+
+    /// [`super::set_transcription`].
+    pub fn set_transcription(
+        conn: &Connection,
+        recording_sid: &str,
+        text: Option<&str>,
+        status: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let op = "set_transcription";
+        let changed = conn
+            .prepare_cached(super::SET_TRANSCRIPTION)
+            .op(op)?
+            .execute(params![recording_sid, text, status, now_ms])
+            .op(op)?;
+        Ok(changed == 1)
     }
 }

@@ -440,9 +440,13 @@ pub(super) const VOICEMAIL_SELECT: &str = concat!(
     " AS party FROM recordings r JOIN calls c ON c.sid = r.call_sid"
 );
 
+/// The statement of [`voicemail_item`].
+static VOICEMAIL_ITEM: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{VOICEMAIL_SELECT} WHERE r.sid = ?1"));
+
 /// A recording as a voicemail item (`None` when its call is unknown).
 pub async fn voicemail_item(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Option<Located>> {
-    let row = sqlx::query_as::<_, VoicemailJoin>(&format!("{VOICEMAIL_SELECT} WHERE r.sid = $1"))
+    let row = sqlx::query_as::<_, VoicemailJoin>(&VOICEMAIL_ITEM)
         .bind(sid)
         .fetch_optional(exec)
         .await
@@ -678,6 +682,30 @@ pub mod blocking {
         Ok(row.map(|row| Located {
             item: super::Item::Call(row.item()),
             number: row.party,
+        }))
+    }
+
+    /// [`super::voicemail_item`].
+    pub fn voicemail_item(conn: &Connection, sid: &str) -> Result<Option<Located>> {
+        let op = "voicemail item";
+        let row = conn
+            .prepare_cached(&super::VOICEMAIL_ITEM)
+            .op(op)?
+            .query_row([sid], |row| {
+                Ok(super::VoicemailJoin {
+                    sid: row.get("sid")?,
+                    call_sid: row.get("call_sid")?,
+                    duration_s: row.get("duration_s")?,
+                    transcription_text: row.get("transcription_text")?,
+                    created_at: row.get("created_at")?,
+                    party: row.get("party")?,
+                })
+            })
+            .optional()
+            .op(op)?;
+        Ok(row.map(|row| Located {
+            number: row.party.clone(),
+            item: super::Item::Voicemail(row.item()),
         }))
     }
 
