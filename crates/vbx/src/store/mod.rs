@@ -22,7 +22,10 @@ pub mod session;
 mod status;
 pub mod sync_state;
 mod texts;
+mod views;
 pub mod writer;
+
+pub use views::ThreadView;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -10,7 +10,7 @@ use twilio::CallSid;
 use super::{encode_cursor, party, ApiError, ApiPath, ApiQuery, Paging};
 use crate::http::auth::User;
 use crate::http::AppState;
-use crate::store::history::{self, CallLogQuery, Direction};
+use crate::store::history::{CallLogQuery, Direction};
 
 /// What a call can have been (`store::history`'s `call_outcome!`).
 const OUTCOMES: [&str; 10] = [
@@ -64,19 +64,17 @@ pub async fn list(
         .filter(|n| !n.is_empty())
         .map(party)
         .transpose()?;
-    let mut conn = state.store.pool().acquire().await?;
-    let page = history::call_log(
-        &mut conn,
-        &CallLogQuery {
+    let page = state
+        .store
+        .call_log(&CallLogQuery {
             direction,
             status: query.status.filter(|s| !s.is_empty()),
             outcome,
             number,
             before: query.paging.before()?,
             limit: query.paging.limit(),
-        },
-    )
-    .await?;
+        })
+        .await?;
     Ok(Json(json!({
         "items": page.items,
         "next": page.next.as_ref().map(encode_cursor),

@@ -9,8 +9,7 @@ use serde_json::{json, Value};
 use super::{decode_cursor, encode_cursor, ApiError, ApiQuery, Paging};
 use crate::http::auth::User;
 use crate::http::AppState;
-use crate::store::history::{self, ConversationQuery, View};
-use crate::store::search;
+use crate::store::history::{ConversationQuery, View};
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -27,18 +26,16 @@ pub async fn list(
     _user: User,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut conn = state.store.pool().acquire().await?;
-    let page = history::conversations(
-        &mut conn,
-        &ConversationQuery {
+    let page = state
+        .store
+        .conversations(&ConversationQuery {
             search: query.q,
             view: query.view,
             hidden: state.config.hidden_numbers(),
             before: query.paging.before()?,
             limit: query.paging.limit(),
-        },
-    )
-    .await?;
+        })
+        .await?;
     Ok(Json(json!({
         "items": page.items,
         "next": page.next.as_ref().map(encode_cursor),
@@ -63,15 +60,15 @@ pub async fn search(
         Some(cursor) => Some(decode_cursor(cursor)?.0),
         None => None,
     };
-    let mut conn = state.store.pool().acquire().await?;
-    let hits = search::search(
-        &mut conn,
-        &query.q,
-        &state.config.hidden_numbers(),
-        before,
-        query.paging.limit(),
-    )
-    .await?;
+    let hits = state
+        .store
+        .search(
+            &query.q,
+            &state.config.hidden_numbers(),
+            before,
+            query.paging.limit(),
+        )
+        .await?;
     Ok(Json(json!({
         "items": hits.items,
         "next": hits.next.map(|rowid| encode_cursor(&(rowid, "search".to_owned()))),

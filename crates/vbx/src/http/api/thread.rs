@@ -11,7 +11,7 @@ use crate::config::Device;
 use crate::http::auth::User;
 use crate::http::AppState;
 use crate::store::inbox::Mark;
-use crate::store::{contact, history, inbox, now_ms};
+use crate::store::{inbox, now_ms};
 
 pub async fn show(
     State(state): State<AppState>,
@@ -20,23 +20,17 @@ pub async fn show(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<Value>, ApiError> {
     let number = party(&number)?;
-    let mut conn = state.store.pool().acquire().await?;
-    let page = history::thread(
-        &mut conn,
-        &number,
-        paging.before()?.as_ref(),
-        paging.limit(),
-    )
-    .await?;
-    let name = contact::get(&mut *conn, &number).await?.map(|c| c.name);
-    let marks = inbox::marks(&mut *conn, &number).await?;
+    let view = state
+        .store
+        .thread(&number, paging.before()?.as_ref(), paging.limit())
+        .await?;
     Ok(Json(json!({
         "number": number,
-        "name": name,
-        "archived": marks.archived,
-        "blocked": marks.blocked,
-        "items": page.items,
-        "next": page.next.as_ref().map(encode_cursor),
+        "name": view.name,
+        "archived": view.marks.archived,
+        "blocked": view.marks.blocked,
+        "items": view.page.items,
+        "next": view.page.next.as_ref().map(encode_cursor),
     })))
 }
 
