@@ -12,9 +12,7 @@ use twilio::client::{parse_rfc2822, Client, CreateMessage, MessageFilter, Messag
 use crate::event::{Event, EventHub};
 use crate::health::TwilioHealth;
 use crate::record::SMS;
-use crate::store::event as feed;
 use crate::store::outbox::OutboxItem;
-use crate::store::Changes;
 use crate::store::{self, message, now_ms, outbox, outbox_sms, Store};
 
 /// What an `sms` outbox item carries.
@@ -75,7 +73,7 @@ impl SmsSender {
         if !outbox::any_due(self.store.pool(), &[SMS], now_ms).await? {
             return Ok(0);
         }
-        let items = outbox::claim_due(self.store.writer(), &[SMS], now_ms, 20).await?;
+        let items = self.store.claim_outbox(&[SMS], now_ms, 20).await?;
         let count = items.len();
         for item in items {
             self.handle(&item).await?;
@@ -85,12 +83,12 @@ impl SmsSender {
     }
 
     async fn handle(&self, item: &OutboxItem) -> Result<(), store::StoreError> {
-        let pool = self.store.writer();
         let payload: SmsPayload = match item.payload_as() {
             Ok(p) => p,
             Err(e) => {
-                outbox::mark_failed(pool, item.id, &format!("unreadable payload: {e}"), now_ms())
-                    .await?;
+                let error = format!("unreadable payload: {e}");
+                let changes = self.store.outbox_failed(item.id, &error, now_ms()).await?;
+                self.events.publish_changes(changes);
                 return Ok(());
             }
         };
@@ -133,20 +131,20 @@ impl SmsSender {
         payload: &SmsPayload,
         error: &twilio::client::Error,
     ) -> Result<(), store::StoreError> {
-        let pool = self.store.writer();
         if error.is_retryable() {
             let wait = backoff(item.attempts);
-            let next = now_ms().saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
-            outbox::mark_retry(pool, item.id, &error.to_string(), next).await?;
+            let now = now_ms();
+            let next = now.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
+            self.store
+                .outbox_retry(item.id, &error.to_string(), next, now)
+                .await?;
             tracing::warn!(id = item.id, error = %error, retry_in = ?wait, "SMS not sent; will retry");
         } else {
-            let now = now_ms();
-            let mut tx = pool.begin().await.map_err(begin_error)?;
-            outbox::mark_failed(&mut *tx, item.id, &error.to_string(), now).await?;
-            let mut out = Changes::default();
-            out.push(feed::outbox_changed(&mut tx, item.id, now).await?);
-            tx.commit().await.map_err(commit_error)?;
-            self.events.publish_changes(out);
+            let changes = self
+                .store
+                .outbox_failed(item.id, &error.to_string(), now_ms())
+                .await?;
+            self.events.publish_changes(changes);
             tracing::error!(id = item.id, error = %error, to = %payload.to, "SMS refused by Twilio");
         }
         Ok(())
@@ -194,16 +192,12 @@ impl SmsSender {
                 })
                 .collect(),
         };
-        let mut tx = self.store.writer().begin().await.map_err(begin_error)?;
-        outbox_sms::finish_with_message(&mut *tx, item.id, &message, now).await?;
-        for (idx, local) in payload.local_media.iter().enumerate() {
-            let idx = i64::try_from(idx).unwrap_or(i64::MAX);
-            message::set_media_local_path(&mut *tx, &sid, idx, &local.path).await?;
-        }
-        let mut out = Changes::default();
-        out.push(feed::message_changed(&mut tx, &sid, now).await?);
-        tx.commit().await.map_err(commit_error)?;
-        self.events.publish_changes(out);
+        let local_paths: Vec<String> = payload.local_media.iter().map(|m| m.path.clone()).collect();
+        let changes = self
+            .store
+            .finish_text(item.id, &message, &local_paths, now)
+            .await?;
+        self.events.publish_changes(changes);
         Ok(())
     }
 
@@ -313,20 +307,6 @@ async fn wait_for_new_work(events: &mut tokio::sync::broadcast::Receiver<Event>)
                 std::future::pending::<()>().await
             }
         }
-    }
-}
-
-fn begin_error(source: sqlx::Error) -> store::StoreError {
-    store::StoreError::Query {
-        op: "begin sender transaction",
-        source,
-    }
-}
-
-fn commit_error(source: sqlx::Error) -> store::StoreError {
-    store::StoreError::Query {
-        op: "commit sender transaction",
-        source,
     }
 }
 

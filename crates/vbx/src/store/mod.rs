@@ -23,6 +23,7 @@ mod status;
 pub mod sync_state;
 mod texts;
 mod views;
+mod work;
 pub mod writer;
 
 pub use views::ThreadView;

@@ -61,6 +61,38 @@ const ENQUEUE: &str =
      ON CONFLICT (idempotency_key) DO NOTHING \
      RETURNING id";
 
+const MARK_SENT: &str = "UPDATE outbox \
+    SET status = 'sent', result = ?2, last_error = NULL, updated_at = ?3 WHERE id = ?1";
+
+const DUE_NOW: &str = "UPDATE outbox SET next_attempt_at = ?2 \
+    WHERE kind = ?1 AND status = 'pending' AND next_attempt_at > ?2";
+
+const MARK_RETRY: &str = "UPDATE outbox \
+    SET status = 'pending', attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3, \
+        updated_at = ?4 \
+    WHERE id = ?1";
+
+const MARK_FAILED: &str = "UPDATE outbox \
+    SET status = 'failed', attempts = attempts + 1, last_error = ?2, updated_at = ?3 \
+    WHERE id = ?1";
+
+/// `claim_due`'s statement for `kinds` kinds: `?1` now, `?2` the lease's end, `?3` the limit,
+/// then the kinds.
+fn claim_sql(kinds: usize) -> String {
+    let list: Vec<String> = (0..kinds).map(|i| format!("?{}", i + 4)).collect();
+    format!(
+        "UPDATE outbox SET \
+             attempts = attempts + CASE WHEN status = 'sending' THEN 1 ELSE 0 END, \
+             status = 'sending', updated_at = ?1 \
+         WHERE id IN (SELECT id FROM outbox WHERE kind IN ({}) \
+             AND ((status = 'pending' AND next_attempt_at <= ?1) \
+                  OR (status = 'sending' AND updated_at <= ?2)) \
+             ORDER BY next_attempt_at, id LIMIT ?3) \
+         RETURNING *",
+        list.join(", ")
+    )
+}
+
 /// Queues work due at once. With an idempotency key already in the outbox (whatever its
 /// status), nothing is queued and this returns `None`.
 pub async fn enqueue(
@@ -118,29 +150,15 @@ pub async fn claim_due(
         return Ok(Vec::new());
     }
     // One UPDATE … RETURNING: two workers can never claim the same row.
-    let mut sql = QueryBuilder::<Sqlite>::new(
-        "UPDATE outbox SET \
-             attempts = attempts + CASE WHEN status = 'sending' THEN 1 ELSE 0 END, \
-             status = 'sending', updated_at = ",
-    );
-    sql.push_bind(now_ms)
-        .push(" WHERE id IN (SELECT id FROM outbox WHERE kind IN (");
-    let mut kinds_list = sql.separated(", ");
+    let sql = claim_sql(kinds.len());
+    let mut query = sqlx::query_as::<_, OutboxItem>(&sql)
+        .bind(now_ms)
+        .bind(now_ms.saturating_sub(SENDING_LEASE_MS))
+        .bind(sql_limit(limit));
     for kind in kinds {
-        kinds_list.push_bind(*kind);
+        query = query.bind(*kind);
     }
-    sql.push(") AND ((status = 'pending' AND next_attempt_at <= ")
-        .push_bind(now_ms)
-        .push(") OR (status = 'sending' AND updated_at <= ")
-        .push_bind(now_ms.saturating_sub(SENDING_LEASE_MS))
-        .push(")) ORDER BY next_attempt_at, id LIMIT ")
-        .push_bind(sql_limit(limit))
-        .push(") RETURNING *");
-    let mut items = sql
-        .build_query_as::<OutboxItem>()
-        .fetch_all(exec)
-        .await
-        .op("claim_due")?;
+    let mut items = query.fetch_all(exec).await.op("claim_due")?;
     // RETURNING has no defined order.
     items.sort_by_key(|item| (item.next_attempt_at, item.id));
     Ok(items)
@@ -153,53 +171,43 @@ pub async fn mark_sent(
     result: Option<&str>,
     now_ms: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE outbox SET status = 'sent', result = $2, last_error = NULL, updated_at = $3 \
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(result)
-    .bind(now_ms)
-    .execute(exec)
-    .await
-    .op("mark_sent")?;
+    let done = sqlx::query(MARK_SENT)
+        .bind(id)
+        .bind(result)
+        .bind(now_ms)
+        .execute(exec)
+        .await
+        .op("mark_sent")?;
     Ok(done.rows_affected() == 1)
 }
 
-/// The attempt failed but may succeed later: back to `pending` until `next_attempt_at`.
 /// Makes every pending row of `kind` that waits for a later try due at `now`: after a restart
 /// (a configuration fixed meanwhile) nobody should wait out a long backoff. Returns how many.
 pub async fn due_now(exec: impl SqliteExecutor<'_>, kind: &str, now: i64) -> Result<u64> {
-    let done = sqlx::query(
-        "UPDATE outbox SET next_attempt_at = $2 \
-         WHERE kind = $1 AND status = 'pending' AND next_attempt_at > $2",
-    )
-    .bind(kind)
-    .bind(now)
-    .execute(exec)
-    .await
-    .op("outbox due now")?;
+    let done = sqlx::query(DUE_NOW)
+        .bind(kind)
+        .bind(now)
+        .execute(exec)
+        .await
+        .op("outbox due now")?;
     Ok(done.rows_affected())
 }
 
+/// The attempt failed but may succeed later: back to `pending` until `next_attempt_at`.
 pub async fn mark_retry(
     exec: impl SqliteExecutor<'_>,
     id: i64,
     error: &str,
     next_attempt_at: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE outbox SET status = 'pending', attempts = attempts + 1, last_error = $2, \
-             next_attempt_at = $3, updated_at = $4 \
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(error)
-    .bind(next_attempt_at)
-    .bind(now_ms())
-    .execute(exec)
-    .await
-    .op("mark_retry")?;
+    let done = sqlx::query(MARK_RETRY)
+        .bind(id)
+        .bind(error)
+        .bind(next_attempt_at)
+        .bind(now_ms())
+        .execute(exec)
+        .await
+        .op("mark_retry")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -210,17 +218,13 @@ pub async fn mark_failed(
     error: &str,
     now_ms: i64,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $2, \
-             updated_at = $3 \
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(error)
-    .bind(now_ms)
-    .execute(exec)
-    .await
-    .op("mark_failed")?;
+    let done = sqlx::query(MARK_FAILED)
+        .bind(id)
+        .bind(error)
+        .bind(now_ms)
+        .execute(exec)
+        .await
+        .op("mark_failed")?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -272,9 +276,122 @@ pub async fn pending_count(exec: impl SqliteExecutor<'_>) -> Result<i64> {
 
 /// The same writes for the writer thread (see `store::writer`).
 pub mod blocking {
-    use rusqlite::{params, Connection, OptionalExtension as _};
+    use rusqlite::{params, params_from_iter, Connection, OptionalExtension as _, ToSql};
 
-    use crate::store::{Context, Result};
+    use super::{OutboxItem, OutboxStatus};
+    use crate::store::{sql_limit, Context, Result};
+
+    /// [`super::claim_due`].
+    pub fn claim_due(
+        conn: &Connection,
+        kinds: &[&str],
+        now_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>> {
+        if kinds.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let op = "claim_due";
+        let mut values: Vec<&dyn ToSql> = Vec::with_capacity(kinds.len() + 3);
+        let lease = now_ms.saturating_sub(super::SENDING_LEASE_MS);
+        let limit = sql_limit(limit);
+        values.push(&now_ms);
+        values.push(&lease);
+        values.push(&limit);
+        for kind in kinds {
+            values.push(kind);
+        }
+        let mut items = conn
+            .prepare_cached(&super::claim_sql(kinds.len()))
+            .op(op)?
+            .query_map(params_from_iter(values), item_from_row)
+            .op(op)?
+            .collect::<rusqlite::Result<Vec<OutboxItem>>>()
+            .op(op)?;
+        items.sort_by_key(|item| (item.next_attempt_at, item.id));
+        Ok(items)
+    }
+
+    /// An outbox row read by rusqlite.
+    pub fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
+        let status: String = row.get("status")?;
+        let status = match status.as_str() {
+            "pending" => OutboxStatus::Pending,
+            "sending" => OutboxStatus::Sending,
+            "sent" => OutboxStatus::Sent,
+            "failed" => OutboxStatus::Failed,
+            other => {
+                return Err(rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    format!("unknown outbox status {other}").into(),
+                ))
+            }
+        };
+        Ok(OutboxItem {
+            id: row.get("id")?,
+            kind: row.get("kind")?,
+            payload: row.get("payload")?,
+            idempotency_key: row.get("idempotency_key")?,
+            status,
+            attempts: row.get("attempts")?,
+            next_attempt_at: row.get("next_attempt_at")?,
+            last_error: row.get("last_error")?,
+            result: row.get("result")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+
+    /// [`super::mark_sent`].
+    pub fn mark_sent(conn: &Connection, id: i64, result: Option<&str>, now: i64) -> Result<bool> {
+        let op = "mark_sent";
+        let done = conn
+            .prepare_cached(super::MARK_SENT)
+            .op(op)?
+            .execute(params![id, result, now])
+            .op(op)?;
+        Ok(done == 1)
+    }
+
+    /// [`super::mark_retry`] (`now`: the row's update time).
+    pub fn mark_retry(
+        conn: &Connection,
+        id: i64,
+        error: &str,
+        next_attempt_at: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let op = "mark_retry";
+        let done = conn
+            .prepare_cached(super::MARK_RETRY)
+            .op(op)?
+            .execute(params![id, error, next_attempt_at, now])
+            .op(op)?;
+        Ok(done == 1)
+    }
+
+    /// [`super::mark_failed`].
+    pub fn mark_failed(conn: &Connection, id: i64, error: &str, now: i64) -> Result<bool> {
+        let op = "mark_failed";
+        let done = conn
+            .prepare_cached(super::MARK_FAILED)
+            .op(op)?
+            .execute(params![id, error, now])
+            .op(op)?;
+        Ok(done == 1)
+    }
+
+    /// [`super::due_now`].
+    pub fn due_now(conn: &Connection, kind: &str, now: i64) -> Result<u64> {
+        let op = "outbox due now";
+        let done = conn
+            .prepare_cached(super::DUE_NOW)
+            .op(op)?
+            .execute(params![kind, now])
+            .op(op)?;
+        Ok(u64::try_from(done).unwrap_or(u64::MAX))
+    }
 
     /// [`super::enqueue`].
     pub fn enqueue(

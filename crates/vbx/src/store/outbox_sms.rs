@@ -1,32 +1,10 @@
-//! The SMS sender's writes beyond the plain outbox: finishing an item together with the message
-//! it created, and which Twilio SIDs other items already own (so a lookup after an unknown
-//! outcome never adopts another item's message).
+//! Which Twilio SIDs other SMS outbox items already own (so the sender's lookup after an
+//! unknown outcome never adopts another item's message). Finishing an item with its message is
+//! `Store::finish_text`.
 
-use sqlx::{Acquire, Sqlite, SqliteExecutor};
+use sqlx::SqliteExecutor;
 
-use super::message::{record_message, NewMessage};
-use super::outbox::mark_sent;
 use super::{Context, Result};
-
-/// Marks outbox item `id` sent with `message.sid` and records the message (and its media) in
-/// one transaction, so the message is in the threads the moment the item is done. Returns
-/// whether the message was new to the store.
-pub async fn finish_with_message<'a, A>(
-    conn: A,
-    id: i64,
-    message: &NewMessage,
-    now_ms: i64,
-) -> Result<bool>
-where
-    A: Acquire<'a, Database = Sqlite>,
-{
-    let op = "finish_with_message";
-    let mut tx = conn.begin().await.op(op)?;
-    mark_sent(&mut *tx, id, Some(&message.sid), now_ms).await?;
-    let new = record_message(&mut *tx, message).await?;
-    tx.commit().await.op(op)?;
-    Ok(new)
-}
 
 /// Whether an outbox item other than `except_id` already produced the message `sid`.
 pub async fn sid_taken(exec: impl SqliteExecutor<'_>, sid: &str, except_id: i64) -> Result<bool> {
@@ -43,7 +21,7 @@ pub async fn sid_taken(exec: impl SqliteExecutor<'_>, sid: &str, except_id: i64)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::message::{get_message, media_of, NewMedia};
+    use crate::store::message::{get_message, media_of, NewMedia, NewMessage};
     use crate::store::outbox::{claim_due, enqueue, get, OutboxStatus};
     use crate::store::test_support::store;
     use serde_json::json;
@@ -75,9 +53,18 @@ mod tests {
                 content_type: String::new(),
             }],
         };
-        assert!(finish_with_message(pool, id, &message, 2_000)
+        let changes = store
+            .finish_text(id, &message, &["media/out/x.png".to_owned()], 2_000)
             .await
-            .unwrap());
+            .unwrap();
+        // The queued bubble becomes the message.
+        assert_eq!(changes.feed.len(), 1);
+        assert_eq!(changes.feed[0].kind, "message");
+        assert!(
+            changes.feed[0].payload.contains("\"sid\":\"MM1\""),
+            "{:?}",
+            changes.feed
+        );
 
         let item = get(pool, id).await.unwrap().unwrap();
         assert_eq!(item.status, OutboxStatus::Sent);
@@ -87,7 +74,9 @@ mod tests {
             (row.direction.as_str(), row.body.as_str(), row.num_media),
             ("outbound-api", "hi", 1)
         );
-        assert_eq!(media_of(pool, "MM1").await.unwrap().len(), 1);
+        let media = media_of(pool, "MM1").await.unwrap();
+        assert_eq!(media.len(), 1);
+        assert_eq!(media[0].local_path.as_deref(), Some("media/out/x.png"));
 
         assert!(sid_taken(pool, "MM1", other).await.unwrap());
         assert!(!sid_taken(pool, "MM1", id).await.unwrap());

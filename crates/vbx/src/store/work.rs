@@ -1,0 +1,97 @@
+//! The workers' outbox: claiming due work and settling it (sent, to retry, failed), and the
+//! SMS sender's finish, which records the message a sent text became. Use cases of the store,
+//! each run whole on the writer thread; those a tab sees answer with the feed rows to publish.
+
+use rusqlite::params;
+
+use super::event::blocking as feed;
+use super::message::{blocking as message, NewMessage};
+use super::outbox::{blocking as outbox, OutboxItem};
+use super::{Changes, Context, Result, Store};
+
+impl Store {
+    /// Marks up to `limit` due rows of `kinds` as `sending` and answers them, oldest due
+    /// first (see [`super::outbox::claim_due`]).
+    pub async fn claim_outbox(
+        &self,
+        kinds: &[&'static str],
+        now: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>> {
+        let kinds = kinds.to_vec();
+        self.write(move |conn| outbox::claim_due(conn, &kinds, now, limit))
+            .await
+    }
+
+    /// The work is done; `result` is what it produced.
+    pub async fn outbox_sent(&self, id: i64, result: Option<&str>, now: i64) -> Result<bool> {
+        let result = result.map(str::to_owned);
+        self.write(move |conn| outbox::mark_sent(conn, id, result.as_deref(), now))
+            .await
+    }
+
+    /// The attempt failed but may succeed later: pending again until `next_attempt_at`.
+    pub async fn outbox_retry(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let error = error.to_owned();
+        self.write(move |conn| outbox::mark_retry(conn, id, &error, next_attempt_at, now))
+            .await
+    }
+
+    /// The work cannot succeed: it stays in the outbox as `failed`. A text to send answers
+    /// with its bubble's feed row (now failed, with `error`).
+    pub async fn outbox_failed(&self, id: i64, error: &str, now: i64) -> Result<Changes> {
+        let error = error.to_owned();
+        self.write(move |conn| {
+            let mut out = Changes::default();
+            if outbox::mark_failed(conn, id, &error, now)? {
+                out.push(feed::outbox_changed(conn, id, now)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Makes every pending row of `kind` waiting for a later try due now; answers how many.
+    pub async fn outbox_due_now(&self, kind: &'static str, now: i64) -> Result<u64> {
+        self.write(move |conn| outbox::due_now(conn, kind, now))
+            .await
+    }
+
+    /// A text Twilio accepted: its outbox row `id` is sent with the message's SID, and the
+    /// message (with its media, the files vbx kept of them at `local_paths`, by index) is
+    /// recorded, so it is in its thread the moment the row is done. Answers the message's
+    /// feed row, which replaces the queued bubble.
+    pub async fn finish_text(
+        &self,
+        id: i64,
+        sent: &NewMessage,
+        local_paths: &[String],
+        now: i64,
+    ) -> Result<Changes> {
+        let (sent, local_paths) = (sent.clone(), local_paths.to_vec());
+        self.write(move |conn| {
+            outbox::mark_sent(conn, id, Some(&sent.sid), now)?;
+            message::record_message_in(conn, &sent)?;
+            let op = "keep media files";
+            for (idx, path) in local_paths.iter().enumerate() {
+                let idx = i64::try_from(idx).unwrap_or(i64::MAX);
+                conn.prepare_cached(
+                    "UPDATE media SET local_path = ?3 WHERE message_sid = ?1 AND idx = ?2",
+                )
+                .op(op)?
+                .execute(params![sent.sid, idx, path])
+                .op(op)?;
+            }
+            let mut out = Changes::default();
+            out.push(feed::message_changed(conn, &sent.sid, now)?);
+            Ok(out)
+        })
+        .await
+    }
+}
