@@ -95,3 +95,94 @@ impl Store {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::store::outbox::{self as queue, OutboxStatus};
+    use crate::store::test_support::store;
+
+    const T0: i64 = 1_700_000_000_000;
+
+    #[tokio::test]
+    async fn work_is_claimed_once_and_settled_as_sent_retried_or_failed() {
+        let (_dir, store) = store().await;
+        let (text, _) = store
+            .queue_text(&json!({"to": "+15550000001", "body": "x"}), T0)
+            .await
+            .unwrap();
+        let email = queue::enqueue(store.pool(), "email", &json!({}), None, T0)
+            .await
+            .unwrap()
+            .unwrap();
+
+        let claimed = store.claim_outbox(&["sms", "email"], T0, 10).await.unwrap();
+        let ids: Vec<i64> = claimed.iter().map(|i| i.id).collect();
+        assert_eq!(ids, [text, email]);
+        assert!(claimed.iter().all(|i| i.status == OutboxStatus::Sending));
+        assert!(store
+            .claim_outbox(&["sms", "email"], T0, 10)
+            .await
+            .unwrap()
+            .is_empty());
+
+        // A retry waits for its time; a restart makes it due at once.
+        assert!(store
+            .outbox_retry(email, "421 later", T0 + 60_000, T0)
+            .await
+            .unwrap());
+        assert!(store
+            .claim_outbox(&["email"], T0 + 1, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.outbox_due_now("email", T0 + 2).await.unwrap(), 1);
+        assert_eq!(
+            store.claim_outbox(&["email"], T0 + 2, 10).await.unwrap()[0].attempts,
+            1
+        );
+        assert!(store
+            .outbox_sent(email, Some("250 ok"), T0 + 3)
+            .await
+            .unwrap());
+        let done = queue::get(store.pool(), email).await.unwrap().unwrap();
+        assert_eq!(
+            (done.status, done.result.as_deref()),
+            (OutboxStatus::Sent, Some("250 ok"))
+        );
+
+        // A text that fails shows failed in its thread; an email's failure has no bubble.
+        let failed = store
+            .outbox_failed(text, "21211 invalid", T0 + 4)
+            .await
+            .unwrap();
+        assert_eq!(failed.feed.len(), 1);
+        assert!(
+            failed.feed[0].payload.contains("21211 invalid"),
+            "{:?}",
+            failed.feed
+        );
+        let other = queue::enqueue(store.pool(), "email", &json!({}), None, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(store
+            .outbox_failed(other, "550", T0 + 5)
+            .await
+            .unwrap()
+            .feed
+            .is_empty());
+        // A row left sending past its lease (its worker died) is claimed again, counted.
+        let stuck = queue::enqueue(store.pool(), "xmpp", &json!({}), None, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        store.claim_outbox(&["xmpp"], T0, 1).await.unwrap();
+        let again = store
+            .claim_outbox(&["xmpp"], T0 + queue::SENDING_LEASE_MS, 1)
+            .await
+            .unwrap();
+        assert_eq!((again[0].id, again[0].attempts), (stuck, 1));
+    }
+}
