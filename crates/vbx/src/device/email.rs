@@ -109,7 +109,7 @@ impl EmailSender {
     /// At start: emails waiting for a later try are due at once (the settings that refused
     /// them may have been fixed before this start). Returns how many.
     pub async fn retry_waiting_now(&self) -> Result<u64, StoreError> {
-        outbox::due_now(self.store.writer(), EMAIL, now_ms()).await
+        self.store.outbox_due_now(EMAIL, now_ms()).await
     }
 
     /// Sends every email due now; returns how many rows it handled.
@@ -126,10 +126,7 @@ impl EmailSender {
             if !outbox::any_due(self.store.pool(), &[EMAIL], now).await? {
                 break;
             }
-            let Some(item) = outbox::claim_due(self.store.writer(), &[EMAIL], now, 1)
-                .await?
-                .pop()
-            else {
+            let Some(item) = self.store.claim_outbox(&[EMAIL], now, 1).await?.pop() else {
                 break;
             };
             handled += 1;
@@ -146,7 +143,6 @@ impl EmailSender {
         outcome: Outcome,
         now: i64,
     ) -> Result<(), StoreError> {
-        let pool = self.store.writer();
         let outcome = match outcome {
             Outcome::Retry(error) if item.attempts + 1 >= MAX_ATTEMPTS => Outcome::Failed(format!(
                 "gave up after {} attempts: {error}",
@@ -156,13 +152,13 @@ impl EmailSender {
         };
         match outcome {
             Outcome::Sent(result) => {
-                outbox::mark_sent(pool, item.id, Some(&result), now).await?;
+                self.store.outbox_sent(item.id, Some(&result), now).await?;
                 tracing::info!(id = item.id, server = %result, "email sent");
             }
             Outcome::Retry(error) => {
                 let wait = backoff(item.attempts);
                 let next = now.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
-                outbox::mark_retry(pool, item.id, &error, next).await?;
+                self.store.outbox_retry(item.id, &error, next, now).await?;
                 let device = item
                     .payload_as::<EmailPayload>()
                     .map(|p| p.device)
@@ -170,7 +166,8 @@ impl EmailSender {
                 tracing::warn!(id = item.id, %device, %error, retry_in = ?wait, "email not sent; will retry");
             }
             Outcome::Failed(error) => {
-                outbox::mark_failed(pool, item.id, &error, now).await?;
+                let changes = self.store.outbox_failed(item.id, &error, now).await?;
+                self.events.publish_changes(changes);
                 tracing::error!(id = item.id, %error, "email not sent and will not be retried");
             }
         }

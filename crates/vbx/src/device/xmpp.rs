@@ -18,7 +18,7 @@ use twilio::PhoneNumber;
 
 pub use component::{connect, handshake_digest, stream_error_text, ConnectError, Connection};
 pub use gateway::{Gateway, Outcome, XmppPayload, NS_NICK, NS_OOB, NS_PING};
-pub use queue::{claim_next, enqueue_sms, failure_notice, notify_recent_failures, Origin};
+pub use queue::{enqueue_sms, failure_notice, notify_recent_failures, Origin};
 
 use self::stream::{Element, StreamEvent, XmlWriter, NS_STREAM, STREAM_FOOTER};
 
@@ -510,10 +510,12 @@ impl XmppDevice {
     }
 
     async fn write_queued(&self, session: &mut Session, gateway: &Gateway) -> Result<(), Lost> {
-        // Claims and marks are writes: through the one writer, not the read pool.
-        let pool = self.store.writer();
         loop {
-            let item = match queue::claim_next(pool, &self.name, now_ms()).await {
+            let item = match self
+                .store
+                .claim_for_device(XMPP, &self.name, now_ms())
+                .await
+            {
                 Ok(Some(item)) => item,
                 Ok(None) => return Ok(()),
                 Err(e) => {
@@ -525,7 +527,10 @@ impl XmppDevice {
             let marked = match item.payload_as::<XmppPayload>() {
                 Err(e) => {
                     let error = format!("unreadable payload: {e}");
-                    outbox::mark_failed(pool, id, &error, now_ms()).await
+                    self.store
+                        .outbox_failed(id, &error, now_ms())
+                        .await
+                        .map(|_| true)
                 }
                 Ok(text) => {
                     let stanza = gateway.text(&format!("vbx-{id}"), &text);
@@ -536,7 +541,8 @@ impl XmppDevice {
                             continue;
                         }
                         Err(Lost(reason)) => {
-                            if let Err(e) = outbox::mark_retry(pool, id, &reason, now_ms()).await {
+                            let now = now_ms();
+                            if let Err(e) = self.store.outbox_retry(id, &reason, now, now).await {
                                 tracing::error!(device = %self.name, error = %e, id, "cannot requeue a text");
                             }
                             self.events.publish(Event::Outbox { id });
@@ -554,10 +560,9 @@ impl XmppDevice {
 
     /// Marks the texts the server acknowledged as sent.
     async fn mark_delivered(&self, rows: Vec<i64>) {
-        let pool = self.store.writer();
         for id in rows {
             tracing::debug!(device = %self.name, id, "the XMPP server acknowledged a text");
-            if let Err(e) = outbox::mark_sent(pool, id, None, now_ms()).await {
+            if let Err(e) = self.store.outbox_sent(id, None, now_ms()).await {
                 tracing::error!(device = %self.name, error = %e, id, "cannot record a delivery");
             }
             self.events.publish(Event::Outbox { id });
@@ -566,10 +571,10 @@ impl XmppDevice {
 
     /// Puts texts written but not acknowledged back in the queue, due at once.
     async fn requeue(&self, rows: Vec<i64>, reason: &str) {
-        let pool = self.store.writer();
         for id in rows {
             tracing::info!(device = %self.name, id, %reason, "the XMPP server did not acknowledge a text; it will be sent again");
-            if let Err(e) = outbox::mark_retry(pool, id, reason, now_ms()).await {
+            let now = now_ms();
+            if let Err(e) = self.store.outbox_retry(id, reason, now, now).await {
                 tracing::error!(device = %self.name, error = %e, id, "cannot requeue a text");
             }
             self.events.publish(Event::Outbox { id });

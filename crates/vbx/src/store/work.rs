@@ -2,11 +2,11 @@
 //! SMS sender's finish, which records the message a sent text became. Use cases of the store,
 //! each run whole on the writer thread; those a tab sees answer with the feed rows to publish.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use super::event::blocking as feed;
 use super::message::{blocking as message, NewMessage};
-use super::outbox::{blocking as outbox, OutboxItem};
+use super::outbox::{blocking as outbox, OutboxItem, SENDING_LEASE_MS};
 use super::{Changes, Context, Result, Store};
 
 impl Store {
@@ -21,6 +21,40 @@ impl Store {
         let kinds = kinds.to_vec();
         self.write(move |conn| outbox::claim_due(conn, &kinds, now, limit))
             .await
+    }
+
+    /// Like [`Store::claim_outbox`], for the rows of `kind` addressed to one `device` (several
+    /// devices share a kind): at most one row, so a broken connection leaves nothing else
+    /// claimed behind it.
+    pub async fn claim_for_device(
+        &self,
+        kind: &'static str,
+        device: &str,
+        now: i64,
+    ) -> Result<Option<OutboxItem>> {
+        let device = device.to_owned();
+        self.write(move |conn| {
+            let op = "claim for device";
+            conn.prepare_cached(
+                "UPDATE outbox SET \
+                     attempts = attempts + CASE WHEN status = 'sending' THEN 1 ELSE 0 END, \
+                     status = 'sending', updated_at = ?1 \
+                 WHERE id = (SELECT id FROM outbox \
+                     WHERE kind = ?2 AND json_extract(payload, '$.device') = ?3 \
+                       AND ((status = 'pending' AND next_attempt_at <= ?1) \
+                            OR (status = 'sending' AND updated_at <= ?4)) \
+                     ORDER BY next_attempt_at, id LIMIT 1) \
+                 RETURNING *",
+            )
+            .op(op)?
+            .query_row(
+                params![now, kind, device, now.saturating_sub(SENDING_LEASE_MS)],
+                outbox::item_from_row,
+            )
+            .optional()
+            .op(op)
+        })
+        .await
     }
 
     /// The work is done; `result` is what it produced.

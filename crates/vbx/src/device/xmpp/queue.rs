@@ -12,8 +12,8 @@ use twilio::PhoneNumber;
 
 use super::gateway::XmppPayload;
 use crate::record::{SMS, XMPP};
-use crate::store::outbox::{self, OutboxItem, OutboxStatus, SENDING_LEASE_MS};
-use crate::store::{Context, Result};
+use crate::store::outbox::{self, OutboxItem, OutboxStatus};
+use crate::store::Result;
 
 /// How many failed rows a scan looks at (newest first).
 const FAILURE_SCAN: u32 = 200;
@@ -34,34 +34,6 @@ struct SentByOwner {
     body: String,
     #[serde(default)]
     origin: Option<Origin>,
-}
-
-/// Like [`outbox::claim_due`], restricted to the `xmpp` rows of one device (several XMPP
-/// devices share the kind). At most one row, so a broken connection leaves nothing else
-/// claimed behind it.
-pub async fn claim_next(
-    exec: impl SqliteExecutor<'_>,
-    device: &str,
-    now_ms: i64,
-) -> Result<Option<OutboxItem>> {
-    sqlx::query_as::<_, OutboxItem>(
-        "UPDATE outbox SET \
-             attempts = attempts + CASE WHEN status = 'sending' THEN 1 ELSE 0 END, \
-             status = 'sending', updated_at = $1 \
-         WHERE id = (SELECT id FROM outbox \
-             WHERE kind = $2 AND json_extract(payload, '$.device') = $3 \
-               AND ((status = 'pending' AND next_attempt_at <= $1) \
-                    OR (status = 'sending' AND updated_at <= $4)) \
-             ORDER BY next_attempt_at, id LIMIT 1) \
-         RETURNING *",
-    )
-    .bind(now_ms)
-    .bind(XMPP)
-    .bind(device)
-    .bind(now_ms.saturating_sub(SENDING_LEASE_MS))
-    .fetch_optional(exec)
-    .await
-    .op("xmpp claim_next")
 }
 
 /// Queues the owner's text to `to`, from the vbx number.
@@ -164,6 +136,7 @@ pub async fn notify_recent_failures(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::outbox::SENDING_LEASE_MS;
     use crate::store::test_support::store;
 
     const T0: i64 = 1_700_000_000_000;
@@ -192,12 +165,28 @@ mod tests {
             .await
             .unwrap();
 
-        let a = claim_next(pool, "jabber", T0).await.unwrap().unwrap();
-        let b = claim_next(pool, "jabber", T0).await.unwrap().unwrap();
+        let a = store
+            .claim_for_device(XMPP, "jabber", T0)
+            .await
+            .unwrap()
+            .unwrap();
+        let b = store
+            .claim_for_device(XMPP, "jabber", T0)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((a.id, b.id), (first, second));
         assert_eq!(a.status, OutboxStatus::Sending);
-        assert!(claim_next(pool, "jabber", T0).await.unwrap().is_none());
-        let theirs = claim_next(pool, "work", T0).await.unwrap().unwrap();
+        assert!(store
+            .claim_for_device(XMPP, "jabber", T0)
+            .await
+            .unwrap()
+            .is_none());
+        let theirs = store
+            .claim_for_device(XMPP, "work", T0)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(theirs.id, other);
     }
 
@@ -206,12 +195,18 @@ mod tests {
         let (_dir, store) = store().await;
         let pool = store.pool();
         let id = xmpp_row(pool, "jabber").await;
-        claim_next(pool, "jabber", T0).await.unwrap().unwrap();
-        assert!(claim_next(pool, "jabber", T0 + SENDING_LEASE_MS - 1)
+        store
+            .claim_for_device(XMPP, "jabber", T0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(store
+            .claim_for_device(XMPP, "jabber", T0 + SENDING_LEASE_MS - 1)
             .await
             .unwrap()
             .is_none());
-        let again = claim_next(pool, "jabber", T0 + SENDING_LEASE_MS)
+        let again = store
+            .claim_for_device(XMPP, "jabber", T0 + SENDING_LEASE_MS)
             .await
             .unwrap()
             .unwrap();
@@ -320,7 +315,11 @@ mod tests {
             0
         );
 
-        let notice = claim_next(pool, "jabber", T0).await.unwrap().unwrap();
+        let notice = store
+            .claim_for_device(XMPP, "jabber", T0)
+            .await
+            .unwrap()
+            .unwrap();
         let payload: XmppPayload = notice.payload_as().unwrap();
         assert_eq!(
             payload,
@@ -335,6 +334,10 @@ mod tests {
                 media: vec![],
             }
         );
-        assert!(claim_next(pool, "jabber", T0).await.unwrap().is_none());
+        assert!(store
+            .claim_for_device(XMPP, "jabber", T0)
+            .await
+            .unwrap()
+            .is_none());
     }
 }
