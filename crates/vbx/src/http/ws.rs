@@ -148,6 +148,9 @@ impl Tab {
         let mut ping = tokio::time::interval(PING_EVERY);
         ping.tick().await;
         let mut stopping = self.state.stopping.clone();
+        // A state whose app never runs (the fuzz targets' router) drops the sender unsent:
+        // that vbx never stops, and the tab goes on.
+        let mut listening = true;
         loop {
             if *stopping.borrow_and_update() {
                 // 1001 "going away": the app reconnects, to this vbx once it is back.
@@ -159,10 +162,7 @@ impl Tab {
                 return Ok(());
             }
             tokio::select! {
-                changed = stopping.changed() => if changed.is_err() {
-                    // vbx is gone without saying it stops: nothing more will come.
-                    return Ok(());
-                },
+                changed = stopping.changed(), if listening => listening = changed.is_ok(),
                 incoming = self.socket.recv() => match incoming {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
                     Some(Ok(Message::Text(text))) => {
