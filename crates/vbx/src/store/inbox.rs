@@ -285,7 +285,7 @@ fn marks_now(conn: &Connection, number: &str) -> Result<Marks> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::store;
+    use crate::store::test_support::{feed, store};
     use crate::store::{call, message, recording};
 
     const ME: &str = "+18001234567";
@@ -342,21 +342,6 @@ mod tests {
         )
         .await
         .unwrap();
-    }
-
-    /// Each feed row as (type, number, payload).
-    fn feed(changes: &Changes) -> Vec<(String, Option<String>, serde_json::Value)> {
-        changes
-            .feed
-            .iter()
-            .map(|r| {
-                (
-                    r.kind.clone(),
-                    r.number.clone(),
-                    serde_json::from_str(&r.payload).unwrap(),
-                )
-            })
-            .collect()
     }
 
     fn row(

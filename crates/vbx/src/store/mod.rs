@@ -271,8 +271,20 @@ mod blocking_tests;
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    use super::Store;
+    use super::{Changes, Store};
     use tempfile::TempDir;
+
+    /// Each feed row of `changes` as (type, number, payload).
+    pub fn feed(changes: &Changes) -> Vec<(String, Option<String>, serde_json::Value)> {
+        changes
+            .feed
+            .iter()
+            .map(|r| {
+                let payload = serde_json::from_str(&r.payload).expect("a JSON payload");
+                (r.kind.clone(), r.number.clone(), payload)
+            })
+            .collect()
+    }
 
     /// A store in a fresh temporary directory; keep the `TempDir` alive for the test.
     pub async fn store() -> (TempDir, Store) {

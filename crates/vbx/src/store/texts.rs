@@ -132,23 +132,9 @@ mod tests {
     use super::*;
     use crate::store::message::{self, NewMedia, NewMessage};
     use crate::store::outbox as queue;
-    use crate::store::test_support::store;
+    use crate::store::test_support::{feed, store};
 
     const ANN: &str = "+15550000001";
-
-    fn feed(changes: &Changes) -> Vec<(String, Option<String>, serde_json::Value)> {
-        changes
-            .feed
-            .iter()
-            .map(|r| {
-                (
-                    r.kind.clone(),
-                    r.number.clone(),
-                    serde_json::from_str(&r.payload).unwrap(),
-                )
-            })
-            .collect()
-    }
 
     #[tokio::test]
     async fn a_queued_text_answers_its_bubble_and_the_senders_work() {

@@ -43,6 +43,22 @@ fn sms_rows_payloads(rows: &[outbox::OutboxItem]) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A text from Ann queued for the XMPP device, as a flow queues it; its outbox id.
+async fn queued_for_target(app: &TestApp, body: &str) -> i64 {
+    let payload = json!({"device": DEVICE, "from": ANN, "from_name": ANN_NAME,
+                         "body": body, "media": []});
+    outbox::enqueue(
+        app.store.pool(),
+        "xmpp",
+        &payload,
+        None,
+        vbx::store::now_ms(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+}
+
 async fn sms_rows(app: &TestApp) -> Vec<outbox::OutboxItem> {
     let mut rows: Vec<_> = outbox::list(app.store.pool(), None, 100)
         .await
@@ -271,18 +287,7 @@ async fn vbx_reconnects_after_prosody_restarts_and_delivers_what_was_queued_mean
     .await;
 
     // A text that was accepted for the device just as the link dropped.
-    let payload = json!({"device": DEVICE, "from": ANN, "from_name": ANN_NAME,
-                         "body": "sent while you were away", "media": []});
-    let id = outbox::enqueue(
-        app.store.pool(),
-        "xmpp",
-        &payload,
-        None,
-        vbx::store::now_ms(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let id = queued_for_target(&app, "sent while you were away").await;
 
     // A contact added in the app meanwhile.
     let zoe = "+14155550166";
@@ -331,18 +336,7 @@ async fn vbx_reconnects_after_prosody_restarts_and_delivers_what_was_queued_mean
 async fn a_text_written_to_a_hung_server_is_sent_again_once_it_is_back_and_arrives_once() {
     let (mut prosody, app, target) = online().await;
     prosody.hang();
-    let payload = json!({"device": DEVICE, "from": ANN, "from_name": ANN_NAME,
-                         "body": "written while the server hung", "media": []});
-    let id = outbox::enqueue(
-        app.store.pool(),
-        "xmpp",
-        &payload,
-        None,
-        vbx::store::now_ms(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let id = queued_for_target(&app, "written while the server hung").await;
     // The device writes it (the connection still takes bytes), but the server acknowledges
     // nothing: the text is not taken as delivered.
     eventually("the device to write the text", || async {
@@ -422,6 +416,17 @@ impl Write for Logs {
 }
 
 impl Logs {
+    /// What this thread logs from now until the guard is dropped.
+    fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
@@ -429,13 +434,7 @@ impl Logs {
 
 #[tokio::test]
 async fn a_wrong_secret_is_reported_clearly_and_retried_slowly() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::capture();
 
     let prosody = Prosody::start(SECRET);
     let app = TestApp::start(&prosody, "not-the-secret").await;
@@ -457,13 +456,7 @@ async fn a_wrong_secret_is_reported_clearly_and_retried_slowly() {
 
 #[tokio::test]
 async fn the_client_port_in_place_of_the_component_port_is_reported_as_such() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::capture();
 
     let prosody = Prosody::start(SECRET);
     let app = TestApp::start_on_port(prosody.c2s_port, SECRET).await;
