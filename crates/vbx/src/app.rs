@@ -22,7 +22,7 @@ use crate::http::auth::{self, AuthState};
 use crate::http::{self, AppParts, AppState};
 use crate::media_link::MediaLinks;
 use crate::sender::SmsSender;
-use crate::store::{event, now_ms, session, Store};
+use crate::store::{event, now_ms, Store};
 use crate::workers::{Ended, Workers};
 
 /// Events older than this are not replayed; a tab away longer reloads.
@@ -295,14 +295,18 @@ async fn prepare_store(store: &Store, config: &Config) -> anyhow::Result<Keys> {
         .iter()
         .map(|u| (u.name.clone(), u.password_tag()))
         .collect();
-    session::delete_expired(store.pool(), now).await?;
-    if matches!(config.server.auth, AuthMode::Login) {
-        session::keep_only(store.pool(), &users).await?;
-    }
+    let login = matches!(config.server.auth, AuthMode::Login);
+    store
+        .end_stale_sessions(now, login.then_some(users.as_slice()))
+        .await?;
     event::prune(store.pool(), now.saturating_sub(EVENT_RETENTION_MS)).await?;
     Ok(Keys {
-        csrf: session::app_secret(store.pool(), "proxy_csrf_key", &auth::new_token()).await?,
-        media: session::app_secret(store.pool(), "media_link_key", &auth::new_token()).await?,
+        csrf: store
+            .app_secret("proxy_csrf_key", &auth::new_token())
+            .await?,
+        media: store
+            .app_secret("media_link_key", &auth::new_token())
+            .await?,
     })
 }
 

@@ -229,7 +229,7 @@ pub async fn start_session(state: &AppState, name: &str) -> Result<(User, Header
             .map(crate::config::User::password_tag)
             .unwrap_or_default(),
     };
-    session::create(state.store.pool(), &row).await?;
+    state.store.create_session(&row).await?;
     let user = User {
         name: row.user_name,
         csrf: row.csrf,
@@ -282,11 +282,13 @@ async fn resolve(
             // session began, loses it at once.
             let current = state.config.user(&row.user_name);
             if current.is_none_or(|u| u.password_tag() != row.password_tag) {
-                session::delete(state.store.pool(), &hash).await?;
+                state.store.end_session(&hash).await?;
                 return Ok(None);
             }
             let refreshed = if now.saturating_sub(row.last_seen) >= TOUCH_EVERY_MS {
-                session::touch(state.store.pool(), &hash, now, now.saturating_add(ttl_ms()))
+                state
+                    .store
+                    .touch_session(&hash, now, now.saturating_add(ttl_ms()))
                     .await?;
                 Some(session_cookie(token, state.config.server.is_https()))
             } else {
@@ -310,7 +312,7 @@ pub async fn user_of(headers: &HeaderMap, state: &AppState) -> Result<Option<Use
 /// Ends the user's session (login mode); proxy sessions belong to the proxy.
 pub async fn end_session(state: &AppState, user: &User) -> Result<(), ApiError> {
     if let Some(hash) = &user.session {
-        session::delete(state.store.writer(), hash).await?;
+        state.store.end_session(hash).await?;
         state.events.publish(crate::event::Event::SessionEnded {
             session: hash.clone(),
         });
