@@ -57,13 +57,9 @@ impl MediaFetcher {
         for item in media_fetch::due(pool, now_ms, BATCH).await? {
             match self.fetch(&item).await {
                 Ok(relative) => {
-                    media_fetch::mark_fetched(
-                        self.store.writer(),
-                        &item.message_sid,
-                        item.idx,
-                        &relative,
-                    )
-                    .await?;
+                    self.store
+                        .media_fetched(&item.message_sid, item.idx, &relative)
+                        .await?;
                     report.saved += 1;
                     tracing::debug!(sid = %item.message_sid, idx = item.idx, path = %relative, "media saved");
                     self.events.publish(Event::Message {
@@ -76,15 +72,15 @@ impl MediaFetcher {
                     let wait = backoff(item.attempts);
                     let next = crate::store::now_ms()
                         .saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
-                    media_fetch::record_failure(
-                        self.store.writer(),
-                        &item.message_sid,
-                        item.idx,
-                        &failure.message,
-                        next,
-                        give_up,
-                    )
-                    .await?;
+                    self.store
+                        .media_fetch_failed(
+                            &item.message_sid,
+                            item.idx,
+                            &failure.message,
+                            next,
+                            give_up,
+                        )
+                        .await?;
                     if give_up {
                         tracing::error!(sid = %item.message_sid, idx = item.idx, error = %failure.message, "giving up on a media download");
                     } else {

@@ -1,9 +1,10 @@
 //! The download queue of incoming media: media rows of inbound messages that vbx has no copy
 //! of yet, and the failures that push a download back (`media_fetch`).
 
-use sqlx::{Acquire, Sqlite, SqliteExecutor};
+use rusqlite::params;
+use sqlx::SqliteExecutor;
 
-use super::{sql_limit, Context, Result};
+use super::{sql_limit, Context, Result, Store};
 
 /// A media item of an incoming message still to be downloaded.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -41,49 +42,58 @@ pub async fn due(
     .op("media_fetch due")
 }
 
-/// The download worked: the copy is at `local_path` and the item leaves the queue.
-pub async fn mark_fetched<'a, A>(conn: A, sid: &str, idx: i64, local_path: &str) -> Result<bool>
-where
-    A: Acquire<'a, Database = Sqlite>,
-{
-    let op = "media_fetch mark_fetched";
-    let mut tx = conn.begin().await.op(op)?;
-    let set = super::message::set_media_local_path(&mut *tx, sid, idx, local_path).await?;
-    sqlx::query("DELETE FROM media_fetch WHERE message_sid = $1 AND idx = $2")
-        .bind(sid)
-        .bind(idx)
-        .execute(&mut *tx)
+/// The download queue's changes, each one job on the writer thread.
+impl Store {
+    /// A download worked (by the worker or by a tab asking first): the copy is at
+    /// `local_path` and the item leaves the queue. `false` if the media row is unknown.
+    pub async fn media_fetched(&self, sid: &str, idx: i64, local_path: &str) -> Result<bool> {
+        let (sid, local_path) = (sid.to_owned(), local_path.to_owned());
+        self.write(move |conn| {
+            let op = "media fetched";
+            let set = conn
+                .prepare_cached(
+                    "UPDATE media SET local_path = ?3 WHERE message_sid = ?1 AND idx = ?2",
+                )
+                .op(op)?
+                .execute(params![sid, idx, local_path])
+                .op(op)?;
+            conn.prepare_cached("DELETE FROM media_fetch WHERE message_sid = ?1 AND idx = ?2")
+                .op(op)?
+                .execute(params![sid, idx])
+                .op(op)?;
+            Ok(set == 1)
+        })
         .await
-        .op(op)?;
-    tx.commit().await.op(op)?;
-    Ok(set)
-}
+    }
 
-/// A download failed: try again at `next_attempt_at`, or never when `give_up`.
-pub async fn record_failure(
-    exec: impl SqliteExecutor<'_>,
-    sid: &str,
-    idx: i64,
-    error: &str,
-    next_attempt_at: i64,
-    give_up: bool,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO media_fetch (message_sid, idx, attempts, next_attempt_at, last_error, gave_up) \
-         VALUES ($1, $2, 1, $3, $4, $5) \
-         ON CONFLICT (message_sid, idx) DO UPDATE SET attempts = media_fetch.attempts + 1, \
-             next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, \
-             gave_up = excluded.gave_up",
-    )
-    .bind(sid)
-    .bind(idx)
-    .bind(next_attempt_at)
-    .bind(error)
-    .bind(give_up)
-    .execute(exec)
-    .await
-    .op("media_fetch record_failure")?;
-    Ok(())
+    /// A download failed: try again at `next_attempt_at`, or never when `give_up`.
+    pub async fn media_fetch_failed(
+        &self,
+        sid: &str,
+        idx: i64,
+        error: &str,
+        next_attempt_at: i64,
+        give_up: bool,
+    ) -> Result<()> {
+        let (sid, error) = (sid.to_owned(), error.to_owned());
+        self.write(move |conn| {
+            let op = "media fetch failed";
+            conn.prepare_cached(
+                "INSERT INTO media_fetch \
+                   (message_sid, idx, attempts, next_attempt_at, last_error, gave_up) \
+                 VALUES (?1, ?2, 1, ?3, ?4, ?5) \
+                 ON CONFLICT (message_sid, idx) DO UPDATE SET \
+                     attempts = media_fetch.attempts + 1, \
+                     next_attempt_at = excluded.next_attempt_at, \
+                     last_error = excluded.last_error, gave_up = excluded.gave_up",
+            )
+            .op(op)?
+            .execute(params![sid, idx, next_attempt_at, error, give_up])
+            .op(op)?;
+            Ok(())
+        })
+        .await
+    }
 }
 
 /// Why the last download of an item failed, if it did.
@@ -153,7 +163,8 @@ mod tests {
         assert_eq!(items[0].url, "https://media.test/MM1/0");
         assert_eq!(items[0].attempts, 0);
 
-        assert!(mark_fetched(pool, "MM1", 1, "media/in/MM1/1")
+        assert!(store
+            .media_fetched("MM1", 1, "media/in/MM1/1")
             .await
             .unwrap());
         assert_eq!(
@@ -173,7 +184,8 @@ mod tests {
             .await
             .unwrap();
 
-        record_failure(pool, "MM1", 0, "HTTP 503", 5_000, false)
+        store
+            .media_fetch_failed("MM1", 0, "HTTP 503", 5_000, false)
             .await
             .unwrap();
         assert_eq!(keys(&due(pool, 4_999, 10).await.unwrap()), [("MM1", 1)]);
@@ -181,7 +193,8 @@ mod tests {
         assert_eq!(keys(&again), [("MM1", 0), ("MM1", 1)]);
         assert_eq!(again[0].attempts, 1);
 
-        record_failure(pool, "MM1", 1, "HTTP 404", 0, true)
+        store
+            .media_fetch_failed("MM1", 1, "HTTP 404", 0, true)
             .await
             .unwrap();
         assert_eq!(keys(&due(pool, i64::MAX, 10).await.unwrap()), [("MM1", 0)]);
@@ -190,7 +203,8 @@ mod tests {
             Some("HTTP 404")
         );
 
-        mark_fetched(pool, "MM1", 0, "media/in/MM1/0")
+        store
+            .media_fetched("MM1", 0, "media/in/MM1/0")
             .await
             .unwrap();
         assert_eq!(last_error(pool, "MM1", 0).await.unwrap(), None);

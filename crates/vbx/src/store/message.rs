@@ -211,7 +211,9 @@ pub async fn media_of(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Vec<Me
         .op("media_of")
 }
 
-/// Records where vbx saved its copy of a media item.
+/// Records where vbx saved its copy of a media item. The app does this through
+/// `Store::media_fetched` (which also takes the item off the download queue).
+#[cfg(test)]
 pub async fn set_media_local_path(
     exec: impl SqliteExecutor<'_>,
     sid: &str,

@@ -214,7 +214,7 @@ async fn serve_message_media(state: &AppState, sid: &str, idx: i64) -> Result<Re
     };
     match write_file(data_dir, &relative, &bytes).await {
         Ok(()) => {
-            message::set_media_local_path(state.store.pool(), sid, idx, &relative).await?;
+            state.store.media_fetched(sid, idx, &relative).await?;
         }
         Err(e) => tracing::warn!(error = %e, path = relative, "cannot cache a media file"),
     }
