@@ -112,12 +112,12 @@ impl Syncer {
         };
         match result {
             Ok(()) => {
-                sync_state::record_success(pool, resource, started).await?;
+                self.store.sync_succeeded(resource, started).await?;
                 Ok(())
             }
             Err(SyncError::Twilio { resource, source }) => {
                 let text = source.to_string();
-                sync_state::record_failure(pool, resource, started, &text).await?;
+                self.store.sync_failed(resource, started, &text).await?;
                 Err(SyncError::Twilio { resource, source })
             }
             Err(other) => Err(other),
@@ -184,13 +184,12 @@ impl Syncer {
                     parent_sid: update.parent_sid.clone(),
                     started_at_ms: started,
                 };
-                let mut tx = pool.begin().await.map_err(store_error)?;
-                let inserted = call::record_call(&mut *tx, &new).await?;
                 // The end time and duration come in through the status update.
-                if inserted && (call::is_final(&status) || duration.is_some()) {
-                    call::apply_call_status(&mut *tx, &update).await?;
-                }
-                tx.commit().await.map_err(store_error)?;
+                let ended = call::is_final(&status) || duration.is_some();
+                let inserted = self
+                    .store
+                    .record_synced_call(&new, ended.then_some(&update))
+                    .await?;
                 Ok(if inserted { Upsert::New } else { Upsert::Same })
             }
             Some(row) => {
@@ -200,7 +199,7 @@ impl Syncer {
                 if !(further || fills_duration) {
                     return Ok(Upsert::Same);
                 }
-                let applied = call::apply_call_status(pool, &update).await?;
+                let applied = self.store.apply_synced_call_status(&update).await?;
                 Ok(if applied {
                     Upsert::Changed
                 } else {
@@ -256,15 +255,16 @@ impl Syncer {
         let error_code = m.error_code.map(i64::from);
         let known = message::get_message(pool, &sid).await?;
         if known.as_ref().is_some_and(|row| !row.stub) {
-            let moved = message::apply_message_status(
-                pool,
-                &sid,
-                &status,
-                error_code,
-                m.error_message.as_deref(),
-                now_ms(),
-            )
-            .await?;
+            let moved = self
+                .store
+                .apply_synced_message_status(
+                    &sid,
+                    &status,
+                    error_code,
+                    m.error_message.as_deref(),
+                    now_ms(),
+                )
+                .await?;
             return Ok(if moved { Upsert::Changed } else { Upsert::Same });
         }
         let media = self.media_of(m).await?;
@@ -281,18 +281,10 @@ impl Syncer {
                 .unwrap_or_else(now_ms),
             media,
         };
-        let mut tx = pool.begin().await.map_err(store_error)?;
-        let recorded = message::record_message(&mut *tx, &new).await?;
-        if recorded && error_code.is_some() {
-            store::message_sync::fill_message_error(
-                &mut *tx,
-                &sid,
-                error_code,
-                m.error_message.as_deref(),
-            )
+        let recorded = self
+            .store
+            .record_synced_message(&new, error_code, m.error_message.as_deref())
             .await?;
-        }
-        tx.commit().await.map_err(store_error)?;
         Ok(if recorded { Upsert::New } else { Upsert::Same })
     }
 
@@ -377,13 +369,6 @@ enum Upsert {
     New,
     Changed,
     Same,
-}
-
-fn store_error(source: sqlx::Error) -> SyncError {
-    SyncError::Store(store::StoreError::Query {
-        op: "sync transaction",
-        source,
-    })
 }
 
 fn date_ms(value: Option<&str>) -> Option<i64> {

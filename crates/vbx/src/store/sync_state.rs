@@ -24,48 +24,6 @@ pub async fn get(exec: impl SqliteExecutor<'_>, resource: &str) -> Result<Option
         .op("sync_state get")
 }
 
-/// A pass that began at `started_ms` succeeded.
-pub async fn record_success(
-    exec: impl SqliteExecutor<'_>,
-    resource: &str,
-    started_ms: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sync_state (resource, synced_at, attempted_at, last_error) \
-         VALUES ($1, $2, $2, NULL) \
-         ON CONFLICT (resource) DO UPDATE SET synced_at = excluded.synced_at, \
-             attempted_at = excluded.attempted_at, last_error = NULL",
-    )
-    .bind(resource)
-    .bind(started_ms)
-    .execute(exec)
-    .await
-    .op("sync_state record_success")?;
-    Ok(())
-}
-
-/// A pass that began at `started_ms` failed; the last successful time is kept.
-pub async fn record_failure(
-    exec: impl SqliteExecutor<'_>,
-    resource: &str,
-    started_ms: i64,
-    error: &str,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO sync_state (resource, synced_at, attempted_at, last_error) \
-         VALUES ($1, NULL, $2, $3) \
-         ON CONFLICT (resource) DO UPDATE SET attempted_at = excluded.attempted_at, \
-             last_error = excluded.last_error",
-    )
-    .bind(resource)
-    .bind(started_ms)
-    .bind(error)
-    .execute(exec)
-    .await
-    .op("sync_state record_failure")?;
-    Ok(())
-}
-
 /// When vbx last had everything from Twilio: the oldest successful pass over `resources`, or
 /// `None` while any of them has never synced. For the status endpoint.
 pub async fn last_sync(exec: impl SqliteExecutor<'_>, resources: &[&str]) -> Result<Option<i64>> {
@@ -98,23 +56,19 @@ mod tests {
         let pool = store.pool();
         assert_eq!(get(pool, "calls").await.unwrap(), None);
 
-        record_failure(pool, "calls", 1_000, "HTTP 500")
-            .await
-            .unwrap();
+        store.sync_failed("calls", 1_000, "HTTP 500").await.unwrap();
         let failed = get(pool, "calls").await.unwrap().unwrap();
         assert_eq!(failed.synced_at, None);
         assert_eq!(failed.last_error.as_deref(), Some("HTTP 500"));
 
-        record_success(pool, "calls", 2_000).await.unwrap();
-        record_failure(pool, "calls", 3_000, "timeout")
-            .await
-            .unwrap();
+        store.sync_succeeded("calls", 2_000).await.unwrap();
+        store.sync_failed("calls", 3_000, "timeout").await.unwrap();
         let state = get(pool, "calls").await.unwrap().unwrap();
         assert_eq!(state.synced_at, Some(2_000));
         assert_eq!(state.attempted_at, 3_000);
         assert_eq!(state.last_error.as_deref(), Some("timeout"));
 
-        record_success(pool, "calls", 4_000).await.unwrap();
+        store.sync_succeeded("calls", 4_000).await.unwrap();
         let state = get(pool, "calls").await.unwrap().unwrap();
         assert_eq!((state.synced_at, state.last_error), (Some(4_000), None));
     }
@@ -125,9 +79,9 @@ mod tests {
         let pool = store.pool();
         let both = ["calls", "messages"];
         assert_eq!(last_sync(pool, &both).await.unwrap(), None);
-        record_success(pool, "messages", 5_000).await.unwrap();
+        store.sync_succeeded("messages", 5_000).await.unwrap();
         assert_eq!(last_sync(pool, &both).await.unwrap(), None);
-        record_success(pool, "calls", 4_000).await.unwrap();
+        store.sync_succeeded("calls", 4_000).await.unwrap();
         assert_eq!(last_sync(pool, &both).await.unwrap(), Some(4_000));
         assert_eq!(last_sync(pool, &["messages"]).await.unwrap(), Some(5_000));
     }
