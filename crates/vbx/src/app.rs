@@ -22,7 +22,7 @@ use crate::http::auth::{self, AuthState};
 use crate::http::{self, AppParts, AppState};
 use crate::media_link::MediaLinks;
 use crate::sender::SmsSender;
-use crate::store::{event, now_ms, Store};
+use crate::store::{now_ms, Store};
 use crate::workers::{Ended, Workers};
 
 /// Events older than this are not replayed; a tab away longer reloads.
@@ -299,7 +299,9 @@ async fn prepare_store(store: &Store, config: &Config) -> anyhow::Result<Keys> {
     store
         .end_stale_sessions(now, login.then_some(users.as_slice()))
         .await?;
-    event::prune(store.pool(), now.saturating_sub(EVENT_RETENTION_MS)).await?;
+    store
+        .prune_events(now.saturating_sub(EVENT_RETENTION_MS))
+        .await?;
     Ok(Keys {
         csrf: store
             .app_secret("proxy_csrf_key", &auth::new_token())

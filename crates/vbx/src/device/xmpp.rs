@@ -158,7 +158,7 @@ impl XmppDevice {
     /// Returns how many it queued.
     pub async fn report_failures(&self) -> Result<usize, StoreError> {
         let name = |n: &str| self.contact_name(n);
-        queue::notify_recent_failures(self.store.pool(), &self.name, name, now_ms()).await
+        queue::notify_recent_failures(&self.store, &self.name, name, now_ms()).await
     }
 
     async fn report_failures_logged(&self) {
@@ -180,8 +180,7 @@ impl XmppDevice {
             return Ok(false);
         };
         let name = |n: &str| self.contact_name(n);
-        let queued =
-            queue::notify_failure(self.store.pool(), &self.name, &item, name, now_ms()).await?;
+        let queued = queue::notify_failure(&self.store, &self.name, &item, name, now_ms()).await?;
         if queued {
             tracing::info!(device = %self.name, sms = id, "an SMS from the XMPP target failed; telling the target");
         }
@@ -468,7 +467,7 @@ impl XmppDevice {
                 }
                 Outcome::Sms { to, body, media } => {
                     let queued = queue::enqueue_sms(
-                        self.store.pool(),
+                        &self.store,
                         &self.name,
                         &self.number,
                         &to,

@@ -120,23 +120,41 @@ pub async fn after(
         .op("events after")
 }
 
-/// Forgets the events older than `before_ms`, always keeping the newest: the next id is the
-/// largest plus one, so cursors never go back.
-///
-/// Events are appended as they happen, so `at` grows with `id` (unless the clock went back):
-/// this deletes the oldest ids up to the first event at or after `before_ms`, reading only the
-/// rows it deletes (no index on `at`, which every append would write: migration 0010). An old
-/// event after a recent one, from a clock that went back, goes in a later prune.
+/// The statement of [`Store::prune_events`].
+const PRUNE: &str = "DELETE FROM events WHERE id < COALESCE(\
+        (SELECT id FROM events WHERE at >= ?1 ORDER BY id LIMIT 1), \
+        (SELECT MAX(id) FROM events))";
+
+impl super::Store {
+    /// Forgets the events older than `before_ms`, always keeping the newest: the next id is the
+    /// largest plus one, so cursors never go back.
+    ///
+    /// Events are appended as they happen, so `at` grows with `id` (unless the clock went back):
+    /// this deletes the oldest ids up to the first event at or after `before_ms`, reading only the
+    /// rows it deletes (no index on `at`, which every append would write: migration 0010). An old
+    /// event after a recent one, from a clock that went back, goes in a later prune.
+    pub async fn prune_events(&self, before_ms: i64) -> Result<u64> {
+        self.write(move |conn| {
+            let op = "prune events";
+            let done = conn
+                .prepare_cached(PRUNE)
+                .op(op)?
+                .execute(rusqlite::params![before_ms])
+                .op(op)?;
+            Ok(u64::try_from(done).unwrap_or(u64::MAX))
+        })
+        .await
+    }
+}
+
+/// [`Store::prune_events`] on a bare pool (tests of a schema before some migration).
+#[cfg(test)]
 pub async fn prune(exec: impl SqliteExecutor<'_>, before_ms: i64) -> Result<u64> {
-    let done = sqlx::query(
-        "DELETE FROM events WHERE id < COALESCE(\
-                 (SELECT id FROM events WHERE at >= $1 ORDER BY id LIMIT 1), \
-                 (SELECT MAX(id) FROM events))",
-    )
-    .bind(before_ms)
-    .execute(exec)
-    .await
-    .op("prune events")?;
+    let done = sqlx::query(PRUNE)
+        .bind(before_ms)
+        .execute(exec)
+        .await
+        .op("prune events")?;
     Ok(done.rows_affected())
 }
 

@@ -10,6 +10,20 @@ use super::outbox::{blocking as outbox, OutboxItem, SENDING_LEASE_MS};
 use super::{Changes, Context, Result, Store};
 
 impl Store {
+    /// Queues work of `kind`, due at once; with an idempotency `key` already in the outbox
+    /// (whatever its status) nothing is queued and this answers `None`.
+    pub async fn enqueue_work(
+        &self,
+        kind: &'static str,
+        payload: &serde_json::Value,
+        key: Option<&str>,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        let (payload, key) = (payload.clone(), key.map(str::to_owned));
+        self.write(move |conn| outbox::enqueue(conn, kind, &payload, key.as_deref(), now))
+            .await
+    }
+
     /// Marks up to `limit` due rows of `kinds` as `sending` and answers them, oldest due
     /// first (see [`super::outbox::claim_due`]).
     pub async fn claim_outbox(

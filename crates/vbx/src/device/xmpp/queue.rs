@@ -7,13 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::SqliteExecutor;
 use twilio::PhoneNumber;
 
 use super::gateway::XmppPayload;
 use crate::record::{SMS, XMPP};
 use crate::store::outbox::{self, OutboxItem, OutboxStatus};
-use crate::store::Result;
+use crate::store::{Result, Store};
 
 /// How many failed rows a scan looks at (newest first).
 const FAILURE_SCAN: u32 = 200;
@@ -38,7 +37,7 @@ struct SentByOwner {
 
 /// Queues the owner's text to `to`, from the vbx number.
 pub async fn enqueue_sms(
-    exec: impl SqliteExecutor<'_>,
+    store: &Store,
     device: &str,
     from: &PhoneNumber,
     to: &PhoneNumber,
@@ -53,7 +52,7 @@ pub async fn enqueue_sms(
         "media": media,
         "origin": { "xmpp": device },
     });
-    outbox::enqueue(exec, SMS, &payload, None, now_ms).await
+    store.enqueue_work(SMS, &payload, None, now_ms).await
 }
 
 /// The notice for a failed `sms` row this device queued, if `item` is one.
@@ -92,7 +91,7 @@ pub fn failure_notice(
 /// Queues the notice for `item` (once: the key is the failed row's id). Returns whether a
 /// notice was queued now.
 pub async fn notify_failure(
-    exec: impl SqliteExecutor<'_>,
+    store: &Store,
     device: &str,
     item: &OutboxItem,
     contact_name: impl Fn(&str) -> Option<String>,
@@ -109,7 +108,8 @@ pub async fn notify_failure(
         "media": notice.media,
     });
     let key = format!("xmpp-failed:{}", item.id);
-    Ok(outbox::enqueue(exec, XMPP, &payload, Some(&key), now_ms)
+    Ok(store
+        .enqueue_work(XMPP, &payload, Some(&key), now_ms)
         .await?
         .is_some())
 }
@@ -118,15 +118,15 @@ pub async fn notify_failure(
 /// have failed while vbx was stopped, or while the event hub dropped events). Returns how
 /// many notices it queued.
 pub async fn notify_recent_failures(
-    pool: &sqlx::SqlitePool,
+    store: &Store,
     device: &str,
     contact_name: impl Fn(&str) -> Option<String> + Copy,
     now_ms: i64,
 ) -> Result<usize> {
-    let failed = outbox::list(pool, Some(OutboxStatus::Failed), FAILURE_SCAN).await?;
+    let failed = outbox::list(store.pool(), Some(OutboxStatus::Failed), FAILURE_SCAN).await?;
     let mut queued = 0;
     for item in &failed {
-        if notify_failure(pool, device, item, contact_name, now_ms).await? {
+        if notify_failure(store, device, item, contact_name, now_ms).await? {
             queued += 1;
         }
     }
@@ -219,7 +219,7 @@ mod tests {
         let pool = store.pool();
         let media = vec!["https://e.com/a.png".to_owned()];
         let id = enqueue_sms(
-            pool,
+            &store,
             "jabber",
             &n("+18001234567"),
             &n("+15005550006"),
@@ -248,7 +248,7 @@ mod tests {
         let pool = store.pool();
         let long = "x".repeat(100);
         let id = enqueue_sms(
-            pool,
+            &store,
             "jabber",
             &n("+18001234567"),
             &n("+15005550001"),
@@ -260,7 +260,7 @@ mod tests {
         .unwrap()
         .unwrap();
         let ok = enqueue_sms(
-            pool,
+            &store,
             "jabber",
             &n("+18001234567"),
             &n("+15005550002"),
@@ -296,20 +296,20 @@ mod tests {
 
         let name = |n: &str| (n == "+15005550001").then(|| "Bob".to_owned());
         assert_eq!(
-            notify_recent_failures(pool, "jabber", name, T0)
+            notify_recent_failures(&store, "jabber", name, T0)
                 .await
                 .unwrap(),
             1
         );
         assert_eq!(
-            notify_recent_failures(pool, "jabber", name, T0)
+            notify_recent_failures(&store, "jabber", name, T0)
                 .await
                 .unwrap(),
             0,
             "once only"
         );
         assert_eq!(
-            notify_recent_failures(pool, "work", name, T0)
+            notify_recent_failures(&store, "work", name, T0)
                 .await
                 .unwrap(),
             0
