@@ -174,18 +174,6 @@ pub async fn item_changed(
     .await
 }
 
-/// The event for a message that was stored or changed (none for a status-only stub).
-pub async fn message_changed(
-    conn: &mut SqliteConnection,
-    sid: &str,
-    at: i64,
-) -> Result<Option<EventRow>> {
-    match history::message_item(&mut *conn, sid).await? {
-        Some(located) => Ok(Some(item_changed(&mut *conn, &located, at).await?)),
-        None => Ok(None),
-    }
-}
-
 /// The event for a text that was just stored: its item with the unread counts it changed,
 /// `{"type": "message", "item": …, "unread": N, "total": N}` (one row where a message event
 /// and an unread event would be two; none for a status-only stub).
@@ -226,18 +214,6 @@ pub async fn call_changed(
     at: i64,
 ) -> Result<Option<EventRow>> {
     match history::call_item(&mut *conn, sid).await? {
-        Some(located) => Ok(Some(item_changed(&mut *conn, &located, at).await?)),
-        None => Ok(None),
-    }
-}
-
-/// The event for a recording (or its transcription) of a known call.
-pub async fn voicemail_changed(
-    conn: &mut SqliteConnection,
-    sid: &str,
-    at: i64,
-) -> Result<Option<EventRow>> {
-    match history::voicemail_item(&mut *conn, sid).await? {
         Some(located) => Ok(Some(item_changed(&mut *conn, &located, at).await?)),
         None => Ok(None),
     }
