@@ -54,7 +54,7 @@ pub async fn incoming_call(
                 if blocked {
                     call::blocking::mark_blocked(conn, &new_call.sid)?;
                 } else {
-                    out.push(feed::blocking::call_changed(conn, &new_call.sid, now)?);
+                    out.push(feed::blocking::call_recorded(conn, &new_call, now)?);
                 }
             }
             apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;

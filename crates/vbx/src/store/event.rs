@@ -281,6 +281,7 @@ pub mod blocking {
     use serde_json::{json, Value};
 
     use super::EventRow;
+    use crate::store::call::NewCall;
     use crate::store::history::{self, blocking as items, Located};
     use crate::store::message::blocking::Recorded;
     use crate::store::message::NewMessage;
@@ -405,6 +406,15 @@ pub mod blocking {
         items::call_item(conn, sid)?
             .map(|located| item_changed(conn, &located, at))
             .transpose()
+    }
+
+    /// [`call_changed`] for `call`, which `call::blocking::record_call` just inserted as a
+    /// new row: a live top-level call is not read back ([`history::new_call_item`]).
+    pub fn call_recorded(conn: &Connection, call: &NewCall, at: i64) -> Result<Option<EventRow>> {
+        match history::new_call_item(call) {
+            Some(located) => item_changed(conn, &located, at).map(Some),
+            None => call_changed(conn, &call.sid, at),
+        }
     }
 
     /// [`super::outbox_changed`].
