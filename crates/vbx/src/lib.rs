@@ -17,7 +17,6 @@ pub mod http;
 pub mod inbound_media;
 pub mod media_link;
 pub mod private_files;
-pub mod record;
 pub mod sender;
 pub mod setup;
 pub mod store;

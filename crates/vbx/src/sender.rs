@@ -11,8 +11,8 @@ use twilio::client::{parse_rfc2822, Client, CreateMessage, MessageFilter, Messag
 
 use crate::event::{Event, EventHub};
 use crate::health::TwilioHealth;
-use crate::record::SMS;
 use crate::store::outbox::OutboxItem;
+use crate::store::outbox::SMS;
 use crate::store::{self, message, now_ms, outbox, outbox_sms, Store};
 
 /// What an `sms` outbox item carries.

@@ -16,14 +16,14 @@ use tokio::sync::{broadcast, watch};
 
 use crate::config::{self, Config, Device};
 use crate::event::{Event, EventHub};
-use crate::record::EMAIL;
 use crate::sender::backoff;
+use crate::store::outbox::EMAIL;
 use crate::store::{now_ms, outbox, Context as _, Store, StoreError};
 
 pub use compose::{compose, footer, subject, Attachment, MediaItem};
 pub use smtp::{hint, send_test_email, send_test_email_within, SmtpFailure};
 
-/// What an `email` outbox row carries (written by `record::apply_effects`).
+/// What an `email` outbox row carries (written by the webhooks, `http::webhook::record`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailPayload {
     /// The email device's name in `[devices]`.

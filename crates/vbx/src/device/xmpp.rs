@@ -26,7 +26,7 @@ use crate::config::{self, Config, Device};
 use crate::contact_book::ContactBook;
 use crate::device::LivePresence;
 use crate::event::{Event, EventHub};
-use crate::record::XMPP;
+use crate::store::outbox::XMPP;
 use crate::store::{now_ms, outbox, Store, StoreError};
 
 /// How patient the device is. The defaults suit production; tests shorten them.

@@ -2,6 +2,8 @@
 //! for) before answering, and answers with TwiML — a fallback document when something fails
 //! inside the flow, never a 5xx.
 
+mod record;
+
 use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
@@ -20,7 +22,6 @@ use super::signed::{SignedForm, MAX_BODY};
 use super::AppState;
 use crate::config::{Alias, Device};
 use crate::flow::{self, CallRequest, DialOutcome, MessageOutcome, MessageRequest, VoiceOutcome};
-use crate::record;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -23,6 +23,7 @@ pub mod sync_state;
 mod synced;
 mod texts;
 mod views;
+pub mod webhooks;
 mod work;
 pub mod writer;
 

@@ -6,6 +6,11 @@ use sqlx::{QueryBuilder, Sqlite, SqliteExecutor};
 
 use super::{now_ms, sql_limit, Context, Result};
 
+/// Outbox kinds: a text through Twilio's REST API, an email, an XMPP message.
+pub const SMS: &str = "sms";
+pub const EMAIL: &str = "email";
+pub const XMPP: &str = "xmpp";
+
 /// A row left `sending` this long is taken to belong to a worker that died, and is claimed
 /// again.
 pub const SENDING_LEASE_MS: i64 = 60_000;

@@ -10,8 +10,8 @@ use serde_json::json;
 use twilio::PhoneNumber;
 
 use super::gateway::XmppPayload;
-use crate::record::{SMS, XMPP};
 use crate::store::outbox::{self, OutboxItem, OutboxStatus};
+use crate::store::outbox::{SMS, XMPP};
 use crate::store::{Result, Store};
 
 /// How many failed rows a scan looks at (newest first).

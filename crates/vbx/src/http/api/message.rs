@@ -14,8 +14,8 @@ use super::media::{self, MAX_UPLOADS, MAX_UPLOAD_BYTES};
 use super::{phone_number, ApiError, ApiPath};
 use crate::http::auth::User;
 use crate::http::AppState;
-use crate::record::SMS;
 use crate::sender::{LocalMedia, SmsPayload};
+use crate::store::outbox::SMS;
 use crate::store::{message, now_ms, outbox};
 
 /// Twilio's limit on a message body.

@@ -36,8 +36,8 @@ pub async fn show(State(state): State<AppState>, _user: User) -> Result<Json<Val
         // Where a call answered on a device was put through (a call's `answered_to`), so
         // the call log can name the device.
         let kind = match device {
-            Device::Email(_) => crate::record::EMAIL,
-            Device::Xmpp(_) => crate::record::XMPP,
+            Device::Email(_) => crate::store::outbox::EMAIL,
+            Device::Xmpp(_) => crate::store::outbox::XMPP,
             Device::Browser { identity, .. } => {
                 entry["address"] = json!(format!("client:{identity}"));
                 continue;

@@ -1,6 +1,6 @@
-//! What the webhooks write: each event with the work its flow asked for and the browser's
-//! feed entry, atomically (incoming calls and texts in a group commit), then the hub. Webhook
-//! handlers call these and nothing else of the store.
+//! What the webhooks store: each event with the work its flow asked for (turned here from the
+//! flow's effects into the store's [`Work`]) through one store use case, then the hub. The
+//! webhook handlers call these and nothing else of the store.
 
 use anyhow::Context as _;
 use serde_json::json;
@@ -13,13 +13,9 @@ use crate::config::Alias;
 use crate::event::Event;
 use crate::flow::{Effect, Media, MessageOutcome, VoiceOutcome};
 use crate::http::AppState;
-use crate::store::event as feed;
-use crate::store::{self, call, message, now_ms, outbox, recording, relay, Changes};
-
-/// Outbox kinds.
-pub const SMS: &str = "sms";
-pub const EMAIL: &str = "email";
-pub const XMPP: &str = "xmpp";
+use crate::store::outbox::{EMAIL, SMS, XMPP};
+use crate::store::webhooks::Work;
+use crate::store::{self, call, message, now_ms, recording, Changes};
 
 /// Stores an incoming call and its flow's work. A call from a blocked number (`blocked`: its
 /// TwiML rejects it) is stored marked so, with no feed entry: no tab shows it arriving.
@@ -44,22 +40,10 @@ pub async fn incoming_call(
         started_at_ms: now,
     };
     let key = format!("call:{}:{alias}", incoming.call_sid);
-    let effects = outcome.effects.clone();
-    let number = state.config.twilio.number.to_string();
+    let work = plan(state, &key, &outcome.effects);
     let out = state
         .store
-        .write(move |conn| {
-            let mut out = Changes::default();
-            if call::blocking::record_call(conn, &new_call)? {
-                if blocked {
-                    call::blocking::mark_blocked(conn, &new_call.sid)?;
-                } else {
-                    out.push(feed::blocking::call_recorded(conn, &new_call, now)?);
-                }
-            }
-            apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
-            Ok(out)
-        })
+        .record_incoming_call(new_call, blocked, work)
         .await
         .context("storing an incoming call")?;
     state.events.publish(Event::Call { sid });
@@ -76,23 +60,16 @@ pub async fn dial_action(
     key: &str,
     effects: &[Effect],
 ) -> anyhow::Result<()> {
-    let sid = action.call_sid.to_string();
-    let dial_status = action.dial_call_status.as_str();
-    let talk = action.dial_call_duration.map(i64::from);
-    let key = key.to_owned();
-    let effects = effects.to_vec();
-    let number = state.config.twilio.number.to_string();
     let out = state
         .store
-        .write(move |conn| {
-            let now = now_ms();
-            let mut out = Changes::default();
-            if call::blocking::record_dial(conn, &sid, dial_status, answered_to.as_deref(), talk)? {
-                out.push(feed::blocking::call_changed(conn, &sid, now)?);
-            }
-            apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
-            Ok(out)
-        })
+        .record_dial_end(
+            action.call_sid.as_str(),
+            action.dial_call_status.as_str(),
+            answered_to,
+            action.dial_call_duration.map(i64::from),
+            plan(state, key, effects),
+            now_ms(),
+        )
         .await
         .context("storing a dial's end")?;
     state.events.publish_changes(out);
@@ -119,21 +96,10 @@ pub async fn record_action(
         _ => None,
     };
     let key = format!("record:{}:{alias}:{step}", action.call_sid);
-    let number = state.config.twilio.number.to_string();
-    let effects = outcome.effects.clone();
+    let work = plan(state, &key, &outcome.effects);
     let out = state
         .store
-        .write(move |conn| {
-            let mut out = Changes::default();
-            if let Some(update) = &recorded {
-                recording::blocking::upsert_recording(conn, update)?;
-                out.push(feed::blocking::voicemail_changed(conn, &update.sid, now)?);
-                // The call now reads "voicemail" rather than "missed".
-                out.push(feed::blocking::call_changed(conn, &update.call_sid, now)?);
-            }
-            apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
-            Ok(out)
-        })
+        .record_record_end(recorded, work, now)
         .await
         .context("storing a recording")?;
     if let Some(sid) = &action.recording_sid {
@@ -147,7 +113,7 @@ pub async fn record_action(
 }
 
 pub async fn relay_target(state: &AppState, device: &str) -> anyhow::Result<Option<String>> {
-    Ok(relay::relay_target(state.store.pool(), device).await?)
+    Ok(state.store.relay_target(device).await?)
 }
 
 /// Stores an incoming text and its flow's work. A text from a blocked number (`blocked`) is
@@ -183,31 +149,12 @@ pub async fn incoming_message(
             .collect(),
     };
     let key = format!("msg:{}", text.message_sid);
-    let effects = outcome.effects.clone();
-    let number = state.config.twilio.number.to_string();
+    let work = plan(state, &key, &outcome.effects);
     let hidden = state.config.hidden_numbers();
     let has_media = !new_message.media.is_empty();
     let out = state
         .store
-        .write(move |conn| {
-            let mut out = Changes::default();
-            let recorded = message::blocking::record_message_in(conn, &new_message)?;
-            if blocked {
-                if recorded.changed() {
-                    message::blocking::mark_blocked(conn, &new_message.sid, now)?;
-                }
-            } else {
-                out.push(feed::blocking::text_recorded(
-                    conn,
-                    &new_message,
-                    recorded,
-                    &hidden,
-                    now,
-                )?);
-            }
-            apply_effects_now(conn, &number, &key, &effects, now, &mut out)?;
-            Ok(out)
-        })
+        .record_incoming_text(new_message, blocked, hidden, work)
         .await
         .context("storing an incoming message")?;
     if has_media {
@@ -319,21 +266,9 @@ fn settle<T>(
     }
 }
 
-/// What one effect writes, whichever connection writes it.
-enum Work {
-    Relay {
-        device: String,
-        number: String,
-    },
-    Enqueue {
-        kind: &'static str,
-        payload: serde_json::Value,
-        key: String,
-    },
-}
-
-/// The writes `effects` ask for; `key` makes each queued job idempotent.
-fn plan(from: &str, key: &str, effects: &[Effect]) -> Vec<Work> {
+/// The store's work for `effects`; `key` (the event's) makes each queued job idempotent.
+fn plan(state: &AppState, key: &str, effects: &[Effect]) -> Vec<Work> {
+    let from = state.config.twilio.number.as_str();
     let mut work = Vec::with_capacity(effects.len());
     for (index, effect) in effects.iter().enumerate() {
         let key = format!("{key}:{index}");
@@ -377,32 +312,4 @@ fn plan(from: &str, key: &str, effects: &[Effect]) -> Vec<Work> {
         });
     }
     work
-}
-
-/// Stores the work of `effects` in the writer thread's transaction.
-fn apply_effects_now(
-    conn: &rusqlite::Connection,
-    from: &str,
-    key: &str,
-    effects: &[Effect],
-    now: i64,
-    out: &mut Changes,
-) -> Result<(), store::StoreError> {
-    for work in plan(from, key, effects) {
-        match work {
-            Work::Relay { device, number } => {
-                relay::blocking::set_relay_target(conn, &device, &number, now)?;
-            }
-            Work::Enqueue { kind, payload, key } => {
-                if let Some(id) = outbox::blocking::enqueue(conn, kind, &payload, Some(&key), now)?
-                {
-                    if kind == SMS {
-                        out.push(feed::blocking::outbox_changed(conn, id, now)?);
-                    }
-                    out.queued.push((kind, id));
-                }
-            }
-        }
-    }
-    Ok(())
 }

@@ -1,0 +1,154 @@
+//! Twilio's webhooks as use cases of the store: an incoming call or text, a `<Dial>`'s end, a
+//! `<Record>`'s end, each stored with the work its flow asked for in one writer-thread job (in
+//! the group commit with the other webhooks), answering the feed rows and queued work to
+//! publish. Twilio retries a webhook it got no answer to: a repeated one stores nothing twice.
+
+use super::call::{blocking as call, NewCall};
+use super::event::blocking as feed;
+use super::message::{blocking as message, NewMessage};
+use super::outbox::{blocking as outbox, SMS};
+use super::recording::{blocking as recording, RecordingUpdate};
+use super::relay::{self, blocking as relay_write};
+use super::{Changes, Result, Store};
+
+/// One thing a flow asked for, stored with the event that ran it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// Replies from `device` go to `number` from now on.
+    Relay { device: String, number: String },
+    /// Outbound work for a worker; `key` makes it idempotent (a retried webhook queues it
+    /// once).
+    Enqueue {
+        kind: &'static str,
+        payload: serde_json::Value,
+        key: String,
+    },
+}
+
+impl Store {
+    /// An incoming call and its flow's work. A call from a blocked number (`blocked`: its
+    /// TwiML rejects it) is stored marked so, with no feed row: no tab shows it arriving.
+    pub async fn record_incoming_call(
+        &self,
+        new_call: NewCall,
+        blocked: bool,
+        work: Vec<Work>,
+    ) -> Result<Changes> {
+        self.write(move |conn| {
+            let now = new_call.started_at_ms;
+            let mut out = Changes::default();
+            if call::record_call(conn, &new_call)? {
+                if blocked {
+                    call::mark_blocked(conn, &new_call.sid)?;
+                } else {
+                    out.push(feed::call_recorded(conn, &new_call, now)?);
+                }
+            }
+            store_work(conn, &work, now, &mut out)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// How a call's `<Dial>` ended (`answered_to`: who picked up, when someone did; `talk`:
+    /// seconds of talk) and the work of the flow it resumed; the call's row changes in the
+    /// tabs.
+    pub async fn record_dial_end(
+        &self,
+        sid: &str,
+        dial_status: &str,
+        answered_to: Option<String>,
+        talk: Option<i64>,
+        work: Vec<Work>,
+        now: i64,
+    ) -> Result<Changes> {
+        let (sid, dial_status) = (sid.to_owned(), dial_status.to_owned());
+        self.write(move |conn| {
+            let mut out = Changes::default();
+            if call::record_dial(conn, &sid, &dial_status, answered_to.as_deref(), talk)? {
+                out.push(feed::call_changed(conn, &sid, now)?);
+            }
+            store_work(conn, &work, now, &mut out)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// A `<Record>`'s end: the recording it made (if Twilio says it made one) and the work of
+    /// the flow it resumed. The voicemail appears, and its call now reads "voicemail".
+    pub async fn record_record_end(
+        &self,
+        recording: Option<RecordingUpdate>,
+        work: Vec<Work>,
+        now: i64,
+    ) -> Result<Changes> {
+        self.write(move |conn| {
+            let mut out = Changes::default();
+            if let Some(update) = &recording {
+                recording::upsert_recording(conn, update)?;
+                out.push(feed::voicemail_changed(conn, &update.sid, now)?);
+                out.push(feed::call_changed(conn, &update.call_sid, now)?);
+            }
+            store_work(conn, &work, now, &mut out)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// An incoming text and its flow's work; `hidden` are the numbers whose threads the unread
+    /// counts leave out. A text from a blocked number (`blocked`) is stored read and marked
+    /// so, with no feed row: nobody is notified.
+    pub async fn record_incoming_text(
+        &self,
+        text: NewMessage,
+        blocked: bool,
+        hidden: Vec<String>,
+        work: Vec<Work>,
+    ) -> Result<Changes> {
+        self.write(move |conn| {
+            let now = text.created_at_ms;
+            let mut out = Changes::default();
+            let recorded = message::record_message_in(conn, &text)?;
+            if blocked {
+                if recorded.changed() {
+                    message::mark_blocked(conn, &text.sid, now)?;
+                }
+            } else {
+                out.push(feed::text_recorded(conn, &text, recorded, &hidden, now)?);
+            }
+            store_work(conn, &work, now, &mut out)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Where replies from `device` go (the last number that wrote to it), if anywhere.
+    pub async fn relay_target(&self, device: &str) -> Result<Option<String>> {
+        relay::relay_target(self.pool(), device).await
+    }
+}
+
+/// Stores `work` in the writer thread's transaction; a queued text appears in its thread.
+fn store_work(
+    conn: &rusqlite::Connection,
+    work: &[Work],
+    now: i64,
+    out: &mut Changes,
+) -> Result<()> {
+    for work in work {
+        match work {
+            Work::Relay { device, number } => {
+                relay_write::set_relay_target(conn, device, number, now)?;
+            }
+            Work::Enqueue { kind, payload, key } => {
+                if let Some(id) = outbox::enqueue(conn, kind, payload, Some(key), now)? {
+                    if *kind == SMS {
+                        out.push(feed::outbox_changed(conn, id, now)?);
+                    }
+                    out.queued.push((*kind, id));
+                }
+            }
+        }
+    }
+    Ok(())
+}
