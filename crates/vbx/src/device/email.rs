@@ -365,17 +365,12 @@ mod tests {
 
     const T0: i64 = 1_700_000_000_000;
 
-    async fn row(pool: &sqlx::SqlitePool, device: &str) -> i64 {
-        outbox::enqueue(
-            pool,
-            EMAIL,
-            &json!({"device": device, "from": "+1"}),
-            None,
-            T0,
-        )
-        .await
-        .unwrap()
-        .unwrap()
+    async fn row(store: &crate::store::Store, device: &str) -> i64 {
+        store
+            .enqueue_work(EMAIL, &json!({"device": device, "from": "+1"}), None, T0)
+            .await
+            .unwrap()
+            .unwrap()
     }
 
     #[tokio::test]
@@ -384,12 +379,14 @@ mod tests {
         let pool = store.pool();
         assert_eq!(last_error(pool, "inbox").await.unwrap(), None);
 
-        let refused = row(pool, "inbox").await;
-        let other_device = row(pool, "work").await;
-        outbox::mark_failed(pool, refused, "550 mailbox unavailable", T0 + 1)
+        let refused = row(&store, "inbox").await;
+        let other_device = row(&store, "work").await;
+        store
+            .outbox_failed(refused, "550 mailbox unavailable", T0 + 1)
             .await
             .unwrap();
-        outbox::mark_failed(pool, other_device, "535 bad login", T0 + 2)
+        store
+            .outbox_failed(other_device, "535 bad login", T0 + 2)
             .await
             .unwrap();
         let seen = last_error(pool, "inbox").await.unwrap().unwrap();
@@ -397,8 +394,9 @@ mod tests {
         assert_eq!(seen.at_ms, T0 + 1);
         assert!(seen.failed);
 
-        let later = row(pool, "inbox").await;
-        outbox::mark_sent(pool, later, Some("250 ok"), T0 + 3)
+        let later = row(&store, "inbox").await;
+        store
+            .outbox_sent(later, Some("250 ok"), T0 + 3)
             .await
             .unwrap();
         assert_eq!(last_error(pool, "inbox").await.unwrap(), None);

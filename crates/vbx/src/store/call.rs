@@ -76,25 +76,6 @@ const RECORD_CALL: &str =
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) \
      ON CONFLICT (sid) DO NOTHING";
 
-/// Stores a new call. A repeated SID (Twilio retrying the webhook) changes nothing and
-/// returns `false`.
-pub async fn record_call(exec: impl SqliteExecutor<'_>, call: &NewCall) -> Result<bool> {
-    let done = sqlx::query(RECORD_CALL)
-        .bind(&call.sid)
-        .bind(&call.account_sid)
-        .bind(&call.from)
-        .bind(&call.to)
-        .bind(&call.direction)
-        .bind(&call.status)
-        .bind(&call.alias)
-        .bind(&call.parent_sid)
-        .bind(call.started_at_ms)
-        .execute(exec)
-        .await
-        .op("record_call")?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// The statement of [`apply_call_status`]; its parameters in the order of the fields bound.
 const APPLY_CALL_STATUS: &str = "INSERT INTO calls (sid, account_sid, from_number, \
         to_number, direction, status, parent_sid, duration_s, last_sequence, started_at, \
@@ -112,33 +93,6 @@ const APPLY_CALL_STATUS: &str = "INSERT INTO calls (sid, account_sid, from_numbe
                AND excluded.last_sequence <= calls.last_sequence) \
       AND NOT (calls.status IN ('completed', 'busy', 'failed', 'no-answer', 'canceled') \
                AND NOT ?11)";
-
-/// Applies a status callback, creating the call if vbx never saw it (a `<Dial>` leg).
-///
-/// Returns `false` when the update was ignored: its sequence number is not above the stored
-/// one (a late or repeated callback), or it would move a finished call back to a live status.
-pub async fn apply_call_status(
-    exec: impl SqliteExecutor<'_>,
-    update: &CallStatusUpdate,
-) -> Result<bool> {
-    let final_now = is_final(&update.status);
-    let done = sqlx::query(APPLY_CALL_STATUS)
-        .bind(&update.sid)
-        .bind(&update.account_sid)
-        .bind(&update.from)
-        .bind(&update.to)
-        .bind(&update.direction)
-        .bind(&update.status)
-        .bind(&update.parent_sid)
-        .bind(update.duration_s)
-        .bind(update.sequence.map(i64::from))
-        .bind(update.timestamp_ms)
-        .bind(final_now)
-        .execute(exec)
-        .await
-        .op("apply_call_status")?;
-    Ok(done.rows_affected() == 1)
-}
 
 pub async fn get_call(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Option<CallRow>> {
     sqlx::query_as::<_, CallRow>("SELECT * FROM calls WHERE sid = $1")
@@ -207,7 +161,10 @@ pub mod blocking {
         Ok(changed > 0)
     }
 
-    /// [`super::apply_call_status`].
+    /// Applies a status callback, creating the call if vbx never saw it (a `<Dial>` leg).
+    ///
+    /// Returns `false` when the update was ignored: its sequence number is not above the stored
+    /// one (a late or repeated callback), or it would move a finished call back to a live status.
     pub fn apply_call_status(conn: &Connection, update: &CallStatusUpdate) -> Result<bool> {
         let op = "apply_call_status";
         let changed = conn
@@ -230,7 +187,8 @@ pub mod blocking {
         Ok(changed == 1)
     }
 
-    /// [`super::record_call`].
+    /// Stores a new call. A repeated SID (Twilio retrying the webhook) changes nothing and
+    /// returns `false`.
     pub fn record_call(conn: &Connection, call: &NewCall) -> Result<bool> {
         let op = "record_call";
         let changed = conn
@@ -255,7 +213,7 @@ pub mod blocking {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::store;
+    use crate::store::test_support::{conn, store};
 
     const SID: &str = "CA00000000000000000000000000000001";
 
@@ -291,14 +249,11 @@ mod tests {
     #[tokio::test]
     async fn a_repeated_call_sid_is_recorded_once_and_unchanged() {
         let (_dir, store) = store().await;
-        assert!(
-            record_call(store.pool(), &new_call(SID, "+15550001111", 1_000))
-                .await
-                .unwrap()
-        );
+        let db = conn(&_dir);
+        assert!(blocking::record_call(&db, &new_call(SID, "+15550001111", 1_000)).unwrap());
         let mut again = new_call(SID, "+15559999999", 2_000);
         again.alias = Some("other".into());
-        assert!(!record_call(store.pool(), &again).await.unwrap());
+        assert!(!blocking::record_call(&db, &again).unwrap());
 
         let row = get_call(store.pool(), SID).await.unwrap().unwrap();
         assert_eq!(row.from_number, "+15550001111");
@@ -319,19 +274,10 @@ mod tests {
     #[tokio::test]
     async fn a_late_callback_with_a_lower_sequence_is_ignored() {
         let (_dir, store) = store().await;
-        record_call(store.pool(), &new_call(SID, "+15550001111", 1_000))
-            .await
-            .unwrap();
-        assert!(
-            apply_call_status(store.pool(), &update("in-progress", Some(3), 3_000))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !apply_call_status(store.pool(), &update("ringing", Some(1), 2_000))
-                .await
-                .unwrap()
-        );
+        let db = conn(&_dir);
+        blocking::record_call(&db, &new_call(SID, "+15550001111", 1_000)).unwrap();
+        assert!(blocking::apply_call_status(&db, &update("in-progress", Some(3), 3_000)).unwrap());
+        assert!(!blocking::apply_call_status(&db, &update("ringing", Some(1), 2_000)).unwrap());
         let row = get_call(store.pool(), SID).await.unwrap().unwrap();
         assert_eq!(row.status, "in-progress");
         assert_eq!(row.last_sequence, Some(3));
@@ -340,34 +286,24 @@ mod tests {
 
     #[tokio::test]
     async fn a_repeated_callback_is_not_applied_twice() {
-        let (_dir, store) = store().await;
-        assert!(
-            apply_call_status(store.pool(), &update("ringing", Some(1), 2_000))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !apply_call_status(store.pool(), &update("ringing", Some(1), 2_000))
-                .await
-                .unwrap()
-        );
+        let (_dir, _store) = store().await;
+        let db = conn(&_dir);
+        assert!(blocking::apply_call_status(&db, &update("ringing", Some(1), 2_000)).unwrap());
+        assert!(!blocking::apply_call_status(&db, &update("ringing", Some(1), 2_000)).unwrap());
     }
 
     #[tokio::test]
     async fn no_final_status_ever_regresses_to_a_live_one() {
         for final_status in FINAL_STATUSES {
             let (_dir, store) = store().await;
-            record_call(store.pool(), &new_call(SID, "+15550001111", 1_000))
-                .await
-                .unwrap();
+            let db = conn(&_dir);
+            blocking::record_call(&db, &new_call(SID, "+15550001111", 1_000)).unwrap();
             let mut done = update(final_status, None, 5_000);
             done.duration_s = Some(42);
-            assert!(apply_call_status(store.pool(), &done).await.unwrap());
+            assert!(blocking::apply_call_status(&db, &done).unwrap());
             // Even a higher sequence number cannot revive the call.
             assert!(
-                !apply_call_status(store.pool(), &update("in-progress", Some(9), 6_000))
-                    .await
-                    .unwrap(),
+                !blocking::apply_call_status(&db, &update("in-progress", Some(9), 6_000)).unwrap(),
                 "{final_status} regressed"
             );
             let row = get_call(store.pool(), SID).await.unwrap().unwrap();
@@ -380,12 +316,13 @@ mod tests {
     #[tokio::test]
     async fn a_callback_for_an_unknown_dial_leg_creates_the_call() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         let mut leg = update("completed", Some(2), 7_000);
         leg.sid = "CA00000000000000000000000000000002".into();
         leg.parent_sid = Some(SID.into());
         leg.direction = "outbound-dial".into();
         leg.duration_s = Some(12);
-        assert!(apply_call_status(store.pool(), &leg).await.unwrap());
+        assert!(blocking::apply_call_status(&db, &leg).unwrap());
 
         let row = get_call(store.pool(), &leg.sid).await.unwrap().unwrap();
         assert_eq!(row.status, "completed");
@@ -401,14 +338,11 @@ mod tests {
     #[tokio::test]
     async fn a_callback_without_duration_keeps_the_known_duration() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         let mut done = update("completed", Some(4), 5_000);
         done.duration_s = Some(30);
-        apply_call_status(store.pool(), &done).await.unwrap();
-        assert!(
-            apply_call_status(store.pool(), &update("completed", Some(5), 5_500))
-                .await
-                .unwrap()
-        );
+        blocking::apply_call_status(&db, &done).unwrap();
+        assert!(blocking::apply_call_status(&db, &update("completed", Some(5), 5_500)).unwrap());
         let row = get_call(store.pool(), SID).await.unwrap().unwrap();
         assert_eq!(row.duration_s, Some(30));
         assert_eq!(row.last_sequence, Some(5));
@@ -417,6 +351,7 @@ mod tests {
     #[tokio::test]
     async fn list_calls_filters_by_number_and_pages_newest_first() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         for i in 0..5i64 {
             let from = if i % 2 == 0 {
                 "+15550000000"
@@ -424,9 +359,7 @@ mod tests {
                 "+15551111111"
             };
             let sid = format!("CA{:032}", i);
-            record_call(store.pool(), &new_call(&sid, from, 1_000 + i))
-                .await
-                .unwrap();
+            blocking::record_call(&db, &new_call(&sid, from, 1_000 + i)).unwrap();
         }
         let mine = list_calls(
             store.pool(),

@@ -2,7 +2,7 @@
 //! describes so that a socket resuming from a cursor misses nothing. Rows are replayed by id.
 
 use serde_json::{json, Map, Value};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
+use sqlx::{QueryBuilder, Sqlite, SqliteExecutor};
 
 use super::history::{self, Located};
 use super::{sql_limit, Context, Result};
@@ -68,27 +68,8 @@ impl EventRow {
     }
 }
 
-/// Appends an event; [`APPEND`] also returns the row.
+/// Appends an event.
 const INSERT: &str = "INSERT INTO events (type, number, payload, at) VALUES ($1, $2, $3, $4)";
-const APPEND: &str =
-    "INSERT INTO events (type, number, payload, at) VALUES ($1, $2, $3, $4) RETURNING *";
-
-pub async fn append(
-    exec: impl SqliteExecutor<'_>,
-    kind: &str,
-    number: Option<&str>,
-    payload: &Value,
-    at: i64,
-) -> Result<EventRow> {
-    sqlx::query_as::<_, EventRow>(APPEND)
-        .bind(kind)
-        .bind(number)
-        .bind(payload.to_string())
-        .bind(at)
-        .fetch_one(exec)
-        .await
-        .op("append event")
-}
 
 /// The newest cursor (0 before the first event).
 pub async fn latest_id(exec: impl SqliteExecutor<'_>) -> Result<i64> {
@@ -134,138 +115,16 @@ impl super::Store {
     /// rows it deletes (no index on `at`, which every append would write: migration 0010). An old
     /// event after a recent one, from a clock that went back, goes in a later prune.
     pub async fn prune_events(&self, before_ms: i64) -> Result<u64> {
-        self.write(move |conn| {
-            let op = "prune events";
-            let done = conn
-                .prepare_cached(PRUNE)
-                .op(op)?
-                .execute(rusqlite::params![before_ms])
-                .op(op)?;
-            Ok(u64::try_from(done).unwrap_or(u64::MAX))
-        })
-        .await
+        self.write(move |conn| blocking::prune(conn, before_ms))
+            .await
     }
-}
-
-/// [`Store::prune_events`] on a bare pool (tests of a schema before some migration).
-#[cfg(test)]
-pub async fn prune(exec: impl SqliteExecutor<'_>, before_ms: i64) -> Result<u64> {
-    let done = sqlx::query(PRUNE)
-        .bind(before_ms)
-        .execute(exec)
-        .await
-        .op("prune events")?;
-    Ok(done.rows_affected())
-}
-
-/// `{"type": message|call|voicemail, "item": …}` for an item of a thread.
-pub async fn item_changed(
-    exec: impl SqliteExecutor<'_>,
-    located: &Located,
-    at: i64,
-) -> Result<EventRow> {
-    append(
-        exec,
-        located.item.kind(),
-        Some(&located.number),
-        &json!({ "item": located.item }),
-        at,
-    )
-    .await
-}
-
-/// The event for a text that was just stored: its item with the unread counts it changed,
-/// `{"type": "message", "item": …, "unread": N, "total": N}` (one row where a message event
-/// and an unread event would be two; none for a status-only stub).
-pub async fn message_arrived(
-    conn: &mut SqliteConnection,
-    sid: &str,
-    hidden: &[String],
-    at: i64,
-) -> Result<Option<EventRow>> {
-    let Some(located) = history::message_item(&mut *conn, sid).await? else {
-        return Ok(None);
-    };
-    let (total, unread) = unread_counts(&located.number, hidden)
-        .build_query_as::<(i64, i64)>()
-        .fetch_one(&mut *conn)
-        .await
-        .op("count unread")?;
-    let payload = arrived_payload(&located, unread, total);
-    append(
-        &mut *conn,
-        located.item.kind(),
-        Some(&located.number),
-        &payload,
-        at,
-    )
-    .await
-    .map(Some)
 }
 
 fn arrived_payload(located: &Located, unread: i64, total: i64) -> Value {
     json!({ "item": located.item, "unread": unread, "total": total })
 }
 
-/// The event for a top-level call that was stored or changed (none for a `<Dial>` leg).
-pub async fn call_changed(
-    conn: &mut SqliteConnection,
-    sid: &str,
-    at: i64,
-) -> Result<Option<EventRow>> {
-    match history::call_item(&mut *conn, sid).await? {
-        Some(located) => Ok(Some(item_changed(&mut *conn, &located, at).await?)),
-        None => Ok(None),
-    }
-}
-
-/// The event for an SMS outbox row that is queued or was refused.
-pub async fn outbox_changed(
-    conn: &mut SqliteConnection,
-    id: i64,
-    at: i64,
-) -> Result<Option<EventRow>> {
-    match history::outbox_item(&mut *conn, id).await? {
-        Some(located) => Ok(Some(item_changed(&mut *conn, &located, at).await?)),
-        None => Ok(None),
-    }
-}
-
-/// `{"type": "unread", "unread": N, "total": N}` for `number`; `hidden` numbers do not count
-/// towards the total.
-pub async fn unread_changed(
-    conn: &mut SqliteConnection,
-    number: &str,
-    hidden: &[String],
-    at: i64,
-) -> Result<EventRow> {
-    unread_event(number, hidden, at)
-        .build_query_as::<EventRow>()
-        .fetch_one(&mut *conn)
-        .await
-        .op("append unread event")
-}
-
-/// The statement of [`unread_changed`]. Its parameters, in order: `number`, the `hidden`
-/// numbers, `number` again, `at`.
-fn unread_event<'a>(number: &'a str, hidden: &'a [String], at: i64) -> QueryBuilder<'a, Sqlite> {
-    // One statement: counting and appending in separate ones would be three round trips to
-    // sqlx's connection thread.
-    let mut sql = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO events (type, number, payload, at) SELECT 'unread', ",
-    );
-    sql.push_bind(number);
-    sql.push(", json_object('total', ");
-    history::push_unread_total(&mut sql, hidden);
-    sql.push(", 'unread', ");
-    history::push_unread(&mut sql, number);
-    sql.push("), ");
-    sql.push_bind(at);
-    sql.push(" RETURNING *");
-    sql
-}
-
-/// `SELECT total, unread` for `number`: the counts of [`unread_changed`]. Its parameters, in
+/// `SELECT total, unread` for `number`: the counts of [`blocking::unread_changed`]. Its parameters, in
 /// order: the `hidden` numbers, `number`.
 fn unread_counts<'a>(number: &'a str, hidden: &'a [String]) -> QueryBuilder<'a, Sqlite> {
     let mut sql = QueryBuilder::<Sqlite>::new("SELECT ");
@@ -287,7 +146,7 @@ pub mod blocking {
     use crate::store::message::NewMessage;
     use crate::store::{Context, Result};
 
-    /// [`super::append`]. The row is made from what was inserted and the new rowid, not with
+    /// Appends an event. The row is made from what was inserted and the new rowid, not with
     /// `RETURNING` (SQLite gathers the rows of a `RETURNING` statement in a temporary table
     /// first, on the busiest write path).
     pub fn append(
@@ -312,7 +171,7 @@ pub mod blocking {
         })
     }
 
-    /// [`super::item_changed`].
+    /// `{"type": message|call|voicemail, "item": …}` for an item of a thread.
     fn item_changed(conn: &Connection, located: &Located, at: i64) -> Result<EventRow> {
         append(
             conn,
@@ -330,7 +189,9 @@ pub mod blocking {
             .transpose()
     }
 
-    /// [`super::message_arrived`].
+    /// The event for a text that was just stored: its item with the unread counts it changed,
+    /// `{"type": "message", "item": …, "unread": N, "total": N}` (one row where a message event
+    /// and an unread event would be two; none for a status-only stub).
     pub fn message_arrived(
         conn: &Connection,
         sid: &str,
@@ -380,7 +241,18 @@ pub mod blocking {
         )
     }
 
-    /// [`super::unread_counts`]: `(total, unread)`.
+    /// [`super::Store::prune_events`]'s statement.
+    pub fn prune(conn: &Connection, before_ms: i64) -> Result<u64> {
+        let op = "prune events";
+        let done = conn
+            .prepare_cached(super::PRUNE)
+            .op(op)?
+            .execute(params![before_ms])
+            .op(op)?;
+        Ok(u64::try_from(done).unwrap_or(u64::MAX))
+    }
+
+    /// The unread counts of `number`: `(total, unread)`.
     fn counts(conn: &Connection, number: &str, hidden: &[String]) -> Result<(i64, i64)> {
         let op = "count unread";
         let sql = super::unread_counts(number, hidden);
@@ -401,7 +273,7 @@ pub mod blocking {
             .transpose()
     }
 
-    /// [`super::call_changed`].
+    /// The event for a top-level call that was stored or changed (none for a `<Dial>` leg).
     pub fn call_changed(conn: &Connection, sid: &str, at: i64) -> Result<Option<EventRow>> {
         items::call_item(conn, sid)?
             .map(|located| item_changed(conn, &located, at))
@@ -417,14 +289,16 @@ pub mod blocking {
         }
     }
 
-    /// [`super::outbox_changed`].
+    /// The event for an SMS outbox row that is queued or was refused.
     pub fn outbox_changed(conn: &Connection, id: i64, at: i64) -> Result<Option<EventRow>> {
         items::outbox_item(conn, id)?
             .map(|located| item_changed(conn, &located, at))
             .transpose()
     }
 
-    /// [`super::unread_changed`]: the counts, then an [`append`] (one read and a plain
+    /// `{"type": "unread", "unread": N, "total": N}` for `number`; `hidden` numbers do not count
+    /// towards the total.
+    /// The counts, then an [`append`] (one read and a plain
     /// insert cost the writer thread less than one `INSERT … SELECT … RETURNING`).
     pub fn unread_changed(
         conn: &Connection,
@@ -446,23 +320,17 @@ pub mod blocking {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::store;
+    use crate::store::test_support::{conn, conn_at, store};
 
     #[tokio::test]
     async fn events_get_increasing_cursors_and_replay_in_order() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         assert_eq!(latest_id(store.pool()).await.unwrap(), 0);
         let mut ids = Vec::new();
         for i in 0..5 {
-            let row = append(
-                store.pool(),
-                "call",
-                Some("+15550001111"),
-                &json!({"i": i}),
-                i,
-            )
-            .await
-            .unwrap();
+            let row =
+                blocking::append(&db, "call", Some("+15550001111"), &json!({"i": i}), i).unwrap();
             ids.push(row.id);
         }
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
@@ -474,15 +342,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_frame_carries_type_cursor_number_and_the_payload() {
-        let (_dir, store) = store().await;
-        let row = append(
-            store.pool(),
+        let (_dir, _store) = store().await;
+        let db = conn(&_dir);
+        let row = blocking::append(
+            &db,
             "unread",
             Some("+15550001111"),
             &json!({"unread": 2, "total": 5}),
             9,
         )
-        .await
         .unwrap();
         let frame: Value = serde_json::from_str(&row.frame()).unwrap();
         assert_eq!(
@@ -529,13 +397,12 @@ mod tests {
     #[tokio::test]
     async fn pruning_forgets_the_old_events_before_the_first_recent_one() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         // The clock went back once: the event at 50 comes after one at 200.
         for at in [10, 20, 200, 50, 300] {
-            append(store.pool(), "call", None, &json!({ "at": at }), at)
-                .await
-                .unwrap();
+            blocking::append(&db, "call", None, &json!({ "at": at }), at).unwrap();
         }
-        assert_eq!(prune(store.pool(), 100).await.unwrap(), 2);
+        assert_eq!(blocking::prune(&db, 100).unwrap(), 2);
         let kept: Vec<i64> = after(store.pool(), 0, 10)
             .await
             .unwrap()
@@ -550,17 +417,16 @@ mod tests {
         use crate::store::test_support::{database_before, migrate};
         let dir = tempfile::tempdir().unwrap();
         let pool = database_before(dir.path(), 10).await;
+        let db = conn_at(dir.path());
         for at in 1..=5 {
-            append(&pool, "call", Some("+15550001111"), &json!({ "n": at }), at)
-                .await
-                .unwrap();
+            blocking::append(&db, "call", Some("+15550001111"), &json!({ "n": at }), at).unwrap();
         }
         // AUTOINCREMENT remembered 5; only the newest is left, as after a prune.
-        assert_eq!(prune(&pool, 100).await.unwrap(), 4);
+        assert_eq!(blocking::prune(&db, 100).unwrap(), 4);
         let before = after(&pool, 0, 10).await.unwrap();
         migrate(&pool, 10..=10).await;
         assert_eq!(after(&pool, 0, 10).await.unwrap(), before);
-        let next = append(&pool, "call", None, &json!({}), 6).await.unwrap();
+        let next = blocking::append(&db, "call", None, &json!({}), 6).unwrap();
         assert_eq!(next.id, 6);
         let schema: String = sqlx::query_scalar(
             "SELECT group_concat(sql, ';') FROM sqlite_schema WHERE tbl_name = 'events'",
@@ -575,17 +441,14 @@ mod tests {
     #[tokio::test]
     async fn pruning_keeps_the_newest_event_so_cursors_keep_growing() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         for at in [1, 2, 3] {
-            append(store.pool(), "call", None, &json!({}), at)
-                .await
-                .unwrap();
+            blocking::append(&db, "call", None, &json!({}), at).unwrap();
         }
-        assert_eq!(prune(store.pool(), 100).await.unwrap(), 2);
+        assert_eq!(blocking::prune(&db, 100).unwrap(), 2);
         let newest = latest_id(store.pool()).await.unwrap();
         assert_eq!(oldest_id(store.pool()).await.unwrap(), Some(newest));
-        let next = append(store.pool(), "call", None, &json!({}), 4)
-            .await
-            .unwrap();
+        let next = blocking::append(&db, "call", None, &json!({}), 4).unwrap();
         assert_eq!(next.id, newest + 1);
     }
 }

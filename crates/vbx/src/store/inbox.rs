@@ -221,7 +221,7 @@ fn read(conn: &Connection, number: &str, hidden: &[String], now: i64) -> Result<
 }
 
 /// Marks the thread's texts read; its feed row when any was unread.
-fn read_texts(
+pub(crate) fn read_texts(
     conn: &Connection,
     number: &str,
     hidden: &[String],
@@ -294,54 +294,50 @@ mod tests {
     const ACCOUNT: &str = "AC00000000000000000000000000000000";
 
     async fn text_from(store: &Store, sid: &str, from: &str, at: i64) {
-        message::record_message(
-            store.pool(),
-            &message::NewMessage {
-                sid: sid.into(),
-                account_sid: ACCOUNT.into(),
-                from: from.into(),
-                to: ME.into(),
-                body: "hi".into(),
-                direction: "inbound".into(),
-                status: "received".into(),
-                created_at_ms: at,
-                media: vec![],
-            },
-        )
-        .await
-        .unwrap();
+        let text = message::NewMessage {
+            sid: sid.into(),
+            account_sid: ACCOUNT.into(),
+            from: from.into(),
+            to: ME.into(),
+            body: "hi".into(),
+            direction: "inbound".into(),
+            status: "received".into(),
+            created_at_ms: at,
+            media: vec![],
+        };
+        store
+            .write(move |conn| message::blocking::record_message_in(conn, &text))
+            .await
+            .unwrap();
     }
 
     async fn voicemail_from(store: &Store, sid: &str, from: &str, at: i64) {
-        call::record_call(
-            store.pool(),
-            &call::NewCall {
-                sid: format!("CA{sid}"),
-                account_sid: ACCOUNT.into(),
-                from: from.into(),
-                to: ME.into(),
-                direction: "inbound".into(),
-                status: "completed".into(),
-                alias: None,
-                parent_sid: None,
-                started_at_ms: at,
-            },
-        )
-        .await
-        .unwrap();
-        recording::upsert_recording(
-            store.pool(),
-            &recording::RecordingUpdate {
+        let call = call::NewCall {
+            sid: format!("CA{sid}"),
+            account_sid: ACCOUNT.into(),
+            from: from.into(),
+            to: ME.into(),
+            direction: "inbound".into(),
+            status: "completed".into(),
+            alias: None,
+            parent_sid: None,
+            started_at_ms: at,
+        };
+        store
+            .write(move |conn| call::blocking::record_call(conn, &call))
+            .await
+            .unwrap();
+        store
+            .record_recording(&recording::RecordingUpdate {
                 sid: format!("RE{sid}"),
                 call_sid: format!("CA{sid}"),
                 url: "https://api.twilio.com/x".into(),
                 duration_s: Some(4),
                 status: "completed".into(),
                 now_ms: at,
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
     }
 
     fn row(

@@ -115,8 +115,8 @@ pub async fn last_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::message::{media_of, record_message, NewMedia, NewMessage};
-    use crate::store::test_support::store;
+    use crate::store::message::{blocking, media_of, NewMedia, NewMessage};
+    use crate::store::test_support::{conn, store};
 
     fn message(sid: &str, direction: &str, created_at_ms: i64, media: usize) -> NewMessage {
         NewMessage {
@@ -147,16 +147,11 @@ mod tests {
     #[tokio::test]
     async fn only_inbound_media_without_a_copy_is_due_oldest_first() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         let pool = store.pool();
-        record_message(pool, &message("MM2", "inbound", 2_000, 1))
-            .await
-            .unwrap();
-        record_message(pool, &message("MM1", "inbound", 1_000, 2))
-            .await
-            .unwrap();
-        record_message(pool, &message("MM3", "outbound-api", 500, 1))
-            .await
-            .unwrap();
+        blocking::record_message_in(&db, &message("MM2", "inbound", 2_000, 1)).unwrap();
+        blocking::record_message_in(&db, &message("MM1", "inbound", 1_000, 2)).unwrap();
+        blocking::record_message_in(&db, &message("MM3", "outbound-api", 500, 1)).unwrap();
 
         let items = due(pool, 0, 10).await.unwrap();
         assert_eq!(keys(&items), [("MM1", 0), ("MM1", 1), ("MM2", 0)]);
@@ -179,10 +174,9 @@ mod tests {
     #[tokio::test]
     async fn a_failure_delays_the_item_and_giving_up_drops_it() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         let pool = store.pool();
-        record_message(pool, &message("MM1", "inbound", 1_000, 2))
-            .await
-            .unwrap();
+        blocking::record_message_in(&db, &message("MM1", "inbound", 1_000, 2)).unwrap();
 
         store
             .media_fetch_failed("MM1", 0, "HTTP 503", 5_000, false)

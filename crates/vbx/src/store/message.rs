@@ -1,7 +1,7 @@
 //! Messages (SMS/MMS) and their media, recorded from webhooks and REST sends and moved along by
 //! status callbacks, whose statuses only ever move forward.
 
-use sqlx::{Acquire, Sqlite, SqliteConnection, SqliteExecutor};
+use sqlx::SqliteExecutor;
 
 use super::{Context, Result};
 
@@ -103,58 +103,6 @@ const RECORD_MESSAGE: &str = concat!(
 const RECORD_MEDIA: &str =
     "INSERT INTO media (message_sid, idx, url, content_type) VALUES ($1, $2, $3, $4)";
 
-/// Stores a message and all its media in one transaction. A repeated SID changes nothing and
-/// returns `false`. If only a status callback had been seen for the SID, the row is filled in
-/// (keeping whichever status is further along) and this returns `true`.
-///
-/// Takes a pool, a connection or a transaction (nested as a savepoint).
-pub async fn record_message<'a, A>(conn: A, message: &NewMessage) -> Result<bool>
-where
-    A: Acquire<'a, Database = Sqlite>,
-{
-    let mut tx = conn.begin().await.op("record_message")?;
-    let recorded = record_message_in(&mut tx, message).await?;
-    tx.commit().await.op("record_message")?;
-    Ok(recorded)
-}
-
-/// [`record_message`] inside a transaction the caller owns and rolls back on an error (a
-/// group-commit job): no savepoint of its own, which would cost two more round trips.
-pub async fn record_message_in(tx: &mut SqliteConnection, message: &NewMessage) -> Result<bool> {
-    let op = "record_message";
-    let num_media = i64::try_from(message.media.len()).unwrap_or(i64::MAX);
-    // Writing first takes the write lock at once, so a concurrent writer makes this wait
-    // (busy_timeout) instead of failing a read-to-write upgrade.
-    let done = sqlx::query(RECORD_MESSAGE)
-        .bind(&message.sid)
-        .bind(&message.account_sid)
-        .bind(&message.from)
-        .bind(&message.to)
-        .bind(&message.body)
-        .bind(&message.direction)
-        .bind(&message.status)
-        .bind(num_media)
-        .bind(message.created_at_ms)
-        .execute(&mut *tx)
-        .await
-        .op(op)?;
-    if done.rows_affected() == 0 {
-        return Ok(false);
-    }
-    for (idx, media) in message.media.iter().enumerate() {
-        let idx = i64::try_from(idx).unwrap_or(i64::MAX);
-        sqlx::query(RECORD_MEDIA)
-            .bind(&message.sid)
-            .bind(idx)
-            .bind(&media.url)
-            .bind(&media.content_type)
-            .execute(&mut *tx)
-            .await
-            .op(op)?;
-    }
-    Ok(true)
-}
-
 /// The statement of [`apply_message_status`]: sid, status, error code and message, time.
 const APPLY_MESSAGE_STATUS: &str = concat!(
     "INSERT INTO messages (sid, account_sid, from_number, to_number, body, direction, \
@@ -170,29 +118,6 @@ const APPLY_MESSAGE_STATUS: &str = concat!(
     " > ",
     status_rank!("messages.status")
 );
-
-/// Applies a message status callback. Statuses only move forward (see `status_rank!`); an
-/// equal or earlier status is ignored and returns `false`. A callback for a SID not yet
-/// recorded creates a stub row that [`record_message`] fills in later.
-pub async fn apply_message_status(
-    exec: impl SqliteExecutor<'_>,
-    sid: &str,
-    status: &str,
-    error_code: Option<i64>,
-    error_message: Option<&str>,
-    now_ms: i64,
-) -> Result<bool> {
-    let done = sqlx::query(APPLY_MESSAGE_STATUS)
-        .bind(sid)
-        .bind(status)
-        .bind(error_code)
-        .bind(error_message)
-        .bind(now_ms)
-        .execute(exec)
-        .await
-        .op("apply_message_status")?;
-    Ok(done.rows_affected() == 1)
-}
 
 pub async fn get_message(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Option<MessageRow>> {
     sqlx::query_as::<_, MessageRow>("SELECT * FROM messages WHERE sid = $1")
@@ -211,48 +136,6 @@ pub async fn media_of(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Vec<Me
         .op("media_of")
 }
 
-/// Records where vbx saved its copy of a media item. The app does this through
-/// `Store::media_fetched` (which also takes the item off the download queue).
-#[cfg(test)]
-pub async fn set_media_local_path(
-    exec: impl SqliteExecutor<'_>,
-    sid: &str,
-    idx: i64,
-    local_path: &str,
-) -> Result<bool> {
-    let done = sqlx::query("UPDATE media SET local_path = $3 WHERE message_sid = $1 AND idx = $2")
-        .bind(sid)
-        .bind(idx)
-        .bind(local_path)
-        .execute(exec)
-        .await
-        .op("set_media_local_path")?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Marks every unread message from `number` as read; returns how many changed. The app does
-/// this through `Store::mark_thread_read`; tests on a bare pool (a schema before some
-/// migration) use this.
-#[cfg(test)]
-pub async fn mark_thread_read(
-    exec: impl SqliteExecutor<'_>,
-    number: &str,
-    now_ms: i64,
-) -> Result<u64> {
-    // Through `messages_party`: the party of an incoming text is its sender.
-    let done = sqlx::query(concat!(
-        "UPDATE messages SET read_at = $2 WHERE ",
-        message_party!(""),
-        " = $1 AND direction = 'inbound' AND read_at IS NULL"
-    ))
-    .bind(number)
-    .bind(now_ms)
-    .execute(exec)
-    .await
-    .op("mark_thread_read")?;
-    Ok(done.rows_affected())
-}
-
 /// The same writes for the writer thread (see `store::writer`).
 pub mod blocking {
     use rusqlite::{params, Connection};
@@ -260,7 +143,9 @@ pub mod blocking {
     use super::NewMessage;
     use crate::store::{Context, Result};
 
-    /// [`super::apply_message_status`].
+    /// Applies a message status callback. Statuses only move forward (see `status_rank!`);
+    /// an equal or earlier status is ignored and returns `false`. A callback for a SID not yet
+    /// recorded creates a stub row that [`record_message_in`] fills in later.
     pub fn apply_message_status(
         conn: &Connection,
         sid: &str,
@@ -281,7 +166,7 @@ pub mod blocking {
     /// What [`record_message_in`] did.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Recorded {
-        /// The SID was stored already: nothing changed ([`super::record_message_in`]'s `false`).
+        /// The SID was stored already: nothing changed.
         Unchanged,
         /// A new row, holding exactly what the message says.
         Inserted,
@@ -291,7 +176,7 @@ pub mod blocking {
     }
 
     impl Recorded {
-        /// [`super::record_message_in`]'s answer: whether anything was recorded.
+        /// Whether anything was recorded.
         pub fn changed(self) -> bool {
             self != Recorded::Unchanged
         }
@@ -309,8 +194,10 @@ pub mod blocking {
         Ok(())
     }
 
-    /// [`super::record_message_in`], telling a new row from a filled-in stub: an upsert that
-    /// updates leaves `last_insert_rowid()` as it was, an insert sets it. A new row that gets
+    /// Stores a message and all its media. A repeated SID changes nothing. If only a status
+    /// callback had been seen for the SID, the row is filled in (keeping whichever status is
+    /// further along). Tells a new row from a filled-in stub: an upsert that updates leaves
+    /// `last_insert_rowid()` as it was, an insert sets it. A new row that gets
     /// the very rowid the connection inserted last reads as `Filled`, which is never wrong
     /// (the caller then reads the row back instead of trusting the message).
     pub fn record_message_in(conn: &Connection, message: &NewMessage) -> Result<Recorded> {
@@ -354,7 +241,7 @@ pub mod blocking {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::store;
+    use crate::store::test_support::{conn, store};
 
     const SID: &str = "MM00000000000000000000000000000001";
 
@@ -391,9 +278,7 @@ mod tests {
     async fn the_writer_thread_tells_a_new_text_from_a_filled_stub_and_a_repeat() {
         use blocking::Recorded;
         let (_dir, store) = store().await;
-        apply_message_status(store.writer(), SID, "delivered", None, None, 500)
-            .await
-            .unwrap();
+        blocking::apply_message_status(&conn(&_dir), SID, "delivered", None, None, 500).unwrap();
         let second = "MM00000000000000000000000000000002";
         let texts = [
             new_message(SID, "+15550001111", "+18001234567", 1_000),
@@ -419,15 +304,16 @@ mod tests {
     #[tokio::test]
     async fn a_repeated_message_sid_is_recorded_once() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         let mut first = new_message(SID, "+15550001111", "+18001234567", 1_000);
         first.media.push(NewMedia {
             url: "https://example.com/a".into(),
             content_type: "image/png".into(),
         });
-        assert!(record_message(store.pool(), &first).await.unwrap());
+        assert!(blocking::record_message_in(&db, &first).unwrap().changed());
         let mut again = first.clone();
         again.body = "changed".into();
-        assert!(!record_message(store.pool(), &again).await.unwrap());
+        assert!(!blocking::record_message_in(&db, &again).unwrap().changed());
 
         let row = get_message(store.pool(), SID).await.unwrap().unwrap();
         assert_eq!(row.body, "hello");
@@ -439,6 +325,7 @@ mod tests {
     #[tokio::test]
     async fn three_media_are_stored_in_order() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         let mut m = new_message(SID, "+15550001111", "+18001234567", 1_000);
         for (url, ct) in [
             ("u0", "image/jpeg"),
@@ -450,7 +337,7 @@ mod tests {
                 content_type: ct.into(),
             });
         }
-        record_message(store.pool(), &m).await.unwrap();
+        blocking::record_message_in(&db, &m).unwrap();
 
         let media = media_of(store.pool(), SID).await.unwrap();
         let got: Vec<(i64, &str, &str)> = media
@@ -473,9 +360,7 @@ mod tests {
                 .num_media,
             3
         );
-        assert!(set_media_local_path(store.pool(), SID, 1, "media/u1.png")
-            .await
-            .unwrap());
+        assert!(store.media_fetched(SID, 1, "media/u1.png").await.unwrap());
         let media = media_of(store.pool(), SID).await.unwrap();
         assert_eq!(media[1].local_path.as_deref(), Some("media/u1.png"));
         assert_eq!(media[0].local_path, None);
@@ -484,14 +369,15 @@ mod tests {
     #[tokio::test]
     async fn a_message_rolled_back_with_its_callers_transaction_leaves_nothing() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         let mut m = new_message(SID, "+15550001111", "+18001234567", 1_000);
         m.media.push(NewMedia {
             url: "u0".into(),
             content_type: "image/jpeg".into(),
         });
-        let mut tx = store.pool().begin().await.unwrap();
-        assert!(record_message(&mut tx, &m).await.unwrap());
-        tx.rollback().await.unwrap();
+        db.execute_batch("BEGIN").unwrap();
+        assert!(blocking::record_message_in(&db, &m).unwrap().changed());
+        db.execute_batch("ROLLBACK").unwrap();
 
         assert_eq!(get_message(store.pool(), SID).await.unwrap(), None);
         assert!(media_of(store.pool(), SID).await.unwrap().is_empty());
@@ -500,29 +386,18 @@ mod tests {
     #[tokio::test]
     async fn message_status_never_regresses() {
         let (_dir, store) = store().await;
-        record_message(store.pool(), &outbound("queued"))
-            .await
-            .unwrap();
+        let db = conn(&_dir);
+        blocking::record_message_in(&db, &outbound("queued")).unwrap();
 
-        assert!(
-            apply_message_status(store.pool(), SID, "delivered", None, None, 3_000)
-                .await
-                .unwrap()
-        );
+        assert!(blocking::apply_message_status(&db, SID, "delivered", None, None, 3_000).unwrap());
         for late in ["sent", "sending", "queued", "delivered", "failed"] {
             assert!(
-                !apply_message_status(store.pool(), SID, late, None, None, 4_000)
-                    .await
-                    .unwrap(),
+                !blocking::apply_message_status(&db, SID, late, None, None, 4_000).unwrap(),
                 "{late} was applied after delivered"
             );
         }
         assert_eq!(status_of(&store).await, "delivered");
-        assert!(
-            apply_message_status(store.pool(), SID, "read", None, None, 5_000)
-                .await
-                .unwrap()
-        );
+        assert!(blocking::apply_message_status(&db, SID, "read", None, None, 5_000).unwrap());
         assert_eq!(status_of(&store).await, "read");
         let row = get_message(store.pool(), SID).await.unwrap().unwrap();
         assert_eq!(row.updated_at, 5_000);
@@ -531,18 +406,16 @@ mod tests {
     #[tokio::test]
     async fn a_failure_records_its_error() {
         let (_dir, store) = store().await;
-        record_message(store.pool(), &outbound("queued"))
-            .await
-            .unwrap();
-        assert!(apply_message_status(
-            store.pool(),
+        let db = conn(&_dir);
+        blocking::record_message_in(&db, &outbound("queued")).unwrap();
+        assert!(blocking::apply_message_status(
+            &db,
             SID,
             "undelivered",
             Some(30003),
             Some("Unreachable destination handset"),
             2_000
         )
-        .await
         .unwrap());
         let row = get_message(store.pool(), SID).await.unwrap().unwrap();
         assert_eq!(row.status, "undelivered");
@@ -556,13 +429,10 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_status_is_stored_but_never_overrides_a_known_one() {
         let (_dir, store) = store().await;
-        record_message(store.pool(), &outbound("queued"))
-            .await
-            .unwrap();
+        let db = conn(&_dir);
+        blocking::record_message_in(&db, &outbound("queued")).unwrap();
         assert!(
-            !apply_message_status(store.pool(), SID, "teleported", None, None, 2_000)
-                .await
-                .unwrap()
+            !blocking::apply_message_status(&db, SID, "teleported", None, None, 2_000).unwrap()
         );
         assert_eq!(status_of(&store).await, "queued");
     }
@@ -570,11 +440,8 @@ mod tests {
     #[tokio::test]
     async fn a_status_before_the_message_leaves_a_stub_that_recording_fills_in() {
         let (_dir, store) = store().await;
-        assert!(
-            apply_message_status(store.pool(), SID, "sent", None, None, 2_000)
-                .await
-                .unwrap()
-        );
+        let db = conn(&_dir);
+        assert!(blocking::apply_message_status(&db, SID, "sent", None, None, 2_000).unwrap());
         let stub = get_message(store.pool(), SID).await.unwrap().unwrap();
         assert!(stub.stub);
         assert_eq!(stub.status, "sent");
@@ -584,7 +451,7 @@ mod tests {
             url: "u0".into(),
             content_type: "image/jpeg".into(),
         });
-        assert!(record_message(store.pool(), &m).await.unwrap());
+        assert!(blocking::record_message_in(&db, &m).unwrap().changed());
         let row = get_message(store.pool(), SID).await.unwrap().unwrap();
         assert!(!row.stub);
         assert_eq!(row.status, "sent", "the later status is kept");
@@ -594,15 +461,16 @@ mod tests {
         assert_eq!(row.updated_at, 2_000);
         assert_eq!(media_of(store.pool(), SID).await.unwrap().len(), 1);
 
-        assert!(!record_message(store.pool(), &m).await.unwrap());
+        assert!(!blocking::record_message_in(&db, &m).unwrap().changed());
     }
 
     #[tokio::test]
     async fn reading_a_thread_marks_only_its_incoming_messages() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         let them = "+15550001111";
-        record_message(
-            store.pool(),
+        blocking::record_message_in(
+            &db,
             &new_message(
                 "SM00000000000000000000000000000001",
                 them,
@@ -610,10 +478,9 @@ mod tests {
                 1,
             ),
         )
-        .await
         .unwrap();
-        record_message(
-            store.pool(),
+        blocking::record_message_in(
+            &db,
             &new_message(
                 "SM00000000000000000000000000000002",
                 "+15552222222",
@@ -621,10 +488,10 @@ mod tests {
                 2,
             ),
         )
-        .await
         .unwrap();
-        assert_eq!(mark_thread_read(store.pool(), them, 9).await.unwrap(), 1);
-        assert_eq!(mark_thread_read(store.pool(), them, 10).await.unwrap(), 0);
+        let read = |at| crate::store::inbox::read_texts(&db, them, &[], at).unwrap();
+        assert!(read(9).is_some(), "one text was unread");
+        assert!(read(10).is_none(), "none is unread");
         let row = get_message(store.pool(), "SM00000000000000000000000000000001")
             .await
             .unwrap()
@@ -637,7 +504,7 @@ mod tests {
         let (_dir, store) = store().await;
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..200u32 {
-            let pool = store.pool().clone();
+            let store = store.clone();
             let mut m = new_message(
                 &format!("SM{:032}", i % 100),
                 "+15550001111",
@@ -648,7 +515,12 @@ mod tests {
                 url: format!("u{i}"),
                 content_type: "image/png".into(),
             });
-            tasks.spawn(async move { record_message(&pool, &m).await });
+            tasks.spawn(async move {
+                store
+                    .write(move |conn| blocking::record_message_in(conn, &m))
+                    .await
+                    .map(blocking::Recorded::changed)
+            });
         }
         let mut inserted = 0;
         while let Some(joined) = tasks.join_next().await {

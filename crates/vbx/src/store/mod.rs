@@ -1,6 +1,6 @@
-//! The store: one SQLite file in the data directory, reached through sqlx so PostgreSQL can be
-//! added later. One repository file per aggregate; every function takes an executor so callers
-//! choose a pool or their own transaction: the read pool, or the single writer for changes.
+//! The store: one SQLite file in the data directory. Its port is [`Store`]: reads through a
+//! pool of sqlx connections, and every change a use case (a `Store` method) that runs its whole
+//! transaction on the writer thread ([`writer`]) and answers the [`Changes`] to publish.
 
 pub mod call;
 mod checkpoint;
@@ -21,7 +21,7 @@ pub mod session;
 mod status;
 pub mod sync_state;
 mod synced;
-mod texts;
+pub(crate) mod texts;
 mod views;
 pub mod webhooks;
 mod work;
@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Connection as _, SqliteConnection, SqlitePool};
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "vbx.db";
@@ -102,18 +102,15 @@ impl<T> Context<T> for std::result::Result<T, rusqlite::Error> {
     }
 }
 
-/// Connections for queries. Writers are not limited by this, so it only bounds readers.
+/// Connections for queries (changes all run on the writer thread).
 const READ_CONNECTIONS: u32 = 8;
 
-/// A handle on the database; cheap to clone (the pools are shared).
-///
-/// SQLite has one write lock. With several connections writing, the losers sleep in SQLite's
-/// busy handler (1–100 ms steps), which would make a webhook's p99; with one writing
-/// connection they wait in the pool's queue instead and are woken the moment it is free.
+/// A handle on the database; cheap to clone. Reads go to a pool of connections; every change
+/// is a use case (a method of this type) that runs whole on the writer thread
+/// ([`writer`]), the process's only writer, so no two writes meet at SQLite's write lock.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
-    writer: SqlitePool,
     queue: writer::WriteQueue,
 }
 
@@ -145,60 +142,34 @@ impl Store {
             path: path.clone(),
             source,
         };
-        // A local database file does not go stale like a network connection: no ping before
-        // each use (on the writer that would be one more round trip per batch of webhooks).
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .connect_with(options.clone())
+        let mut migrator = SqliteConnection::connect_with(&options)
             .await
             .map_err(open_error)?;
         sqlx::migrate!("./migrations")
-            .run(&writer)
+            .run(&mut migrator)
             .await
             .map_err(|source| StoreError::Migrate {
                 path: path.clone(),
                 source,
             })?;
+        // The writer opens before the migrating connection closes: a read-only connection
+        // cannot create the WAL's shared-memory file that the last one to close removes.
+        let queue = writer::WriteQueue::spawn(&path, BUSY_TIMEOUT)?;
+        migrator.close().await.map_err(open_error)?;
+        // A local database file does not go stale like a network connection: no ping before
+        // each use.
         let pool = SqlitePoolOptions::new()
             .max_connections(READ_CONNECTIONS)
             .test_before_acquire(false)
-            // A connection opens a full-text index (migrations/0012) by reading it the first
-            // time a statement names it. Inside a write transaction (a text stored through
-            // this pool fires the index's triggers) that read comes before the write lock, and
-            // SQLite then refuses the lock at once instead of waiting for it. Opened here, they
-            // stay open for the connection's life.
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    for table in ["messages_fts", "recordings_fts"] {
-                        sqlx::query(&format!("SELECT rowid FROM {table} WHERE 0"))
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+            .connect_with(options.read_only(true))
             .await
             .map_err(open_error)?;
-        let queue = writer::WriteQueue::spawn(&path, BUSY_TIMEOUT, writer.clone())?;
-        Ok(Store {
-            pool,
-            writer,
-            queue,
-        })
+        Ok(Store { pool, queue })
     }
 
-    /// The read pool: for queries. A write here still works (SQLite's busy timeout applies)
-    /// but competes with [`Store::writer`] for the lock, so changes belong on the writer.
+    /// The read pool, opened read-only: changes are the writer thread's.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
-    }
-
-    /// The only connection that changes the database: begin write transactions here. Never
-    /// ask for it while holding it (e.g. inside one of its transactions): that waits forever.
-    pub fn writer(&self) -> &SqlitePool {
-        &self.writer
     }
 
     /// Runs `job` on the writer thread in a group commit with other queued jobs (see
@@ -227,7 +198,6 @@ impl Store {
     pub async fn close(&self) {
         self.queue.close().await;
         self.pool.close().await;
-        self.writer.close().await;
     }
 }
 
@@ -268,9 +238,6 @@ pub(crate) fn sql_limit(n: u32) -> i64 {
 }
 
 #[cfg(test)]
-mod blocking_tests;
-
-#[cfg(test)]
 pub(crate) mod test_support {
     use super::{Changes, Store};
     use tempfile::TempDir;
@@ -285,6 +252,18 @@ pub(crate) mod test_support {
                 (r.kind.clone(), r.number.clone(), payload)
             })
             .collect()
+    }
+
+    /// A connection of the test's own to the database in `dir`, set up as the writer
+    /// thread's: for calling the statements a use case runs (the `blocking` modules) one by
+    /// one. The app itself writes only on the writer thread.
+    pub fn conn(dir: &TempDir) -> rusqlite::Connection {
+        conn_at(dir.path())
+    }
+
+    /// [`conn`] for a database at `dir` that [`database_before`] made.
+    pub fn conn_at(dir: &std::path::Path) -> rusqlite::Connection {
+        super::writer::open(&dir.join(super::DB_FILE), super::BUSY_TIMEOUT).unwrap()
     }
 
     /// A store in a fresh temporary directory; keep the `TempDir` alive for the test.
@@ -322,7 +301,8 @@ pub(crate) mod test_support {
 
 #[cfg(test)]
 mod tests {
-    use super::relay::{relay_target, set_relay_target};
+    use super::relay::relay_target;
+    use super::test_support::conn_at;
     use super::*;
     use tempfile::TempDir;
 
@@ -332,9 +312,7 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let data_dir = dir.path().join("new").join("data");
         let store = Store::open(&data_dir).await.unwrap();
-        relay::set_relay_target(store.pool(), "cell", "+15550001111", 1)
-            .await
-            .unwrap();
+        relay::blocking::set_relay_target(&conn_at(&data_dir), "cell", "+15550001111", 1).unwrap();
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&data_dir), 0o700);
         assert_eq!(mode(&dir.path().join("new")), 0o700);
@@ -347,8 +325,7 @@ mod tests {
     async fn reopening_runs_migrations_once_and_keeps_the_data() {
         let dir = TempDir::new().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
-        set_relay_target(store.pool(), "cell", "+15550001111", 1_000)
-            .await
+        relay::blocking::set_relay_target(&conn_at(dir.path()), "cell", "+15550001111", 1_000)
             .unwrap();
         store.close().await;
 
@@ -382,7 +359,6 @@ mod tests {
         for _ in 0..3 {
             conns.push(store.pool().acquire().await.unwrap());
         }
-        conns.push(store.writer().acquire().await.unwrap());
         for conn in &mut conns {
             let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
                 .fetch_one(&mut **conn)
@@ -409,9 +385,17 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(temp, 2, "2 is MEMORY");
+            // Only the writer thread changes the database.
+            let write = sqlx::query(
+                "INSERT INTO relay_targets (device, number, updated_at) VALUES ('d', 'n', 0)",
+            )
+            .execute(&mut **conn)
+            .await
+            .unwrap_err();
+            assert!(write.to_string().contains("readonly"), "{write}");
         }
-        // The writer thread's connection (it needs the sqlx writer, held above, as its lock).
         drop(conns);
+        // The writer thread's connection.
         let pragmas = store
             .write(|conn| {
                 let get = |name: &str| -> rusqlite::Result<String> {

@@ -4,7 +4,7 @@
 use serde::de::DeserializeOwned;
 use sqlx::{QueryBuilder, Sqlite, SqliteExecutor};
 
-use super::{now_ms, sql_limit, Context, Result};
+use super::{sql_limit, Context, Result};
 
 /// Outbox kinds: a text through Twilio's REST API, an email, an XMPP message.
 pub const SMS: &str = "sms";
@@ -98,26 +98,7 @@ fn claim_sql(kinds: usize) -> String {
     )
 }
 
-/// Queues work due at once. With an idempotency key already in the outbox (whatever its
-/// status), nothing is queued and this returns `None`.
-pub async fn enqueue(
-    exec: impl SqliteExecutor<'_>,
-    kind: &str,
-    payload: &serde_json::Value,
-    idempotency_key: Option<&str>,
-    now_ms: i64,
-) -> Result<Option<i64>> {
-    sqlx::query_scalar::<_, i64>(ENQUEUE)
-        .bind(kind)
-        .bind(payload.to_string())
-        .bind(idempotency_key)
-        .bind(now_ms)
-        .fetch_optional(exec)
-        .await
-        .op("enqueue")
-}
-
-/// Whether [`claim_due`] would find anything: a read, so an idle worker's poll takes no write
+/// Whether [`blocking::claim_due`] would find anything: a read, so an idle worker's poll takes no write
 /// lock.
 pub async fn any_due(exec: impl SqliteExecutor<'_>, kinds: &[&str], now_ms: i64) -> Result<bool> {
     if kinds.is_empty() {
@@ -140,97 +121,6 @@ pub async fn any_due(exec: impl SqliteExecutor<'_>, kinds: &[&str], now_ms: i64)
         .await
         .op("any_due")?;
     Ok(found)
-}
-
-/// Atomically marks up to `limit` due rows of the given kinds as `sending` and returns them,
-/// oldest due first. Due: `pending` with `next_attempt_at <= now_ms`, or `sending` for longer
-/// than [`SENDING_LEASE_MS`] (its worker crashed; the lost attempt is counted).
-pub async fn claim_due(
-    exec: impl SqliteExecutor<'_>,
-    kinds: &[&str],
-    now_ms: i64,
-    limit: u32,
-) -> Result<Vec<OutboxItem>> {
-    if kinds.is_empty() || limit == 0 {
-        return Ok(Vec::new());
-    }
-    // One UPDATE … RETURNING: two workers can never claim the same row.
-    let sql = claim_sql(kinds.len());
-    let mut query = sqlx::query_as::<_, OutboxItem>(&sql)
-        .bind(now_ms)
-        .bind(now_ms.saturating_sub(SENDING_LEASE_MS))
-        .bind(sql_limit(limit));
-    for kind in kinds {
-        query = query.bind(*kind);
-    }
-    let mut items = query.fetch_all(exec).await.op("claim_due")?;
-    // RETURNING has no defined order.
-    items.sort_by_key(|item| (item.next_attempt_at, item.id));
-    Ok(items)
-}
-
-/// The work is done; `result` is what it produced (e.g. the Twilio SID).
-pub async fn mark_sent(
-    exec: impl SqliteExecutor<'_>,
-    id: i64,
-    result: Option<&str>,
-    now_ms: i64,
-) -> Result<bool> {
-    let done = sqlx::query(MARK_SENT)
-        .bind(id)
-        .bind(result)
-        .bind(now_ms)
-        .execute(exec)
-        .await
-        .op("mark_sent")?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Makes every pending row of `kind` that waits for a later try due at `now`: after a restart
-/// (a configuration fixed meanwhile) nobody should wait out a long backoff. Returns how many.
-pub async fn due_now(exec: impl SqliteExecutor<'_>, kind: &str, now: i64) -> Result<u64> {
-    let done = sqlx::query(DUE_NOW)
-        .bind(kind)
-        .bind(now)
-        .execute(exec)
-        .await
-        .op("outbox due now")?;
-    Ok(done.rows_affected())
-}
-
-/// The attempt failed but may succeed later: back to `pending` until `next_attempt_at`.
-pub async fn mark_retry(
-    exec: impl SqliteExecutor<'_>,
-    id: i64,
-    error: &str,
-    next_attempt_at: i64,
-) -> Result<bool> {
-    let done = sqlx::query(MARK_RETRY)
-        .bind(id)
-        .bind(error)
-        .bind(next_attempt_at)
-        .bind(now_ms())
-        .execute(exec)
-        .await
-        .op("mark_retry")?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// The work cannot succeed (or has been retried enough): it stays in the outbox as `failed`.
-pub async fn mark_failed(
-    exec: impl SqliteExecutor<'_>,
-    id: i64,
-    error: &str,
-    now_ms: i64,
-) -> Result<bool> {
-    let done = sqlx::query(MARK_FAILED)
-        .bind(id)
-        .bind(error)
-        .bind(now_ms)
-        .execute(exec)
-        .await
-        .op("mark_failed")?;
-    Ok(done.rows_affected() == 1)
 }
 
 pub async fn get(exec: impl SqliteExecutor<'_>, id: i64) -> Result<Option<OutboxItem>> {
@@ -286,7 +176,9 @@ pub mod blocking {
     use super::{OutboxItem, OutboxStatus};
     use crate::store::{sql_limit, Context, Result};
 
-    /// [`super::claim_due`].
+    /// Atomically marks up to `limit` due rows of the given kinds as `sending` and returns them,
+    /// oldest due first. Due: `pending` with `next_attempt_at <= now_ms`, or `sending` for longer
+    /// than [`SENDING_LEASE_MS`] (its worker crashed; the lost attempt is counted).
     pub fn claim_due(
         conn: &Connection,
         kinds: &[&str],
@@ -348,7 +240,7 @@ pub mod blocking {
         })
     }
 
-    /// [`super::mark_sent`].
+    /// The work is done; `result` is what it produced (e.g. the Twilio SID).
     pub fn mark_sent(conn: &Connection, id: i64, result: Option<&str>, now: i64) -> Result<bool> {
         let op = "mark_sent";
         let done = conn
@@ -359,7 +251,8 @@ pub mod blocking {
         Ok(done == 1)
     }
 
-    /// [`super::mark_retry`] (`now`: the row's update time).
+    /// The attempt failed but may succeed later: back to `pending` until `next_attempt_at`.
+    /// (`now`: the row's update time).
     pub fn mark_retry(
         conn: &Connection,
         id: i64,
@@ -376,7 +269,7 @@ pub mod blocking {
         Ok(done == 1)
     }
 
-    /// [`super::mark_failed`].
+    /// The work cannot succeed (or has been retried enough): it stays in the outbox as `failed`.
     pub fn mark_failed(conn: &Connection, id: i64, error: &str, now: i64) -> Result<bool> {
         let op = "mark_failed";
         let done = conn
@@ -387,7 +280,8 @@ pub mod blocking {
         Ok(done == 1)
     }
 
-    /// [`super::due_now`].
+    /// Makes every pending row of `kind` that waits for a later try due at `now`: after a restart
+    /// (a configuration fixed meanwhile) nobody should wait out a long backoff. Returns how many.
     pub fn due_now(conn: &Connection, kind: &str, now: i64) -> Result<u64> {
         let op = "outbox due now";
         let done = conn
@@ -398,7 +292,8 @@ pub mod blocking {
         Ok(u64::try_from(done).unwrap_or(u64::MAX))
     }
 
-    /// [`super::enqueue`].
+    /// Queues work due at once. With an idempotency key already in the outbox (whatever its
+    /// status), nothing is queued and this returns `None`.
     pub fn enqueue(
         conn: &Connection,
         kind: &str,
@@ -447,12 +342,19 @@ mod tests {
             ("email", "the SMTP server answered 550 mailbox unavailable"),
             ("sms", "the SMTP server answered 535 5.7.8 not an email"),
         ] {
-            let id = enqueue(&pool, kind, &json!({"to": "x"}), None, T0)
-                .await
-                .unwrap()
-                .unwrap();
-            claim_due(&pool, &[kind], T0, 1).await.unwrap();
-            mark_failed(&pool, id, error, T0 + 1).await.unwrap();
+            // What an older vbx's worker left: one attempt, failed for good.
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO outbox (kind, payload, status, attempts, last_error, \
+                     next_attempt_at, created_at, updated_at) \
+                 VALUES (?1, '{\"to\":\"x\"}', 'failed', 1, ?2, ?3, ?3, ?4) RETURNING id",
+            )
+            .bind(kind)
+            .bind(error)
+            .bind(T0)
+            .bind(T0 + 1)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
             failed.push(id);
         }
         crate::store::test_support::migrate(&pool, 18..=18).await;
@@ -480,13 +382,14 @@ mod tests {
         let (_dir, store) = store().await;
         let pool = store.pool();
         let payload = json!({"to": "+15550001111", "body": "hi"});
-        let id = enqueue(pool, "sms", &payload, None, T0)
+        let id = store
+            .enqueue_work("sms", &payload, None, T0)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(pending_count(pool).await.unwrap(), 1);
 
-        let claimed = claim_due(pool, &["sms"], T0, 10).await.unwrap();
+        let claimed = store.claim_outbox(&["sms"], T0, 10).await.unwrap();
         assert_eq!(ids(&claimed), [id]);
         assert_eq!(claimed[0].status, OutboxStatus::Sending);
         assert_eq!(
@@ -494,21 +397,28 @@ mod tests {
             payload
         );
         // Claimed rows are not handed out twice.
-        assert!(claim_due(pool, &["sms"], T0, 10).await.unwrap().is_empty());
-
-        assert!(mark_retry(pool, id, "503 from Twilio", T0 + 5_000)
-            .await
-            .unwrap());
-        assert!(claim_due(pool, &["sms"], T0 + 4_999, 10)
+        assert!(store
+            .claim_outbox(&["sms"], T0, 10)
             .await
             .unwrap()
             .is_empty());
-        let again = claim_due(pool, &["sms"], T0 + 5_000, 10).await.unwrap();
+
+        assert!(store
+            .outbox_retry(id, "503 from Twilio", T0 + 5_000, T0 + 1)
+            .await
+            .unwrap());
+        assert!(store
+            .claim_outbox(&["sms"], T0 + 4_999, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let again = store.claim_outbox(&["sms"], T0 + 5_000, 10).await.unwrap();
         assert_eq!(ids(&again), [id]);
         assert_eq!(again[0].attempts, 1);
         assert_eq!(again[0].last_error.as_deref(), Some("503 from Twilio"));
 
-        assert!(mark_sent(pool, id, Some("SM123"), T0 + 6_000)
+        assert!(store
+            .outbox_sent(id, Some("SM123"), T0 + 6_000)
             .await
             .unwrap());
         let done = get(pool, id).await.unwrap().unwrap();
@@ -516,7 +426,8 @@ mod tests {
         assert_eq!(done.result.as_deref(), Some("SM123"));
         assert_eq!(done.last_error, None);
         assert_eq!(pending_count(pool).await.unwrap(), 0);
-        assert!(claim_due(pool, &["sms"], T0 + 999_999, 10)
+        assert!(store
+            .claim_outbox(&["sms"], T0 + 999_999, 10)
             .await
             .unwrap()
             .is_empty());
@@ -526,20 +437,24 @@ mod tests {
     async fn a_duplicate_idempotency_key_is_not_enqueued_twice() {
         let (_dir, store) = store().await;
         let pool = store.pool();
-        let first = enqueue(pool, "sms", &json!({"n": 1}), Some("relay:SM1"), T0)
+        let first = store
+            .enqueue_work("sms", &json!({"n": 1}), Some("relay:SM1"), T0)
             .await
             .unwrap();
         assert!(first.is_some());
-        let second = enqueue(pool, "sms", &json!({"n": 2}), Some("relay:SM1"), T0 + 1)
+        let second = store
+            .enqueue_work("sms", &json!({"n": 2}), Some("relay:SM1"), T0 + 1)
             .await
             .unwrap();
         assert_eq!(second, None);
         // Items without a key never collide.
-        assert!(enqueue(pool, "sms", &json!({}), None, T0)
+        assert!(store
+            .enqueue_work("sms", &json!({}), None, T0)
             .await
             .unwrap()
             .is_some());
-        assert!(enqueue(pool, "sms", &json!({}), None, T0)
+        assert!(store
+            .enqueue_work("sms", &json!({}), None, T0)
             .await
             .unwrap()
             .is_some());
@@ -554,22 +469,24 @@ mod tests {
     #[tokio::test]
     async fn a_row_left_sending_by_a_crash_is_reclaimed_after_the_lease() {
         let (_dir, store) = store().await;
-        let pool = store.pool();
-        let id = enqueue(pool, "email", &json!({}), None, T0)
+        let id = store
+            .enqueue_work("email", &json!({}), None, T0)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(
-            ids(&claim_due(pool, &["email"], T0, 1).await.unwrap()),
+            ids(&store.claim_outbox(&["email"], T0, 1).await.unwrap()),
             [id]
         );
 
         let within = T0 + SENDING_LEASE_MS - 1;
-        assert!(claim_due(pool, &["email"], within, 1)
+        assert!(store
+            .claim_outbox(&["email"], within, 1)
             .await
             .unwrap()
             .is_empty());
-        let reclaimed = claim_due(pool, &["email"], T0 + SENDING_LEASE_MS, 1)
+        let reclaimed = store
+            .claim_outbox(&["email"], T0 + SENDING_LEASE_MS, 1)
             .await
             .unwrap();
         assert_eq!(ids(&reclaimed), [id]);
@@ -582,8 +499,12 @@ mod tests {
         let (_dir, store) = store().await;
         let pool = store.pool();
         assert!(!any_due(pool, &["sms"], T0).await.unwrap());
-        enqueue(pool, "xmpp", &json!({}), None, T0).await.unwrap();
-        let sms = enqueue(pool, "sms", &json!({}), None, T0 + 10)
+        store
+            .enqueue_work("xmpp", &json!({}), None, T0)
+            .await
+            .unwrap();
+        let sms = store
+            .enqueue_work("sms", &json!({}), None, T0 + 10)
             .await
             .unwrap()
             .unwrap();
@@ -595,7 +516,7 @@ mod tests {
         assert!(any_due(pool, &["email", "sms"], T0 + 10).await.unwrap());
 
         assert_eq!(
-            ids(&claim_due(pool, &["sms"], T0 + 10, 10).await.unwrap()),
+            ids(&store.claim_outbox(&["sms"], T0 + 10, 10).await.unwrap()),
             [sms]
         );
         assert!(!any_due(pool, &["sms"], T0 + 10).await.unwrap(), "claimed");
@@ -605,7 +526,7 @@ mod tests {
                 .unwrap(),
             "a lapsed lease is due again"
         );
-        mark_sent(pool, sms, None, T0 + 20).await.unwrap();
+        store.outbox_sent(sms, None, T0 + 20).await.unwrap();
         assert!(!any_due(pool, &["sms"], T0 + 10 * SENDING_LEASE_MS)
             .await
             .unwrap());
@@ -614,40 +535,45 @@ mod tests {
     #[tokio::test]
     async fn claims_respect_kinds_limit_and_due_order() {
         let (_dir, store) = store().await;
-        let pool = store.pool();
-        let late = enqueue(pool, "sms", &json!({}), None, T0 + 2)
+        let late = store
+            .enqueue_work("sms", &json!({}), None, T0 + 2)
             .await
             .unwrap()
             .unwrap();
-        let early = enqueue(pool, "sms", &json!({}), None, T0)
+        let early = store
+            .enqueue_work("sms", &json!({}), None, T0)
             .await
             .unwrap()
             .unwrap();
-        let xmpp = enqueue(pool, "xmpp", &json!({}), None, T0)
+        let xmpp = store
+            .enqueue_work("xmpp", &json!({}), None, T0)
             .await
             .unwrap()
             .unwrap();
-        let future = enqueue(pool, "sms", &json!({}), None, T0 + 100)
+        let future = store
+            .enqueue_work("sms", &json!({}), None, T0 + 100)
             .await
             .unwrap()
             .unwrap();
 
-        let first = claim_due(pool, &["sms"], T0 + 10, 1).await.unwrap();
+        let first = store.claim_outbox(&["sms"], T0 + 10, 1).await.unwrap();
         assert_eq!(ids(&first), [early]);
-        let rest = claim_due(pool, &["sms", "email"], T0 + 10, 10)
+        let rest = store
+            .claim_outbox(&["sms", "email"], T0 + 10, 10)
             .await
             .unwrap();
         assert_eq!(ids(&rest), [late]);
         assert_eq!(
-            ids(&claim_due(pool, &["xmpp"], T0 + 10, 10).await.unwrap()),
+            ids(&store.claim_outbox(&["xmpp"], T0 + 10, 10).await.unwrap()),
             [xmpp]
         );
-        assert!(claim_due(pool, &[], T0 + 1_000, 10)
+        assert!(store
+            .claim_outbox(&[], T0 + 1_000, 10)
             .await
             .unwrap()
             .is_empty());
         assert_eq!(
-            ids(&claim_due(pool, &["sms"], T0 + 100, 10).await.unwrap()),
+            ids(&store.claim_outbox(&["sms"], T0 + 100, 10).await.unwrap()),
             [future]
         );
     }
@@ -655,17 +581,19 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_claims_never_hand_out_a_row_twice() {
         let (_dir, store) = store().await;
-        let pool = store.pool();
         for _ in 0..60 {
-            enqueue(pool, "sms", &json!({}), None, T0).await.unwrap();
+            store
+                .enqueue_work("sms", &json!({}), None, T0)
+                .await
+                .unwrap();
         }
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..6 {
-            let pool = pool.clone();
+            let store = store.clone();
             tasks.spawn(async move {
                 let mut mine = Vec::new();
                 loop {
-                    let batch = claim_due(&pool, &["sms"], T0, 4).await.unwrap();
+                    let batch = store.claim_outbox(&["sms"], T0, 4).await.unwrap();
                     if batch.is_empty() {
                         return mine;
                     }
@@ -688,18 +616,21 @@ mod tests {
     async fn failed_items_are_listed_with_their_error_and_no_longer_pending() {
         let (_dir, store) = store().await;
         let pool = store.pool();
-        let bad = enqueue(pool, "sms", &json!({}), None, T0)
+        let bad = store
+            .enqueue_work("sms", &json!({}), None, T0)
             .await
             .unwrap()
             .unwrap();
-        let ok = enqueue(pool, "sms", &json!({}), None, T0)
+        let ok = store
+            .enqueue_work("sms", &json!({}), None, T0)
             .await
             .unwrap()
             .unwrap();
-        claim_due(pool, &["sms"], T0, 10).await.unwrap();
-        assert!(mark_failed(pool, bad, "21211 invalid To", T0 + 1)
+        store.claim_outbox(&["sms"], T0, 10).await.unwrap();
+        store
+            .outbox_failed(bad, "21211 invalid To", T0 + 1)
             .await
-            .unwrap());
+            .unwrap();
 
         let failed = list(pool, Some(OutboxStatus::Failed), 10).await.unwrap();
         assert_eq!(ids(&failed), [bad]);
@@ -707,6 +638,6 @@ mod tests {
         assert_eq!(failed[0].attempts, 1);
         assert_eq!(ids(&list(pool, None, 10).await.unwrap()), [ok, bad]);
         assert_eq!(pending_count(pool).await.unwrap(), 1);
-        assert!(!mark_sent(pool, 9_999, None, T0).await.unwrap());
+        assert!(!store.outbox_sent(9_999, None, T0).await.unwrap());
     }
 }

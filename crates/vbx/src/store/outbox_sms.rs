@@ -22,7 +22,7 @@ pub async fn sid_taken(exec: impl SqliteExecutor<'_>, sid: &str, except_id: i64)
 mod tests {
     use super::*;
     use crate::store::message::{get_message, media_of, NewMedia, NewMessage};
-    use crate::store::outbox::{claim_due, enqueue, get, OutboxStatus};
+    use crate::store::outbox::{get, OutboxStatus};
     use crate::store::test_support::store;
     use serde_json::json;
 
@@ -30,15 +30,17 @@ mod tests {
     async fn finishing_marks_the_item_and_records_the_message_with_its_media() {
         let (_dir, store) = store().await;
         let pool = store.pool();
-        let id = enqueue(pool, "sms", &json!({}), None, 1_000)
+        let id = store
+            .enqueue_work("sms", &json!({}), None, 1_000)
             .await
             .unwrap()
             .unwrap();
-        let other = enqueue(pool, "sms", &json!({}), None, 1_000)
+        let other = store
+            .enqueue_work("sms", &json!({}), None, 1_000)
             .await
             .unwrap()
             .unwrap();
-        claim_due(pool, &["sms"], 1_000, 10).await.unwrap();
+        store.claim_outbox(&["sms"], 1_000, 10).await.unwrap();
         let message = NewMessage {
             sid: "MM1".into(),
             account_sid: "AC1".into(),

@@ -46,44 +46,6 @@ const SET_TRANSCRIPTION: &str = "UPDATE recordings \
         updated_at = ?4 \
     WHERE sid = ?1";
 
-/// Creates or updates a recording; the latest callback wins, but a callback without a
-/// duration keeps the known one.
-pub async fn upsert_recording(
-    exec: impl SqliteExecutor<'_>,
-    update: &RecordingUpdate,
-) -> Result<()> {
-    sqlx::query(UPSERT_RECORDING)
-        .bind(&update.sid)
-        .bind(&update.call_sid)
-        .bind(&update.url)
-        .bind(update.duration_s)
-        .bind(&update.status)
-        .bind(update.now_ms)
-        .execute(exec)
-        .await
-        .op("upsert_recording")?;
-    Ok(())
-}
-
-/// Stores a transcription; `false` if the recording is unknown.
-pub async fn set_transcription(
-    exec: impl SqliteExecutor<'_>,
-    recording_sid: &str,
-    text: Option<&str>,
-    status: &str,
-    now_ms: i64,
-) -> Result<bool> {
-    let done = sqlx::query(SET_TRANSCRIPTION)
-        .bind(recording_sid)
-        .bind(text)
-        .bind(status)
-        .bind(now_ms)
-        .execute(exec)
-        .await
-        .op("set_transcription")?;
-    Ok(done.rows_affected() == 1)
-}
-
 pub async fn get_recording(
     exec: impl SqliteExecutor<'_>,
     sid: &str,
@@ -112,7 +74,7 @@ pub async fn recordings_of_call(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::store;
+    use crate::store::test_support::{conn, store};
 
     const CALL: &str = "CA00000000000000000000000000000001";
     const REC: &str = "RE00000000000000000000000000000001";
@@ -131,15 +93,10 @@ mod tests {
     #[tokio::test]
     async fn repeated_recording_callbacks_keep_one_row_with_the_latest_info() {
         let (_dir, store) = store().await;
-        upsert_recording(store.pool(), &update("in-progress", None, 1_000))
-            .await
-            .unwrap();
-        upsert_recording(store.pool(), &update("completed", Some(17), 2_000))
-            .await
-            .unwrap();
-        upsert_recording(store.pool(), &update("completed", None, 3_000))
-            .await
-            .unwrap();
+        let db = conn(&_dir);
+        blocking::upsert_recording(&db, &update("in-progress", None, 1_000)).unwrap();
+        blocking::upsert_recording(&db, &update("completed", Some(17), 2_000)).unwrap();
+        blocking::upsert_recording(&db, &update("completed", None, 3_000)).unwrap();
 
         let rows = recordings_of_call(store.pool(), CALL).await.unwrap();
         assert_eq!(rows.len(), 1);
@@ -152,18 +109,14 @@ mod tests {
     #[tokio::test]
     async fn a_transcription_attaches_to_its_recording() {
         let (_dir, store) = store().await;
-        upsert_recording(store.pool(), &update("completed", Some(5), 1_000))
-            .await
-            .unwrap();
+        let db = conn(&_dir);
+        blocking::upsert_recording(&db, &update("completed", Some(5), 1_000)).unwrap();
         assert!(
-            set_transcription(store.pool(), REC, Some("call me back"), "completed", 2_000)
-                .await
+            blocking::set_transcription(&db, REC, Some("call me back"), "completed", 2_000)
                 .unwrap()
         );
         // A later recording callback does not wipe the transcription.
-        upsert_recording(store.pool(), &update("completed", Some(5), 3_000))
-            .await
-            .unwrap();
+        blocking::upsert_recording(&db, &update("completed", Some(5), 3_000)).unwrap();
         let row = get_recording(store.pool(), REC).await.unwrap().unwrap();
         assert_eq!(row.transcription_text.as_deref(), Some("call me back"));
         assert_eq!(row.transcription_status.as_deref(), Some("completed"));
@@ -172,17 +125,15 @@ mod tests {
     #[tokio::test]
     async fn a_transcription_for_an_unknown_recording_is_reported() {
         let (_dir, store) = store().await;
-        assert!(
-            !set_transcription(store.pool(), REC, Some("hi"), "completed", 1)
-                .await
-                .unwrap()
-        );
+        let db = conn(&_dir);
+        assert!(!blocking::set_transcription(&db, REC, Some("hi"), "completed", 1).unwrap());
         assert_eq!(get_recording(store.pool(), REC).await.unwrap(), None);
     }
 
     #[tokio::test]
     async fn recordings_of_call_lists_only_that_call_oldest_first() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         for (i, call) in [CALL, CALL, "CA00000000000000000000000000000009"]
             .into_iter()
             .enumerate()
@@ -191,7 +142,7 @@ mod tests {
             let mut u = update("completed", Some(i), 10 - i);
             u.sid = format!("RE{:032}", i);
             u.call_sid = call.into();
-            upsert_recording(store.pool(), &u).await.unwrap();
+            blocking::upsert_recording(&db, &u).unwrap();
         }
         let rows = recordings_of_call(store.pool(), CALL).await.unwrap();
         let sids: Vec<&str> = rows.iter().map(|r| r.sid.as_str()).collect();
@@ -206,7 +157,8 @@ pub mod blocking {
     use super::RecordingUpdate;
     use crate::store::{Context, Result};
 
-    /// [`super::upsert_recording`].
+    /// Creates or updates a recording; the latest callback wins, but a callback without a
+    /// duration keeps the known one.
     pub fn upsert_recording(conn: &Connection, update: &RecordingUpdate) -> Result<()> {
         let op = "upsert_recording";
         conn.prepare_cached(super::UPSERT_RECORDING)
@@ -223,7 +175,7 @@ pub mod blocking {
         Ok(())
     }
 
-    /// [`super::set_transcription`].
+    /// Stores a transcription; `false` if the recording is unknown.
     pub fn set_transcription(
         conn: &Connection,
         recording_sid: &str,

@@ -11,25 +11,6 @@ const SET_RELAY_TARGET: &str =
          updated_at = excluded.updated_at \
      WHERE excluded.updated_at >= relay_targets.updated_at";
 
-/// Records `number` as the relay target of `device` as of `now_ms`. A write older than the
-/// stored one is ignored (returns `false`), so two texts handled concurrently leave the later
-/// sender as the target whatever order their writes land in.
-pub async fn set_relay_target(
-    exec: impl SqliteExecutor<'_>,
-    device: &str,
-    number: &str,
-    now_ms: i64,
-) -> Result<bool> {
-    let done = sqlx::query(SET_RELAY_TARGET)
-        .bind(device)
-        .bind(number)
-        .bind(now_ms)
-        .execute(exec)
-        .await
-        .op("set_relay_target")?;
-    Ok(done.rows_affected() == 1)
-}
-
 pub async fn relay_target(exec: impl SqliteExecutor<'_>, device: &str) -> Result<Option<String>> {
     sqlx::query_scalar::<_, String>("SELECT number FROM relay_targets WHERE device = $1")
         .bind(device)
@@ -44,7 +25,9 @@ pub mod blocking {
 
     use crate::store::{Context, Result};
 
-    /// [`super::set_relay_target`].
+    /// Records `number` as the relay target of `device` as of `now_ms`. A write older than the
+    /// stored one is ignored (returns `false`), so two texts handled concurrently leave the later
+    /// sender as the target whatever order their writes land in.
     pub fn set_relay_target(
         conn: &Connection,
         device: &str,
@@ -64,31 +47,20 @@ pub mod blocking {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::store;
+    use crate::store::test_support::{conn, store};
 
     #[tokio::test]
     async fn the_latest_sender_is_the_target_whatever_order_writes_land_in() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         assert_eq!(relay_target(store.pool(), "cell").await.unwrap(), None);
-        assert!(
-            set_relay_target(store.pool(), "cell", "+15550000002", 2_000)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !set_relay_target(store.pool(), "cell", "+15550000001", 1_000)
-                .await
-                .unwrap()
-        );
+        assert!(blocking::set_relay_target(&db, "cell", "+15550000002", 2_000).unwrap());
+        assert!(!blocking::set_relay_target(&db, "cell", "+15550000001", 1_000).unwrap());
         assert_eq!(
             relay_target(store.pool(), "cell").await.unwrap().as_deref(),
             Some("+15550000002")
         );
-        assert!(
-            set_relay_target(store.pool(), "cell", "+15550000003", 3_000)
-                .await
-                .unwrap()
-        );
+        assert!(blocking::set_relay_target(&db, "cell", "+15550000003", 3_000).unwrap());
         assert_eq!(
             relay_target(store.pool(), "cell").await.unwrap().as_deref(),
             Some("+15550000003")
@@ -98,12 +70,9 @@ mod tests {
     #[tokio::test]
     async fn each_device_has_its_own_target() {
         let (_dir, store) = store().await;
-        set_relay_target(store.pool(), "cell", "+15550000001", 1)
-            .await
-            .unwrap();
-        set_relay_target(store.pool(), "office", "+15550000002", 1)
-            .await
-            .unwrap();
+        let db = conn(&_dir);
+        blocking::set_relay_target(&db, "cell", "+15550000001", 1).unwrap();
+        blocking::set_relay_target(&db, "office", "+15550000002", 1).unwrap();
         assert_eq!(
             relay_target(store.pool(), "cell").await.unwrap().as_deref(),
             Some("+15550000001")
@@ -122,9 +91,13 @@ mod tests {
         let (_dir, store) = store().await;
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..50i64 {
-            let pool = store.pool().clone();
+            let store = store.clone();
             tasks.spawn(async move {
-                set_relay_target(&pool, "cell", &format!("+1555000{i:04}"), i).await
+                store
+                    .write(move |conn| {
+                        blocking::set_relay_target(conn, "cell", &format!("+1555000{i:04}"), i)
+                    })
+                    .await
             });
         }
         while let Some(joined) = tasks.join_next().await {

@@ -94,7 +94,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::call::NewCall;
-    use crate::store::test_support::store;
+    use crate::store::test_support::{conn, store};
 
     const ANN: &str = "+15550000001";
     const ME: &str = "+18001234567";
@@ -168,6 +168,7 @@ mod tests {
     #[tokio::test]
     async fn a_voicemail_has_a_feed_row_once_its_call_is_known_and_so_does_its_transcription() {
         let (_dir, store) = store().await;
+        let db = conn(&_dir);
         let update = |at| RecordingUpdate {
             sid: "RE1".into(),
             call_sid: "CA1".into(),
@@ -182,8 +183,8 @@ mod tests {
             .unwrap()
             .feed
             .is_empty());
-        crate::store::call::record_call(
-            store.pool(),
+        crate::store::call::blocking::record_call(
+            &db,
             &NewCall {
                 sid: "CA1".into(),
                 account_sid: ACCOUNT.into(),
@@ -196,7 +197,6 @@ mod tests {
                 started_at_ms: 0,
             },
         )
-        .await
         .unwrap();
         let out = store.record_recording(&update(2)).await.unwrap();
         assert_eq!(kinds(&out), ["voicemail"]);

@@ -2,16 +2,14 @@
 //! failed in the outbox dismissed. Use cases of the store, each run whole on the writer
 //! thread, answering with the feed rows (and queued work) to publish.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::event::blocking as feed;
 use super::history::DeletedMessage;
 use super::outbox::blocking as outbox;
+use super::outbox::SMS;
 use super::{Changes, Context, Result, Store};
-
-/// The outbox kind of a text to send.
-const SMS: &str = "sms";
 
 impl Store {
     /// Queues a text to send (`payload`: the SMS sender's), with its `message` feed row (the
@@ -46,53 +44,17 @@ impl Store {
     ) -> Result<Option<(DeletedMessage, Changes)>> {
         let sid = sid.to_owned();
         self.write(move |conn| {
-            let op = "delete message";
-            let number: Option<String> = conn
-                .prepare_cached(concat!(
-                    "SELECT ",
-                    message_party!(""),
-                    " FROM messages WHERE sid = ?1"
-                ))
-                .op(op)?
-                .query_row(params![sid], |row| row.get(0))
-                .optional()
-                .op(op)?;
-            let Some(number) = number else {
+            let Some(deleted) = delete_message_in(conn, &sid)? else {
                 return Ok(None);
             };
-            let local_paths = conn
-                .prepare_cached(
-                    "SELECT local_path FROM media WHERE message_sid = ?1 \
-                     AND local_path IS NOT NULL",
-                )
-                .op(op)?
-                .query_map(params![sid], |row| row.get::<_, String>(0))
-                .op(op)?
-                .collect::<rusqlite::Result<Vec<String>>>()
-                .op(op)?;
-            for sql in [
-                "DELETE FROM media WHERE message_sid = ?1",
-                "DELETE FROM messages WHERE sid = ?1",
-            ] {
-                conn.prepare_cached(sql)
-                    .op(op)?
-                    .execute(params![sid])
-                    .op(op)?;
-            }
             let row = feed::append(
                 conn,
                 "deleted",
-                Some(&number),
+                Some(&deleted.number),
                 &json!({ "kind": "message", "sid": sid }),
                 now,
             )?;
-            Ok(Some((
-                DeletedMessage {
-                    number,
-                    local_paths,
-                },
-                Changes::of(row),
-            )))
+            Ok(Some((deleted, Changes::of(row))))
         })
         .await
     }
@@ -127,12 +89,53 @@ impl Store {
     }
 }
 
+/// Deletes a message and its media rows: its thread and the files vbx kept of its media, or
+/// `None` if there is no such message.
+pub(crate) fn delete_message_in(conn: &Connection, sid: &str) -> Result<Option<DeletedMessage>> {
+    let op = "delete message";
+    let number: Option<String> = conn
+        .prepare_cached(concat!(
+            "SELECT ",
+            message_party!(""),
+            " FROM messages WHERE sid = ?1"
+        ))
+        .op(op)?
+        .query_row(params![sid], |row| row.get(0))
+        .optional()
+        .op(op)?;
+    let Some(number) = number else {
+        return Ok(None);
+    };
+    let local_paths = conn
+        .prepare_cached(
+            "SELECT local_path FROM media WHERE message_sid = ?1 AND local_path IS NOT NULL",
+        )
+        .op(op)?
+        .query_map(params![sid], |row| row.get::<_, String>(0))
+        .op(op)?
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .op(op)?;
+    for sql in [
+        "DELETE FROM media WHERE message_sid = ?1",
+        "DELETE FROM messages WHERE sid = ?1",
+    ] {
+        conn.prepare_cached(sql)
+            .op(op)?
+            .execute(params![sid])
+            .op(op)?;
+    }
+    Ok(Some(DeletedMessage {
+        number,
+        local_paths,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::message::{self, NewMedia, NewMessage};
     use crate::store::outbox as queue;
-    use crate::store::test_support::{feed, store};
+    use crate::store::test_support::{conn, feed, store};
 
     const ANN: &str = "+15550000001";
 
@@ -156,8 +159,9 @@ mod tests {
     #[tokio::test]
     async fn a_deleted_message_answers_its_files_and_feed_row_once() {
         let (_dir, store) = store().await;
-        message::record_message(
-            store.pool(),
+        let db = conn(&_dir);
+        message::blocking::record_message_in(
+            &db,
             &NewMessage {
                 sid: "MM1".into(),
                 account_sid: "AC00000000000000000000000000000000".into(),
@@ -173,11 +177,8 @@ mod tests {
                 }],
             },
         )
-        .await
         .unwrap();
-        sqlx::query("UPDATE media SET local_path = 'media/MM1-0.png'")
-            .execute(store.pool())
-            .await
+        db.execute("UPDATE media SET local_path = 'media/MM1-0.png'", [])
             .unwrap();
         let (deleted, changes) = store.delete_message("MM1", 9).await.unwrap().unwrap();
         assert_eq!(
@@ -210,10 +211,8 @@ mod tests {
             .await
             .unwrap();
         assert!(store.dismiss_failed_text(id, 2).await.unwrap().is_none());
-        queue::claim_due(store.pool(), &[SMS], 3, 1).await.unwrap();
-        queue::mark_failed(store.pool(), id, "refused", 4)
-            .await
-            .unwrap();
+        store.claim_outbox(&[SMS], 3, 1).await.unwrap();
+        store.outbox_failed(id, "refused", 4).await.unwrap();
         let changes = store.dismiss_failed_text(id, 5).await.unwrap().unwrap();
         assert_eq!(
             feed(&changes),

@@ -160,7 +160,8 @@ mod tests {
             .queue_text(&json!({"to": "+15550000001", "body": "x"}), T0)
             .await
             .unwrap();
-        let email = queue::enqueue(store.pool(), "email", &json!({}), None, T0)
+        let email = store
+            .enqueue_work("email", &json!({}), None, T0)
             .await
             .unwrap()
             .unwrap();
@@ -211,7 +212,8 @@ mod tests {
             "{:?}",
             failed.feed
         );
-        let other = queue::enqueue(store.pool(), "email", &json!({}), None, T0)
+        let other = store
+            .enqueue_work("email", &json!({}), None, T0)
             .await
             .unwrap()
             .unwrap();
@@ -222,7 +224,8 @@ mod tests {
             .feed
             .is_empty());
         // A row left sending past its lease (its worker died) is claimed again, counted.
-        let stuck = queue::enqueue(store.pool(), "xmpp", &json!({}), None, T0)
+        let stuck = store
+            .enqueue_work("xmpp", &json!({}), None, T0)
             .await
             .unwrap()
             .unwrap();

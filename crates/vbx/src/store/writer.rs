@@ -8,12 +8,11 @@
 //! cost more than SQLite's own work and make the single writer the webhooks' bottleneck.
 //! Here a whole batch runs on one thread without a hop.
 //!
-//! The same database is also written through sqlx's one-connection writer pool
-//! ([`super::Store::writer`]: the API, the workers, status callbacks). Two writing connections
-//! would meet at SQLite's write lock, where the loser sleeps in the busy handler (1 ms and
-//! more). So that pool's connection is the write lock for both: this thread holds it while
-//! batches run (while jobs keep coming, for up to [`MAX_HOLD`]), and a task holding it makes
-//! the next batch wait, without sleeping.
+//! Every change vbx makes runs here: this thread is the database's only writer in the
+//! process, so its batches never meet another writer at SQLite's write lock, where the loser
+//! sleeps in the busy handler (1 ms and more). Another process (`vbx passwd`, an operator's
+//! `sqlite3` shell) may still hold the lock for a while; a batch then waits up to the busy
+//! timeout.
 //!
 //! Jobs run back to back; when one fails, the transaction is rolled back and the others run
 //! again, each in its own SAVEPOINT, so a failing job undoes only itself.
@@ -21,10 +20,9 @@
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::Connection;
-use sqlx::SqlitePool;
 use tokio::sync::oneshot;
 
 use super::checkpoint::{self, Checkpointer};
@@ -115,9 +113,8 @@ fn stopped() -> StoreError {
 
 impl WriteQueue {
     /// Opens the database at `path` (already migrated) on a new thread and starts serving
-    /// jobs. `lock` is the one-connection pool that other writers use: a batch holds its
-    /// connection (see the module documentation). Call from inside the tokio runtime.
-    pub fn spawn(path: &Path, busy_timeout: Duration, lock: SqlitePool) -> Result<WriteQueue> {
+    /// jobs.
+    pub fn spawn(path: &Path, busy_timeout: Duration) -> Result<WriteQueue> {
         let conn = open(path, busy_timeout).map_err(|source| StoreError::Sqlite {
             op: "open the writer connection",
             source,
@@ -133,11 +130,10 @@ impl WriteQueue {
                     message: e.to_string(),
                 })
             })?;
-        let runtime = tokio::runtime::Handle::current();
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("vbx-writer".into())
-            .spawn(move || serve(conn, &rx, &lock, &runtime, checkpointer))
+            .spawn(move || serve(conn, &rx, checkpointer))
             .map_err(|e| StoreError::Batch {
                 op: "start the writer thread",
                 message: e.to_string(),
@@ -175,7 +171,7 @@ impl WriteQueue {
     }
 }
 
-fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
+pub(super) fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     // The same settings as the sqlx connections (see `Store::open`); the journal mode (WAL) is
     // kept in the file.
@@ -190,31 +186,16 @@ fn open(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-fn serve(
-    conn: Connection,
-    rx: &mpsc::Receiver<Message>,
-    lock: &SqlitePool,
-    runtime: &tokio::runtime::Handle,
-    checkpointer: Checkpointer,
-) {
-    let mut lock = WriteLock::new(lock, runtime);
+fn serve(conn: Connection, rx: &mpsc::Receiver<Message>, checkpointer: Checkpointer) {
     let mut batch: Vec<Box<dyn Pending>> = Vec::with_capacity(MAX_BATCH);
     let mut next = None;
     let mut close = None;
     while close.is_none() {
         let message = match next.take() {
             Some(message) => message,
-            None => match rx.recv_timeout(IDLE_RELEASE) {
+            None => match rx.recv() {
                 Ok(message) => message,
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    // Nothing queued: let the other writers in while this thread waits.
-                    lock.release();
-                    match rx.recv() {
-                        Ok(message) => message,
-                        Err(_) => break,
-                    }
-                }
+                Err(_) => break,
             },
         };
         let mut message = Some(message);
@@ -233,7 +214,7 @@ fn serve(
         if batch.is_empty() {
             continue;
         }
-        let committed = lock.hold().and_then(|()| run_batch(&conn, &mut batch));
+        let committed = run_batch(&conn, &mut batch);
         if let Err(error) = &committed {
             tracing::error!(
                 error,
@@ -249,73 +230,13 @@ fn serve(
         if close.is_none() {
             next = rx.try_recv().ok();
         }
-        if lock.held_for() >= MAX_HOLD {
-            lock.release();
-        }
     }
-    lock.release();
     checkpointer.stop();
     if let Err((_, e)) = conn.close() {
         tracing::warn!(error = %e, "closing the writer connection");
     }
     if let Some(done) = close {
         let _ = done.send(());
-    }
-}
-
-/// How long the writer thread keeps the write lock across batches: while jobs keep coming it
-/// does not give the lock back after every batch (giving back a pooled connection costs a
-/// ping on sqlx's connection thread, two thread wake-ups), but the other writers wait at most
-/// this long (plus [`IDLE_RELEASE`]) for their turn.
-const MAX_HOLD: Duration = Duration::from_millis(10);
-
-/// With no job queued for this long, the writer thread gives the lock back.
-const IDLE_RELEASE: Duration = Duration::from_millis(1);
-
-/// The other writers' one-connection pool, held as the write lock (see the module
-/// documentation).
-struct WriteLock<'a> {
-    pool: &'a SqlitePool,
-    runtime: &'a tokio::runtime::Handle,
-    held: Option<(sqlx::pool::PoolConnection<sqlx::Sqlite>, Instant)>,
-}
-
-impl<'a> WriteLock<'a> {
-    fn new(pool: &'a SqlitePool, runtime: &'a tokio::runtime::Handle) -> Self {
-        WriteLock {
-            pool,
-            runtime,
-            held: None,
-        }
-    }
-
-    /// Takes the lock unless this thread holds it already.
-    fn hold(&mut self) -> std::result::Result<(), String> {
-        if self.held.is_none() {
-            let conn = match self.pool.try_acquire() {
-                Some(conn) => conn,
-                None => self
-                    .runtime
-                    .block_on(self.pool.acquire())
-                    .map_err(|e| format!("waiting for the write lock: {e}"))?,
-            };
-            self.held = Some((conn, Instant::now()));
-        }
-        Ok(())
-    }
-
-    fn held_for(&self) -> Duration {
-        self.held
-            .as_ref()
-            .map_or(Duration::ZERO, |(_, since)| since.elapsed())
-    }
-
-    fn release(&mut self) {
-        if let Some((conn, _)) = self.held.take() {
-            // Giving a pooled connection back spawns a task: that needs the runtime's context.
-            let _context = self.runtime.enter();
-            drop(conn);
-        }
     }
 }
 
@@ -421,23 +342,23 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_batch_waits_for_a_transaction_on_the_other_writer_instead_of_failing() {
-        let (_dir, store) = store().await;
-        // A write transaction through sqlx's writer, held open across an await.
-        let mut tx = store.writer().begin().await.unwrap();
-        crate::store::relay::set_relay_target(&mut *tx, "held", "+15550002222", 1_000)
-            .await
-            .unwrap();
+    async fn a_batch_waits_for_another_connections_write_transaction_instead_of_failing() {
+        let (dir, store) = store().await;
+        // Another writer on the same file (`vbx passwd`, an operator's shell): a write
+        // transaction held for a while.
+        let other = rusqlite::Connection::open(dir.path().join(crate::store::DB_FILE)).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        set_relay_target(&other, "held", "+15550002222", 1_000).unwrap();
         let queued = tokio::spawn({
             let store = store.clone();
             async move { set_then(&store, "queued", false).await }
         });
-        // Longer than SQLite's busy timeout would matter for: the job must wait for the lock,
-        // not fail with SQLITE_BUSY, and not run yet.
+        // Well within the busy timeout: the job waits for the lock, does not fail with
+        // SQLITE_BUSY, and has not run yet.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert!(!queued.is_finished());
         assert_eq!(relay_target(store.pool(), "queued").await.unwrap(), None);
-        tx.commit().await.unwrap();
+        other.execute_batch("COMMIT").unwrap();
         queued.await.unwrap().unwrap();
         assert!(relay_target(store.pool(), "queued")
             .await

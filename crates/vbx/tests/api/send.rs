@@ -417,14 +417,19 @@ async fn a_text_that_failed_in_the_outbox_can_be_deleted_and_one_being_sent_cann
     let mut socket = app.socket(&session).await;
     let payload = json!({"to": CALLER, "body": "never went out"});
     let now = vbx::store::now_ms();
-    let failed = outbox::enqueue(app.store.pool(), "sms", &payload, None, now)
+    let failed = app
+        .store
+        .enqueue_work("sms", &payload, None, now)
         .await
         .unwrap()
         .unwrap();
-    outbox::mark_failed(app.store.pool(), failed, "Twilio refused it", now)
+    app.store
+        .outbox_failed(failed, "Twilio refused it", now)
         .await
         .unwrap();
-    let pending = outbox::enqueue(app.store.pool(), "sms", &payload, None, now)
+    let pending = app
+        .store
+        .enqueue_work("sms", &payload, None, now)
         .await
         .unwrap()
         .unwrap();

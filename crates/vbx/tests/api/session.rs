@@ -4,6 +4,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::harness::*;
+use vbx::store::StoreError;
 
 #[tokio::test]
 async fn a_user_logs_in_and_gets_a_session_and_a_csrf_token() {
@@ -358,6 +359,20 @@ async fn proxy_mode_trusts_the_header_and_still_wants_the_csrf_token() {
     app.stop().await;
 }
 
+/// Moves the sessions' times as the clock would: `sql` with `times` as its parameters.
+async fn set_sessions(app: &TestApp, sql: &'static str, times: Vec<i64>) {
+    app.store
+        .write(move |conn| {
+            conn.execute(sql, rusqlite::params_from_iter(&times))
+                .map_err(|source| StoreError::Sqlite {
+                    op: "set sessions",
+                    source,
+                })
+        })
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_session_in_use_slides_forward_and_an_expired_one_is_refused() {
     let app = TestApp::start().await;
@@ -365,12 +380,12 @@ async fn a_session_in_use_slides_forward_and_an_expired_one_is_refused() {
     let hour = 60 * 60 * 1000;
     let now = vbx::store::now_ms();
     // As if last used two hours ago and about to expire.
-    sqlx::query("UPDATE sessions SET last_seen = $1, expires_at = $2")
-        .bind(now - 2 * hour)
-        .bind(now + hour)
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    set_sessions(
+        &app,
+        "UPDATE sessions SET last_seen = ?1, expires_at = ?2",
+        vec![now - 2 * hour, now + hour],
+    )
+    .await;
     let reply = app.get("/api/session", &session).await;
     assert_eq!(reply.status, 200);
     let cookie = reply.header("set-cookie").expect("the cookie is renewed");
@@ -390,11 +405,7 @@ async fn a_session_in_use_slides_forward_and_an_expired_one_is_refused() {
         "not renewed on every request"
     );
 
-    sqlx::query("UPDATE sessions SET expires_at = $1")
-        .bind(now - 1)
-        .execute(app.store.pool())
-        .await
-        .unwrap();
+    set_sessions(&app, "UPDATE sessions SET expires_at = ?1", vec![now - 1]).await;
     let expired = app.get("/api/session", &session).await;
     assert_eq!(
         (expired.status, expired.code().as_str()),

@@ -456,10 +456,13 @@ async fn an_email_still_failing_after_the_last_attempt_is_given_up() {
     ))
     .await;
     vbx.text(ANN, "into the void", &[]).await;
-    let pool = vbx.state.store.pool();
     let id = only_row(&vbx).await.id;
     for _ in 1..MAX_ATTEMPTS {
-        outbox::mark_retry(pool, id, "refused", 0).await.unwrap();
+        vbx.state
+            .store
+            .outbox_retry(id, "refused", 0, 0)
+            .await
+            .unwrap();
     }
 
     assert_eq!(vbx.email_sender().step().await.unwrap(), 1);
@@ -475,7 +478,13 @@ async fn an_email_still_failing_after_the_last_attempt_is_given_up() {
             && error.contains("refused"),
         "{error}"
     );
-    assert!(last_error(pool, "inbox").await.unwrap().unwrap().failed);
+    assert!(
+        last_error(vbx.state.store.pool(), "inbox")
+            .await
+            .unwrap()
+            .unwrap()
+            .failed
+    );
 }
 
 #[tokio::test]

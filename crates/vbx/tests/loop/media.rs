@@ -65,7 +65,8 @@ async fn a_failed_download_is_retried_later_and_a_deleted_one_given_up() {
             content_type: "image/jpeg".into(),
         }],
     };
-    message::record_message(store.pool(), &media_row)
+    store
+        .record_incoming_text(media_row, false, Vec::new(), Vec::new())
         .await
         .unwrap();
     Syncer::new(sim.client(), store.clone(), events.clone())

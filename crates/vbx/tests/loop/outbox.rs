@@ -9,7 +9,7 @@ use twilio_sim::Message;
 use vbx::event::EventHub;
 use vbx::sender::SmsSender;
 use vbx::store::outbox::{self, OutboxItem, OutboxStatus};
-use vbx::store::{message, now_ms, Store};
+use vbx::store::{message, now_ms, Store, StoreError};
 
 use crate::harness::*;
 
@@ -52,16 +52,11 @@ async fn sender_for(client: Client) -> (tempfile::TempDir, Store, SmsSender) {
 async fn an_sms_is_sent_exactly_once_after_the_api_recovers_from_500s() {
     let sim = TestSim::start().await;
     let (_dir, store, sender) = sender_for(sim.client()).await;
-    let id = outbox::enqueue(
-        store.pool(),
-        "sms",
-        &sms(OTHER, &sim.number(), "hello"),
-        None,
-        now_ms(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let id = store
+        .enqueue_work("sms", &sms(OTHER, &sim.number(), "hello"), None, now_ms())
+        .await
+        .unwrap()
+        .unwrap();
     sim.sim().fail_next_requests(3);
 
     assert_eq!(sender.step().await.unwrap(), 1);
@@ -122,16 +117,16 @@ async fn a_send_whose_answer_was_lost_is_found_at_twilio_and_not_sent_again() {
     let sim = TestSim::start().await;
     let proxy = answer_losing_proxy(sim.base_url(), CLIENT_TIMEOUT * 4).await;
     let (_dir, store, sender) = sender_for(impatient_client(&sim, &proxy)).await;
-    let id = outbox::enqueue(
-        store.pool(),
-        "sms",
-        &sms(OTHER, &sim.number(), "only once"),
-        None,
-        now_ms(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let id = store
+        .enqueue_work(
+            "sms",
+            &sms(OTHER, &sim.number(), "only once"),
+            None,
+            now_ms(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
 
     sender.step().await.unwrap();
 
@@ -164,16 +159,16 @@ async fn a_send_whose_answer_was_lost_is_found_at_twilio_and_not_sent_again() {
 async fn a_send_held_past_the_client_timeout_is_retried_and_sent_once() {
     let sim = TestSim::start().await;
     let (_dir, store, sender) = sender_for(impatient_client(&sim, &sim.base_url())).await;
-    let id = outbox::enqueue(
-        store.pool(),
-        "sms",
-        &sms(OTHER, &sim.number(), "after the outage"),
-        None,
-        now_ms(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let id = store
+        .enqueue_work(
+            "sms",
+            &sms(OTHER, &sim.number(), "after the outage"),
+            None,
+            now_ms(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     // The simulator holds its answers longer than the client waits, but carries the create
     // out: the retry must find the message Twilio accepted instead of sending it again.
     sim.sim()
@@ -205,16 +200,17 @@ async fn a_restart_in_the_middle_of_the_queue_sends_everything_once() {
     sim.sim().fail_requests_for(Duration::from_secs(600));
     let mut ids = Vec::new();
     for (i, to) in ["+14155550131", "+14155550132"].iter().enumerate() {
-        let id = outbox::enqueue(
-            first.store.pool(),
-            "sms",
-            &sms(to, &number, &format!("queued {i}")),
-            None,
-            now_ms(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let id = first
+            .store
+            .enqueue_work(
+                "sms",
+                &sms(to, &number, &format!("queued {i}")),
+                None,
+                now_ms(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
         ids.push((id, *to));
     }
     let store = first.store.clone();
@@ -238,20 +234,24 @@ async fn a_restart_in_the_middle_of_the_queue_sends_everything_once() {
     let crashed_to = "+14155550133";
     let store = Store::open(data.path()).await.unwrap();
     let created = now_ms();
-    let crashed = outbox::enqueue(
-        store.pool(),
-        "sms",
-        &sms(crashed_to, &number, "in flight"),
-        None,
-        created,
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    sqlx::query("UPDATE outbox SET status = 'sending', updated_at = $2 WHERE id = $1")
-        .bind(crashed)
-        .bind(created - outbox::SENDING_LEASE_MS - 1)
-        .execute(store.pool())
+    let crashed = store
+        .enqueue_work("sms", &sms(crashed_to, &number, "in flight"), None, created)
+        .await
+        .unwrap()
+        .unwrap();
+    // As a worker that crashed mid-send left it.
+    let lapsed = created - outbox::SENDING_LEASE_MS - 1;
+    store
+        .write(move |conn| {
+            conn.execute(
+                "UPDATE outbox SET status = 'sending', updated_at = ?2 WHERE id = ?1",
+                [crashed, lapsed],
+            )
+            .map_err(|source| StoreError::Sqlite {
+                op: "crash",
+                source,
+            })
+        })
         .await
         .unwrap();
     store.close().await;
@@ -303,16 +303,17 @@ async fn a_restart_in_the_middle_of_the_queue_sends_everything_once() {
 async fn an_sms_twilio_refuses_fails_with_twilios_message() {
     let sim = TestSim::start().await;
     let app = TestApp::start(&sim).await;
-    let id = outbox::enqueue(
-        app.store.pool(),
-        "sms",
-        &sms("555-0100", &sim.number(), "to nowhere"),
-        None,
-        now_ms(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let id = app
+        .store
+        .enqueue_work(
+            "sms",
+            &sms("555-0100", &sim.number(), "to nowhere"),
+            None,
+            now_ms(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
 
     let store = app.store.clone();
     let row = until(&app.events, "the item to fail", || {

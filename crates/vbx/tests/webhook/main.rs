@@ -558,16 +558,14 @@ async fn bad_requests_get_clear_4xx_answers() {
 async fn a_failure_inside_a_flow_still_answers_valid_twiml() {
     let app = TestApp::start().await;
     // Break the store underneath the running server.
-    sqlx::query("DROP TABLE media")
-        .execute(app.store.pool())
-        .await
-        .unwrap();
-    sqlx::query("DROP TABLE messages")
-        .execute(app.store.pool())
-        .await
-        .unwrap();
-    sqlx::query("DROP TABLE calls")
-        .execute(app.store.pool())
+    app.store
+        .write(|conn| {
+            conn.execute_batch("DROP TABLE media; DROP TABLE messages; DROP TABLE calls")
+                .map_err(|source| vbx::store::StoreError::Sqlite {
+                    op: "break",
+                    source,
+                })
+        })
         .await
         .unwrap();
     let reply = run_call(&app, "phone", CALLER).await;

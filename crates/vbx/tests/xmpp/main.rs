@@ -47,16 +47,11 @@ fn sms_rows_payloads(rows: &[outbox::OutboxItem]) -> Vec<serde_json::Value> {
 async fn queued_for_target(app: &TestApp, body: &str) -> i64 {
     let payload = json!({"device": DEVICE, "from": ANN, "from_name": ANN_NAME,
                          "body": body, "media": []});
-    outbox::enqueue(
-        app.store.pool(),
-        "xmpp",
-        &payload,
-        None,
-        vbx::store::now_ms(),
-    )
-    .await
-    .unwrap()
-    .unwrap()
+    app.store
+        .enqueue_work("xmpp", &payload, None, vbx::store::now_ms())
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn sms_rows(app: &TestApp) -> Vec<outbox::OutboxItem> {

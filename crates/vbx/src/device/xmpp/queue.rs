@@ -145,10 +145,11 @@ mod tests {
         PhoneNumber::parse(s).unwrap()
     }
 
-    async fn xmpp_row(pool: &sqlx::SqlitePool, device: &str) -> i64 {
+    async fn xmpp_row(store: &crate::store::Store, device: &str) -> i64 {
         let payload = json!({"device": device, "from": "+14155550100", "from_name": null,
                              "body": "hi", "media": []});
-        outbox::enqueue(pool, XMPP, &payload, None, T0)
+        store
+            .enqueue_work(XMPP, &payload, None, T0)
             .await
             .unwrap()
             .unwrap()
@@ -157,11 +158,11 @@ mod tests {
     #[tokio::test]
     async fn a_device_claims_only_its_own_rows_one_at_a_time() {
         let (_dir, store) = store().await;
-        let pool = store.pool();
-        let other = xmpp_row(pool, "work").await;
-        let first = xmpp_row(pool, "jabber").await;
-        let second = xmpp_row(pool, "jabber").await;
-        outbox::enqueue(pool, SMS, &json!({"device": "jabber"}), None, T0)
+        let other = xmpp_row(&store, "work").await;
+        let first = xmpp_row(&store, "jabber").await;
+        let second = xmpp_row(&store, "jabber").await;
+        store
+            .enqueue_work(SMS, &json!({"device": "jabber"}), None, T0)
             .await
             .unwrap();
 
@@ -193,8 +194,7 @@ mod tests {
     #[tokio::test]
     async fn a_row_left_sending_is_claimed_again_after_the_lease() {
         let (_dir, store) = store().await;
-        let pool = store.pool();
-        let id = xmpp_row(pool, "jabber").await;
+        let id = xmpp_row(&store, "jabber").await;
         store
             .claim_for_device(XMPP, "jabber", T0)
             .await
@@ -245,7 +245,6 @@ mod tests {
     #[tokio::test]
     async fn a_failed_sms_from_the_owner_becomes_one_notice_from_that_number() {
         let (_dir, store) = store().await;
-        let pool = store.pool();
         let long = "x".repeat(100);
         let id = enqueue_sms(
             &store,
@@ -271,28 +270,22 @@ mod tests {
         .await
         .unwrap()
         .unwrap();
-        let elsewhere = outbox::enqueue(
-            pool,
-            SMS,
-            &json!({"to": "+1500", "from": "+1800", "body": ""}),
-            None,
-            T0,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-        outbox::mark_failed(
-            pool,
-            id,
-            "Twilio answered HTTP 400 with error 21211: bad To",
-            T0,
-        )
-        .await
-        .unwrap();
-        outbox::mark_failed(pool, elsewhere, "nope", T0)
+        let elsewhere = store
+            .enqueue_work(
+                SMS,
+                &json!({"to": "+1500", "from": "+1800", "body": ""}),
+                None,
+                T0,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .outbox_failed(id, "Twilio answered HTTP 400 with error 21211: bad To", T0)
             .await
             .unwrap();
-        outbox::mark_sent(pool, ok, Some("SM1"), T0).await.unwrap();
+        store.outbox_failed(elsewhere, "nope", T0).await.unwrap();
+        store.outbox_sent(ok, Some("SM1"), T0).await.unwrap();
 
         let name = |n: &str| (n == "+15005550001").then(|| "Bob".to_owned());
         assert_eq!(

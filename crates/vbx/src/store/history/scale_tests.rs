@@ -5,7 +5,8 @@
 use serde_json::json;
 
 use super::*;
-use crate::store::test_support::{database_before, migrate, store};
+use crate::store::test_support::{conn, conn_at, database_before, migrate, store};
+use rusqlite::Connection;
 use sqlx::SqlitePool;
 
 use crate::store::{call, message, outbox, recording};
@@ -87,7 +88,7 @@ impl Rng {
 /// One write chosen at random among everything that changes messages, calls, recordings and
 /// the SMS outbox — through the store's functions, plus raw deletes and time changes no
 /// function makes today (the triggers must hold for them too).
-async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
+fn random_write(db: &Connection, rng: &mut Rng) -> String {
     let at = i64::try_from(rng.below(40)).unwrap();
     let party = rng.pick(&PARTIES);
     let sid = format!("{}", rng.below(8));
@@ -96,8 +97,8 @@ async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
             let inbound = rng.below(2) == 0;
             let (from, to) = if inbound { (party, ME) } else { (ME, party) };
             let direction = if inbound { "inbound" } else { "outbound-api" };
-            message::record_message(
-                pool,
+            message::blocking::record_message_in(
+                db,
                 &message::NewMessage {
                     sid: format!("SM{sid}"),
                     account_sid: ACCOUNT.into(),
@@ -110,14 +111,19 @@ async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
                     media: vec![],
                 },
             )
-            .await
             .unwrap();
             format!("message SM{sid} {direction} with {party} at {at}")
         }
         2 => {
-            message::apply_message_status(pool, &format!("SM{sid}"), "delivered", None, None, at)
-                .await
-                .unwrap();
+            message::blocking::apply_message_status(
+                db,
+                &format!("SM{sid}"),
+                "delivered",
+                None,
+                None,
+                at,
+            )
+            .unwrap();
             format!("status of SM{sid} at {at}")
         }
         3 | 4 => {
@@ -128,8 +134,8 @@ async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
             } else {
                 (party, ME)
             };
-            call::record_call(
-                pool,
+            call::blocking::record_call(
+                db,
                 &call::NewCall {
                     sid: format!("CA{sid}"),
                     account_sid: ACCOUNT.into(),
@@ -142,14 +148,13 @@ async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
                     started_at_ms: at,
                 },
             )
-            .await
             .unwrap();
             format!("call CA{sid} {from} → {to} (leg: {leg}) at {at}")
         }
         5 => {
             let leg = rng.below(3) == 0;
-            call::apply_call_status(
-                pool,
+            call::blocking::apply_call_status(
+                db,
                 &call::CallStatusUpdate {
                     sid: format!("CA{sid}"),
                     account_sid: ACCOUNT.into(),
@@ -163,7 +168,6 @@ async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
                     parent_sid: leg.then(|| format!("CA{}", rng.below(8))),
                 },
             )
-            .await
             .unwrap();
             format!("call status CA{sid} from {party} (leg: {leg}) at {at}")
         }
@@ -171,8 +175,8 @@ async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
             // Recording SIDs are fewer than call SIDs: a callback may move one to another call.
             let call_sid = format!("CA{}", rng.below(8));
             let rsid = format!("RE{}", rng.below(4));
-            recording::upsert_recording(
-                pool,
+            recording::blocking::upsert_recording(
+                db,
                 &recording::RecordingUpdate {
                     sid: rsid.clone(),
                     call_sid: call_sid.clone(),
@@ -182,33 +186,27 @@ async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
                     now_ms: at,
                 },
             )
-            .await
             .unwrap();
             format!("recording {rsid} of {call_sid} at {at}")
         }
         8 => {
-            let id = outbox::enqueue(pool, "sms", &json!({"to": party, "body": "x"}), None, at)
-                .await
-                .unwrap();
+            let id =
+                outbox::blocking::enqueue(db, "sms", &json!({"to": party, "body": "x"}), None, at)
+                    .unwrap();
             format!("queued SMS {id:?} to {party} at {at}")
         }
         9 => {
             let id = i64::try_from(rng.below(12) + 1).unwrap();
             let what = match rng.below(4) {
-                0 => outbox::mark_sent(pool, id, Some("SMx"), at).await,
-                1 => outbox::mark_failed(pool, id, "refused", at).await,
-                2 => outbox::mark_retry(pool, id, "later", at).await,
-                _ => outbox::claim_due(pool, &["sms"], 1_000, 2)
-                    .await
-                    .map(|c| !c.is_empty()),
+                0 => outbox::blocking::mark_sent(db, id, Some("SMx"), at),
+                1 => outbox::blocking::mark_failed(db, id, "refused", at),
+                2 => outbox::blocking::mark_retry(db, id, "later", at, at),
+                _ => outbox::blocking::claim_due(db, &["sms"], 1_000, 2).map(|c| !c.is_empty()),
             };
             format!("outbox {id} changed: {:?}", what.unwrap())
         }
         10 => {
-            let mut conn = pool.acquire().await.unwrap();
-            let gone = delete_message(&mut conn, &format!("SM{sid}"))
-                .await
-                .unwrap();
+            let gone = crate::store::texts::delete_message_in(db, &format!("SM{sid}")).unwrap();
             format!("deleted SM{sid}: {}", gone.is_some())
         }
         11 => {
@@ -218,9 +216,7 @@ async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
                 _ => ("outbox", format!("{}", rng.below(12) + 1)),
             };
             let column = if table == "outbox" { "id" } else { "sid" };
-            sqlx::query(&format!("DELETE FROM {table} WHERE {column} = {key}"))
-                .execute(pool)
-                .await
+            db.execute(&format!("DELETE FROM {table} WHERE {column} = {key}"), [])
                 .unwrap();
             format!("raw delete from {table} {key}")
         }
@@ -232,16 +228,15 @@ async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
             };
             let prefix = &table[..2].to_uppercase();
             let prefix = if table == "messages" { "SM" } else { prefix };
-            sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE sid = $2"))
-                .bind(at)
-                .bind(format!("{prefix}{sid}"))
-                .execute(pool)
-                .await
-                .unwrap();
+            db.execute(
+                &format!("UPDATE {table} SET {column} = ?1 WHERE sid = ?2"),
+                rusqlite::params![at, format!("{prefix}{sid}")],
+            )
+            .unwrap();
             format!("raw move of {table} {prefix}{sid} to {at}")
         }
         _ => {
-            message::mark_thread_read(pool, party, at).await.unwrap();
+            read(db, party, at);
             format!("read {party}")
         }
     }
@@ -251,10 +246,11 @@ async fn random_write(pool: &SqlitePool, rng: &mut Rng) -> String {
 async fn the_kept_conversation_times_equal_the_computed_ones_after_any_writes() {
     for seed in [1u64, 2, 3, 0x5eed] {
         let (_dir, store) = store().await;
+        let db = &conn(&_dir);
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let mut log = Vec::new();
         for _ in 0..250 {
-            log.push(random_write(store.pool(), &mut rng).await);
+            log.push(random_write(db, &mut rng));
             let kept = kept_activity(store.pool()).await;
             let computed = computed_activity(store.pool()).await;
             assert_eq!(
@@ -289,9 +285,10 @@ async fn the_migration_fills_the_kept_times_from_an_existing_history() {
     let dir = tempfile::tempdir().unwrap();
     // The schema as it was before 0005, with a history in it.
     let pool = database_before(dir.path(), 5).await;
+    let db = &conn_at(dir.path());
     let mut rng = Rng(0xfeed);
     for _ in 0..120 {
-        random_write(&pool, &mut rng).await;
+        random_write(db, &mut rng);
     }
     let before = computed_activity(&pool).await;
     assert!(before.len() >= 3, "{before:?}");
@@ -303,9 +300,10 @@ async fn the_migration_fills_the_kept_times_from_an_existing_history() {
 async fn the_migration_gives_every_voicemail_of_a_known_call_its_party() {
     let dir = tempfile::tempdir().unwrap();
     let pool = database_before(dir.path(), 17).await;
+    let db = &conn_at(dir.path());
     let mut rng = Rng(0xca11);
     for _ in 0..200 {
-        random_write(&pool, &mut rng).await;
+        random_write(db, &mut rng);
     }
     migrate(&pool, 17..=17).await;
     let parties = kept_parties(&pool).await;
@@ -319,17 +317,16 @@ async fn the_migration_gives_every_voicemail_of_a_known_call_its_party() {
 async fn a_history_from_before_the_index_migrations_lists_the_same_after_them() {
     let dir = tempfile::tempdir().unwrap();
     let pool = database_before(dir.path(), 8).await;
+    let db = &conn_at(dir.path());
     // The later migrations add what today's queries read (marks, full-text indexes) and touch
     // none of these indexes: applied first, the lists can be read on both sides.
     migrate(&pool, 10..).await;
     let mut rng = Rng(0xbeef);
     for _ in 0..200 {
-        random_write(&pool, &mut rng).await;
+        random_write(db, &mut rng);
     }
-    message::mark_thread_read(&pool, PARTIES[0], 50)
-        .await
-        .unwrap();
-    text(&pool, "SMunread", PARTIES[1], ME, 60).await;
+    read(db, PARTIES[0], 50);
+    text(db, "SMunread", PARTIES[1], ME, 60);
     let before = lists(&pool).await;
     assert!(before.0.items.len() >= 3, "{:?}", before.0);
     assert!(
@@ -385,10 +382,10 @@ async fn lists(
     (conversations, threads, calls, party_calls)
 }
 
-async fn text(pool: &SqlitePool, sid: &str, from: &str, to: &str, at: i64) {
+fn text(db: &Connection, sid: &str, from: &str, to: &str, at: i64) {
     let direction = if to == ME { "inbound" } else { "outbound-api" };
-    message::record_message(
-        pool,
+    message::blocking::record_message_in(
+        db,
         &message::NewMessage {
             sid: sid.into(),
             account_sid: ACCOUNT.into(),
@@ -401,13 +398,12 @@ async fn text(pool: &SqlitePool, sid: &str, from: &str, to: &str, at: i64) {
             media: vec![],
         },
     )
-    .await
     .unwrap();
 }
 
-async fn ring(pool: &SqlitePool, sid: &str, from: &str, status: &str, at: i64) {
-    call::record_call(
-        pool,
+fn ring(db: &Connection, sid: &str, from: &str, status: &str, at: i64) {
+    call::blocking::record_call(
+        db,
         &call::NewCall {
             sid: sid.into(),
             account_sid: ACCOUNT.into(),
@@ -420,13 +416,12 @@ async fn ring(pool: &SqlitePool, sid: &str, from: &str, status: &str, at: i64) {
             started_at_ms: at,
         },
     )
-    .await
     .unwrap();
 }
 
-async fn voicemail(pool: &SqlitePool, sid: &str, call_sid: &str, at: i64) {
-    recording::upsert_recording(
-        pool,
+fn voicemail(db: &Connection, sid: &str, call_sid: &str, at: i64) {
+    recording::blocking::upsert_recording(
+        db,
         &recording::RecordingUpdate {
             sid: sid.into(),
             call_sid: call_sid.into(),
@@ -436,7 +431,19 @@ async fn voicemail(pool: &SqlitePool, sid: &str, call_sid: &str, at: i64) {
             now_ms: at,
         },
     )
-    .await
+    .unwrap();
+}
+
+/// Marks `number`'s incoming texts read, as every version since 0004 has.
+fn read(db: &Connection, number: &str, at: i64) {
+    db.execute(
+        concat!(
+            "UPDATE messages SET read_at = ?2 WHERE ",
+            message_party!(""),
+            " = ?1 AND direction = 'inbound' AND read_at IS NULL"
+        ),
+        rusqlite::params![number, at],
+    )
     .unwrap();
 }
 
@@ -454,17 +461,16 @@ fn key(item: &Item) -> String {
 #[tokio::test]
 async fn a_thread_pages_one_by_one_through_items_of_every_kind_at_the_same_moment() {
     let (_dir, store) = store().await;
+    let db = &conn(&_dir);
     let (pool, ann) = (store.pool(), PARTIES[0]);
     for at in [5, 7] {
-        text(pool, &format!("SM{at}a"), ann, ME, at).await;
-        text(pool, &format!("SM{at}b"), ME, ann, at).await;
-        ring(pool, &format!("CA{at}"), ann, "completed", at).await;
-        voicemail(pool, &format!("RE{at}"), &format!("CA{at}"), at).await;
-        outbox::enqueue(pool, "sms", &json!({"to": ann, "body": "q"}), None, at)
-            .await
-            .unwrap();
+        text(db, &format!("SM{at}a"), ann, ME, at);
+        text(db, &format!("SM{at}b"), ME, ann, at);
+        ring(db, &format!("CA{at}"), ann, "completed", at);
+        voicemail(db, &format!("RE{at}"), &format!("CA{at}"), at);
+        outbox::blocking::enqueue(db, "sms", &json!({"to": ann, "body": "q"}), None, at).unwrap();
     }
-    text(pool, "SMother", PARTIES[1], ME, 6).await;
+    text(db, "SMother", PARTIES[1], ME, 6);
     let mut conn = pool.acquire().await.unwrap();
     let all = thread(&mut conn, ann, None, 50).await.unwrap();
     let keys: Vec<_> = all.items.iter().map(key).collect();
@@ -514,21 +520,21 @@ async fn walk(pool: &SqlitePool, status: Option<&str>, limit: u32) -> Vec<String
 #[tokio::test]
 async fn the_call_log_pages_through_calls_started_at_the_same_moment_with_their_first_voicemail() {
     let (_dir, store) = store().await;
+    let db = &conn(&_dir);
     let pool = store.pool();
     for i in 0..7 {
         let status = if i % 2 == 0 { "completed" } else { "no-answer" };
         ring(
-            pool,
+            db,
             &format!("CA{i}"),
             PARTIES[i % 3],
             status,
             100 + i64::try_from(i / 3).unwrap(),
-        )
-        .await;
+        );
     }
     // Two recordings of one call: the log shows the first.
-    voicemail(pool, "RE2", "CA3", 130).await;
-    voicemail(pool, "RE1", "CA3", 120).await;
+    voicemail(db, "RE2", "CA3", 130);
+    voicemail(db, "RE1", "CA3", 120);
     let mut conn = pool.acquire().await.unwrap();
     let everything = ["CA6", "CA5", "CA4", "CA3", "CA2", "CA1", "CA0"];
     for limit in [1, 2, 50] {
@@ -566,11 +572,12 @@ async fn the_call_log_pages_through_calls_started_at_the_same_moment_with_their_
 #[tokio::test]
 async fn a_conversation_moves_back_when_its_newest_text_is_deleted_and_up_with_a_queued_one() {
     let (_dir, store) = store().await;
+    let db = &conn(&_dir);
     let pool = store.pool();
     let (ann, bob) = (PARTIES[0], PARTIES[1]);
-    text(pool, "SM1", ann, ME, 10).await;
-    text(pool, "SM2", bob, ME, 20).await;
-    text(pool, "SM3", ann, ME, 30).await;
+    text(db, "SM1", ann, ME, 10);
+    text(db, "SM2", bob, ME, 20);
+    text(db, "SM3", ann, ME, 30);
     let mut conn = pool.acquire().await.unwrap();
     let order = |page: Page<Conversation>| -> Vec<(String, i64)> {
         page.items
@@ -586,30 +593,23 @@ async fn a_conversation_moves_back_when_its_newest_text_is_deleted_and_up_with_a
         order(conversations(&mut conn, &q).await.unwrap()),
         [(ann.to_owned(), 30), (bob.to_owned(), 20)]
     );
-    delete_message(&mut conn, "SM3").await.unwrap().unwrap();
+    crate::store::texts::delete_message_in(db, "SM3")
+        .unwrap()
+        .unwrap();
     assert_eq!(
         order(conversations(&mut conn, &q).await.unwrap()),
         [(bob.to_owned(), 20), (ann.to_owned(), 10)]
     );
-    let id = outbox::enqueue(
-        &mut *conn,
-        "sms",
-        &json!({"to": ann, "body": "q"}),
-        None,
-        40,
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let id = outbox::blocking::enqueue(db, "sms", &json!({"to": ann, "body": "q"}), None, 40)
+        .unwrap()
+        .unwrap();
     assert_eq!(
         order(conversations(&mut conn, &q).await.unwrap()),
         [(ann.to_owned(), 40), (bob.to_owned(), 20)]
     );
     // Sent: the queued row is no longer activity, the message it became is.
-    outbox::mark_sent(&mut *conn, id, Some("SM4"), 45)
-        .await
-        .unwrap();
-    text(pool, "SM4", ME, ann, 44).await;
+    outbox::blocking::mark_sent(db, id, Some("SM4"), 45).unwrap();
+    text(db, "SM4", ME, ann, 44);
     assert_eq!(
         order(conversations(&mut conn, &q).await.unwrap()),
         [(ann.to_owned(), 44), (bob.to_owned(), 20)]
@@ -734,11 +734,12 @@ async fn the_list_queries_read_pages_from_indexes_without_sorting_whole_tables()
 #[tokio::test]
 async fn a_page_loaded_at_once_has_each_item_as_loaded_alone() {
     let (_dir, store) = store().await;
+    let db = &conn(&_dir);
     let (pool, ann) = (store.pool(), PARTIES[0]);
     for (i, media) in [0usize, 2, 1, 3].into_iter().enumerate() {
         let at = i64::try_from(i).unwrap() * 10;
-        message::record_message(
-            pool,
+        message::blocking::record_message_in(
+            db,
             &message::NewMessage {
                 sid: format!("MM{i}"),
                 account_sid: ACCOUNT.into(),
@@ -756,25 +757,19 @@ async fn a_page_loaded_at_once_has_each_item_as_loaded_alone() {
                     .collect(),
             },
         )
-        .await
         .unwrap();
-        ring(pool, &format!("CA{i}"), ann, "no-answer", at + 1).await;
-        voicemail(pool, &format!("RE{i}"), &format!("CA{i}"), at + 2).await;
+        ring(db, &format!("CA{i}"), ann, "no-answer", at + 1);
+        voicemail(db, &format!("RE{i}"), &format!("CA{i}"), at + 2);
     }
-    message::apply_message_status(pool, "MM1", "failed", Some(30007), None, 15)
-        .await
-        .unwrap();
-    let queued = outbox::enqueue(pool, "sms", &json!({"to": ann, "body": "later"}), None, 50)
-        .await
+    message::blocking::apply_message_status(db, "MM1", "failed", Some(30007), None, 15).unwrap();
+    let queued =
+        outbox::blocking::enqueue(db, "sms", &json!({"to": ann, "body": "later"}), None, 50)
+            .unwrap()
+            .unwrap();
+    let refused = outbox::blocking::enqueue(db, "sms", &json!({"to": ann, "body": "no"}), None, 51)
         .unwrap()
         .unwrap();
-    let refused = outbox::enqueue(pool, "sms", &json!({"to": ann, "body": "no"}), None, 51)
-        .await
-        .unwrap()
-        .unwrap();
-    outbox::mark_failed(pool, refused, "Twilio answered HTTP 400", 52)
-        .await
-        .unwrap();
+    outbox::blocking::mark_failed(db, refused, "Twilio answered HTTP 400", 52).unwrap();
 
     let mut conn = pool.acquire().await.unwrap();
     for limit in [50, 5] {

@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::*;
-use crate::store::test_support::store;
-use crate::store::{call, message, outbox, recording, Store};
+use crate::store::test_support::{conn, store};
+use crate::store::{call, message, recording, Store};
 
 const ME: &str = "+18001234567";
 const ANN: &str = "+15550000001";
@@ -13,62 +13,58 @@ const CELL: &str = "+18005555555";
 
 async fn text(store: &Store, sid: &str, from: &str, to: &str, body: &str, at: i64) {
     let direction = if to == ME { "inbound" } else { "outbound-api" };
-    message::record_message(
-        store.pool(),
-        &message::NewMessage {
-            sid: sid.into(),
-            account_sid: "AC00000000000000000000000000000000".into(),
-            from: from.into(),
-            to: to.into(),
-            body: body.into(),
-            direction: direction.into(),
-            status: if to == ME { "received" } else { "sent" }.into(),
-            created_at_ms: at,
-            media: vec![],
-        },
-    )
-    .await
-    .unwrap();
+    let text = message::NewMessage {
+        sid: sid.into(),
+        account_sid: "AC00000000000000000000000000000000".into(),
+        from: from.into(),
+        to: to.into(),
+        body: body.into(),
+        direction: direction.into(),
+        status: if to == ME { "received" } else { "sent" }.into(),
+        created_at_ms: at,
+        media: vec![],
+    };
+    store
+        .write(move |conn| message::blocking::record_message_in(conn, &text))
+        .await
+        .unwrap();
 }
 
 async fn ring(store: &Store, sid: &str, from: &str, to: &str, parent: Option<&str>, at: i64) {
-    call::record_call(
-        store.pool(),
-        &call::NewCall {
-            sid: sid.into(),
-            account_sid: "AC00000000000000000000000000000000".into(),
-            from: from.into(),
-            to: to.into(),
-            direction: if parent.is_some() {
-                "outbound-dial"
-            } else {
-                "inbound"
-            }
-            .into(),
-            status: "ringing".into(),
-            alias: None,
-            parent_sid: parent.map(str::to_owned),
-            started_at_ms: at,
-        },
-    )
-    .await
-    .unwrap();
+    let call = call::NewCall {
+        sid: sid.into(),
+        account_sid: "AC00000000000000000000000000000000".into(),
+        from: from.into(),
+        to: to.into(),
+        direction: if parent.is_some() {
+            "outbound-dial"
+        } else {
+            "inbound"
+        }
+        .into(),
+        status: "ringing".into(),
+        alias: None,
+        parent_sid: parent.map(str::to_owned),
+        started_at_ms: at,
+    };
+    store
+        .write(move |conn| call::blocking::record_call(conn, &call))
+        .await
+        .unwrap();
 }
 
 async fn voicemail(store: &Store, sid: &str, call_sid: &str, at: i64) {
-    recording::upsert_recording(
-        store.pool(),
-        &recording::RecordingUpdate {
+    store
+        .record_recording(&recording::RecordingUpdate {
             sid: sid.into(),
             call_sid: call_sid.into(),
             url: format!("https://api.twilio.com/Recordings/{sid}"),
             duration_s: Some(7),
             status: "completed".into(),
             now_ms: at,
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
 }
 
 fn keys(items: &[Item]) -> Vec<(String, i64)> {
@@ -171,29 +167,26 @@ async fn unsent_and_refused_texts_show_in_the_thread_until_they_become_messages(
                "media": ["https://vbx.example.com/flow/media/00ff"],
                "local_media": [{"path": "media/out/00ff", "content_type": "image/png"}]})
     };
-    let queued = outbox::enqueue(store.pool(), "sms", &payload("queued"), None, 10)
+    let queued = store
+        .enqueue_work("sms", &payload("queued"), None, 10)
         .await
         .unwrap()
         .unwrap();
-    let refused = outbox::enqueue(store.pool(), "sms", &payload("refused"), None, 20)
+    let refused = store
+        .enqueue_work("sms", &payload("refused"), None, 20)
         .await
         .unwrap()
         .unwrap();
-    outbox::mark_failed(
-        store.pool(),
-        refused,
-        "Twilio answered HTTP 400: bad To",
-        21,
-    )
-    .await
-    .unwrap();
-    let sent = outbox::enqueue(store.pool(), "sms", &payload("sent"), None, 30)
+    store
+        .outbox_failed(refused, "Twilio answered HTTP 400: bad To", 21)
+        .await
+        .unwrap();
+    let sent = store
+        .enqueue_work("sms", &payload("sent"), None, 30)
         .await
         .unwrap()
         .unwrap();
-    outbox::mark_sent(store.pool(), sent, Some("SMsent"), 31)
-        .await
-        .unwrap();
+    store.outbox_sent(sent, Some("SMsent"), 31).await.unwrap();
     text(&store, "SMsent", ME, ANN, "sent", 31).await;
 
     let mut conn = store.pool().acquire().await.unwrap();
@@ -240,6 +233,7 @@ async fn unsent_and_refused_texts_show_in_the_thread_until_they_become_messages(
 #[tokio::test]
 async fn conversations_are_one_per_party_newest_first_with_last_item_and_unread() {
     let (_dir, store) = store().await;
+    let db = conn(&_dir);
     store.create_contact(ANN, "Ann", 1).await.unwrap();
     text(&store, "SM1", ANN, ME, "one", 10).await;
     text(&store, "SM2", ANN, ME, "two", 20).await;
@@ -247,9 +241,7 @@ async fn conversations_are_one_per_party_newest_first_with_last_item_and_unread(
     text(&store, "SM3", BOB, ME, "from bob", 15).await;
     text(&store, "SM4", CELL, ME, "relay reply", 40).await;
     // A status callback for a message never recorded leaves a stub: no conversation.
-    message::apply_message_status(store.pool(), "SMstub", "sent", None, None, 99)
-        .await
-        .unwrap();
+    message::blocking::apply_message_status(&db, "SMstub", "sent", None, None, 99).unwrap();
 
     let mut conn = store.pool().acquire().await.unwrap();
     let mut q = query(10);
@@ -280,9 +272,7 @@ async fn conversations_are_one_per_party_newest_first_with_last_item_and_unread(
     assert_eq!(unread_total(&mut *conn, &q.hidden).await.unwrap(), 3);
     assert_eq!(unread_total(&mut *conn, &[]).await.unwrap(), 4);
 
-    message::mark_thread_read(&mut *conn, ANN, 50)
-        .await
-        .unwrap();
+    store.mark_thread_read(ANN, &[], 50).await.unwrap();
     let page = conversations(&mut conn, &q).await.unwrap();
     assert_eq!(page.items[1].unread, 0);
 }
@@ -354,14 +344,15 @@ async fn conversations_page_by_cursor_and_search_by_name_or_digits() {
 #[tokio::test]
 async fn the_call_log_filters_by_direction_status_and_number_and_pages() {
     let (_dir, store) = store().await;
+    let db = conn(&_dir);
     store.create_contact(ANN, "Ann", 1).await.unwrap();
     ring(&store, "CA1", ANN, ME, None, 10).await;
     ring(&store, "CA1leg", ANN, "client:vbx", Some("CA1"), 11).await;
     ring(&store, "CA2", "client:vbx", BOB, None, 20).await;
     ring(&store, "CA3", BOB, ME, None, 30).await;
     voicemail(&store, "RE3", "CA3", 35).await;
-    call::apply_call_status(
-        store.pool(),
+    call::blocking::apply_call_status(
+        &db,
         &call::CallStatusUpdate {
             sid: "CA3".into(),
             account_sid: "AC00000000000000000000000000000000".into(),
@@ -375,7 +366,6 @@ async fn the_call_log_filters_by_direction_status_and_number_and_pages() {
             parent_sid: None,
         },
     )
-    .await
     .unwrap();
 
     let mut conn = store.pool().acquire().await.unwrap();
@@ -450,6 +440,7 @@ async fn the_call_log_filters_by_direction_status_and_number_and_pages() {
 #[tokio::test]
 async fn deleting_a_message_removes_it_and_its_media_and_says_which_files_to_remove() {
     let (_dir, store) = store().await;
+    let db = conn(&_dir);
     let mut m = message::NewMessage {
         sid: "MM1".into(),
         account_sid: "AC00000000000000000000000000000000".into(),
@@ -467,19 +458,20 @@ async fn deleting_a_message_removes_it_and_its_media_and_says_which_files_to_rem
             content_type: "image/png".into(),
         });
     }
-    message::record_message(store.pool(), &m).await.unwrap();
-    message::set_media_local_path(store.pool(), "MM1", 1, "media/in/MM1-1")
+    message::blocking::record_message_in(&db, &m).unwrap();
+    store
+        .media_fetched("MM1", 1, "media/in/MM1-1")
         .await
         .unwrap();
     let mut conn = store.pool().acquire().await.unwrap();
-    let deleted = delete_message(&mut conn, "MM1").await.unwrap().unwrap();
+    let (deleted, _) = store.delete_message("MM1", 60).await.unwrap().unwrap();
     assert_eq!(deleted.number, ANN);
     assert_eq!(deleted.local_paths, ["media/in/MM1-1"]);
     assert!(message::media_of(&mut *conn, "MM1")
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(delete_message(&mut conn, "MM1").await.unwrap(), None);
+    assert!(store.delete_message("MM1", 61).await.unwrap().is_none());
 }
 
 /// The plan of `sql` as text, one detail per line.

@@ -53,45 +53,36 @@ async fn apply(store: &Store, op: &Op, at: i64) {
             } else {
                 (PARTIES[party], ME)
             };
-            message::record_message(
-                store.pool(),
-                &message::NewMessage {
-                    sid: format!("SM{sid}"),
-                    account_sid: "AC00000000000000000000000000000000".into(),
-                    from: from.into(),
-                    to: to.into(),
-                    body: "x".into(),
-                    direction: if outbound { "outbound-api" } else { "inbound" }.into(),
-                    status: if outbound { "sent" } else { "received" }.into(),
-                    created_at_ms: at,
-                    media: vec![],
-                },
-            )
-            .await
-            .unwrap();
+            let text = message::NewMessage {
+                sid: format!("SM{sid}"),
+                account_sid: "AC00000000000000000000000000000000".into(),
+                from: from.into(),
+                to: to.into(),
+                body: "x".into(),
+                direction: if outbound { "outbound-api" } else { "inbound" }.into(),
+                status: if outbound { "sent" } else { "received" }.into(),
+                created_at_ms: at,
+                media: vec![],
+            };
+            store
+                .write(move |conn| message::blocking::record_message_in(conn, &text))
+                .await
+                .unwrap();
         }
         Op::Status { sid } => {
-            message::apply_message_status(
-                store.pool(),
-                &format!("SM{sid}"),
-                "delivered",
-                None,
-                None,
-                at,
-            )
-            .await
-            .unwrap();
+            store
+                .apply_message_status(&format!("SM{sid}"), "delivered", None, None, at)
+                .await
+                .unwrap();
         }
         Op::MarkRead { party } => {
-            message::mark_thread_read(store.pool(), PARTIES[party], at)
+            store
+                .mark_thread_read(PARTIES[party], &[], at)
                 .await
                 .unwrap();
         }
         Op::Delete { sid } => {
-            let mut conn = store.pool().acquire().await.unwrap();
-            delete_message(&mut conn, &format!("SM{sid}"))
-                .await
-                .unwrap();
+            store.delete_message(&format!("SM{sid}"), at).await.unwrap();
         }
     }
 }
