@@ -4,6 +4,8 @@
 
 pub mod call;
 mod checkpoint;
+#[cfg(test)]
+mod conformance;
 pub mod contact;
 pub mod event;
 // Its party macros are used by the modules after it.

@@ -1,0 +1,508 @@
+//! The store port's contract: each use case Twilio's webhooks and the workers call, what it
+//! answers, the feed rows it makes, what the reads show after it, and its idempotence under
+//! Twilio's retries (a repeated webhook stores nothing twice and publishes nothing new). Only
+//! `Store` methods are used, no SQL, so every adapter runs the same checks: `conformance!`
+//! instantiates them for one (today SQLite; a PostgreSQL adapter adds its own line).
+
+use serde_json::{json, Value};
+
+use super::call::{CallStatusUpdate, NewCall};
+use super::history::{CallLogQuery, ConversationQuery, Item};
+use super::message::{NewMedia, NewMessage};
+use super::outbox::{OutboxStatus, SMS};
+use super::recording::RecordingUpdate;
+use super::test_support::feed;
+use super::webhooks::Work;
+use super::{Changes, Store};
+
+const ME: &str = "+18001234567";
+const ANN: &str = "+15550000001";
+const BOB: &str = "+15550000002";
+const T0: i64 = 1_700_000_000_000;
+
+fn incoming_call(sid: &str, from: &str, at: i64) -> NewCall {
+    NewCall {
+        sid: sid.into(),
+        account_sid: "AC0".into(),
+        from: from.into(),
+        to: ME.into(),
+        direction: "inbound".into(),
+        status: "ringing".into(),
+        alias: Some("default".into()),
+        parent_sid: None,
+        started_at_ms: at,
+    }
+}
+
+fn incoming_text(sid: &str, from: &str, body: &str, at: i64) -> NewMessage {
+    NewMessage {
+        sid: sid.into(),
+        account_sid: "AC0".into(),
+        from: from.into(),
+        to: ME.into(),
+        body: body.into(),
+        direction: "inbound".into(),
+        status: "received".into(),
+        created_at_ms: at,
+        media: Vec::new(),
+    }
+}
+
+/// A reply the flow sends, keyed as the webhook keys its work.
+fn reply(key: &str, to: &str) -> Work {
+    Work::Enqueue {
+        kind: SMS,
+        payload: json!({ "to": to, "from": ME, "body": "got it", "media": [] }),
+        key: key.into(),
+    }
+}
+
+fn kinds(changes: &Changes) -> Vec<String> {
+    feed(changes).into_iter().map(|(kind, _, _)| kind).collect()
+}
+
+fn item(changes: &Changes, index: usize) -> Value {
+    feed(changes)[index].2["item"].clone()
+}
+
+async fn thread_items(store: &Store, number: &str) -> Vec<Item> {
+    store.thread(number, None, 50).await.unwrap().page.items
+}
+
+async fn outbox_rows(store: &Store) -> usize {
+    store
+        .claim_outbox(&[SMS], i64::MAX / 2, 100)
+        .await
+        .unwrap()
+        .len()
+}
+
+pub async fn an_incoming_call_is_stored_once_with_its_work(store: &Store) {
+    let call = incoming_call("CA1", ANN, T0);
+    let work = vec![reply("call:CA1:default:0", ANN)];
+    let first = store
+        .record_incoming_call(call.clone(), false, work.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds(&first),
+        ["call", "message"],
+        "the call, the queued reply"
+    );
+    assert_eq!(first.queued.len(), 1);
+    let call_item = item(&first, 0);
+    assert_eq!(call_item["sid"], "CA1");
+    assert_eq!(call_item["outcome"], "ringing");
+    assert_eq!(call_item["direction"], "inbound");
+    assert_eq!(feed(&first)[0].1.as_deref(), Some(ANN));
+
+    // Twilio retries the webhook: nothing new, nothing to publish.
+    let again = store.record_incoming_call(call, false, work).await.unwrap();
+    assert!(
+        kinds(&again).is_empty() && again.queued.is_empty(),
+        "{again:?}"
+    );
+    let calls = thread_items(store, ANN)
+        .await
+        .into_iter()
+        .filter(|item| matches!(item, Item::Call(_)))
+        .count();
+    assert_eq!(calls, 1);
+    assert_eq!(outbox_rows(store).await, 1);
+}
+
+pub async fn a_blocked_call_is_stored_rejected_without_a_feed_row(store: &Store) {
+    let out = store
+        .record_incoming_call(incoming_call("CA2", BOB, T0), true, Vec::new())
+        .await
+        .unwrap();
+    assert!(kinds(&out).is_empty());
+    let log = store
+        .call_log(&CallLogQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.items.len(), 1);
+    assert_eq!(log.items[0].outcome, "rejected");
+}
+
+pub async fn an_incoming_text_is_stored_once_and_counts_as_unread(store: &Store) {
+    let mut text = incoming_text("SM1", ANN, "hello <there> & 📞", T0);
+    text.media.push(NewMedia {
+        url: "https://api.twilio.com/media/0".into(),
+        content_type: "image/jpeg".into(),
+    });
+    let first = store
+        .record_incoming_text(text.clone(), false, Vec::new(), Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(kinds(&first), ["message"]);
+    let (_, number, payload) = &feed(&first)[0];
+    assert_eq!(number.as_deref(), Some(ANN));
+    assert_eq!(payload["item"]["body"], "hello <there> & 📞");
+    assert_eq!(payload["item"]["media"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (&payload["unread"], &payload["total"]),
+        (&json!(1), &json!(1))
+    );
+
+    let again = store
+        .record_incoming_text(text, false, Vec::new(), Vec::new())
+        .await
+        .unwrap();
+    assert!(kinds(&again).is_empty(), "{again:?}");
+    assert_eq!(thread_items(store, ANN).await.len(), 1);
+    let page = store
+        .conversations(&ConversationQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].unread, 1);
+}
+
+pub async fn a_blocked_text_is_stored_read_without_a_feed_row(store: &Store) {
+    let out = store
+        .record_incoming_text(
+            incoming_text("SM2", BOB, "spam", T0),
+            true,
+            Vec::new(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert!(kinds(&out).is_empty());
+    let items = thread_items(store, BOB).await;
+    assert!(
+        matches!(&items[..], [Item::Message(m)] if m.blocked),
+        "{items:?}"
+    );
+}
+
+pub async fn a_status_before_its_text_is_kept_and_the_text_fills_it_in(store: &Store) {
+    let (changed, _) = store
+        .apply_message_status("SM3", "delivered", None, None, T0)
+        .await
+        .unwrap();
+    assert!(changed);
+    // A stub is no message of any thread yet.
+    assert!(thread_items(store, ANN).await.is_empty());
+    let mut text = incoming_text("SM3", ANN, "late", T0 - 10);
+    text.status = "received".into();
+    let out = store
+        .record_incoming_text(text, false, Vec::new(), Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(kinds(&out), ["message"]);
+    assert_eq!(thread_items(store, ANN).await.len(), 1);
+}
+
+pub async fn message_statuses_only_move_forward(store: &Store) {
+    store
+        .record_incoming_text(
+            incoming_text("SM4", ANN, "x", T0),
+            false,
+            Vec::new(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let (changed, out) = store
+        .apply_message_status("SM4", "read", None, None, T0 + 1)
+        .await
+        .unwrap();
+    assert!(changed);
+    assert_eq!(kinds(&out), ["message"]);
+    for late in ["received", "read"] {
+        let (changed, out) = store
+            .apply_message_status("SM4", late, None, None, T0 + 2)
+            .await
+            .unwrap();
+        assert!(!changed && kinds(&out).is_empty(), "{late}");
+    }
+}
+
+pub async fn call_statuses_are_applied_once_and_never_go_back(store: &Store) {
+    store
+        .record_incoming_call(incoming_call("CA3", ANN, T0), false, Vec::new())
+        .await
+        .unwrap();
+    let update = |status: &str, sequence: u32| CallStatusUpdate {
+        sid: "CA3".into(),
+        account_sid: "AC0".into(),
+        status: status.into(),
+        sequence: Some(sequence),
+        duration_s: Some(9),
+        timestamp_ms: T0 + i64::from(sequence),
+        from: ANN.into(),
+        to: ME.into(),
+        direction: "inbound".into(),
+        parent_sid: None,
+    };
+    let (changed, out) = store
+        .apply_call_status(&update("completed", 2))
+        .await
+        .unwrap();
+    assert!(changed);
+    assert_eq!(kinds(&out), ["call"]);
+    assert_eq!(item(&out, 0)["outcome"], "missed");
+    for stale in [update("completed", 2), update("in-progress", 1)] {
+        let (changed, out) = store.apply_call_status(&stale).await.unwrap();
+        assert!(!changed && kinds(&out).is_empty(), "{stale:?}");
+    }
+}
+
+pub async fn a_dials_end_says_who_answered_and_its_work_is_queued_once(store: &Store) {
+    store
+        .record_incoming_call(incoming_call("CA4", ANN, T0), false, Vec::new())
+        .await
+        .unwrap();
+    let work = vec![reply("dial:CA4:0", ANN)];
+    let out = store
+        .record_dial_end(
+            "CA4",
+            "completed",
+            Some("client:alice".into()),
+            Some(42),
+            work.clone(),
+            T0 + 50,
+        )
+        .await
+        .unwrap();
+    assert_eq!(kinds(&out), ["call", "message"]);
+    let call = item(&out, 0);
+    assert_eq!(
+        (&call["outcome"], &call["answered_to"], &call["talk"]),
+        (&json!("answered"), &json!("client:alice"), &json!(42))
+    );
+    let again = store
+        .record_dial_end(
+            "CA4",
+            "completed",
+            Some("client:alice".into()),
+            Some(42),
+            work,
+            T0 + 51,
+        )
+        .await
+        .unwrap();
+    assert!(again.queued.is_empty(), "{again:?}");
+    assert!(!kinds(&again).contains(&"message".to_owned()), "{again:?}");
+    assert_eq!(outbox_rows(store).await, 1);
+}
+
+pub async fn a_recorded_voicemail_shows_in_its_thread_once(store: &Store) {
+    store
+        .record_incoming_call(incoming_call("CA5", ANN, T0), false, Vec::new())
+        .await
+        .unwrap();
+    let recording = RecordingUpdate {
+        sid: "RE5".into(),
+        call_sid: "CA5".into(),
+        url: "https://api.twilio.com/Recordings/RE5".into(),
+        duration_s: Some(12),
+        status: "completed".into(),
+        now_ms: T0 + 30,
+    };
+    let out = store
+        .record_record_end(Some(recording.clone()), Vec::new(), T0 + 30)
+        .await
+        .unwrap();
+    assert_eq!(kinds(&out), ["voicemail", "call"]);
+    // Once the call is over it reads as a voicemail, not a missed call.
+    let (_, ended) = store
+        .apply_call_status(&CallStatusUpdate {
+            sid: "CA5".into(),
+            account_sid: "AC0".into(),
+            status: "completed".into(),
+            sequence: Some(3),
+            duration_s: Some(20),
+            timestamp_ms: T0 + 35,
+            from: ANN.into(),
+            to: ME.into(),
+            direction: "inbound".into(),
+            parent_sid: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(item(&ended, 0)["outcome"], "voicemail");
+    // The recording's own status callback, and a retried action, add no second voicemail.
+    store.record_recording(&recording).await.unwrap();
+    store
+        .record_record_end(Some(recording), Vec::new(), T0 + 31)
+        .await
+        .unwrap();
+    let voicemails = thread_items(store, ANN)
+        .await
+        .into_iter()
+        .filter(|item| matches!(item, Item::Voicemail(_)))
+        .count();
+    assert_eq!(voicemails, 1);
+    let (known, out) = store
+        .record_transcription("RE5", Some("call me back"), "completed", T0 + 40)
+        .await
+        .unwrap();
+    assert!(known);
+    assert_eq!(item(&out, 0)["transcription"], "call me back");
+    let (known, _) = store
+        .record_transcription("RE404", Some("?"), "completed", T0 + 41)
+        .await
+        .unwrap();
+    assert!(!known);
+}
+
+pub async fn relay_targets_follow_the_latest_sender(store: &Store) {
+    assert_eq!(store.relay_target("cell").await.unwrap(), None);
+    for (sid, from) in [("SM6", ANN), ("SM7", BOB)] {
+        let work = vec![Work::Relay {
+            device: "cell".into(),
+            number: from.into(),
+        }];
+        store
+            .record_incoming_text(incoming_text(sid, from, "x", T0), false, Vec::new(), work)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.relay_target("cell").await.unwrap().as_deref(),
+        Some(BOB)
+    );
+}
+
+pub async fn outbox_work_is_claimed_once_and_settled(store: &Store) {
+    let payload = json!({ "to": ANN, "from": ME, "body": "hi", "media": [] });
+    let id = store
+        .enqueue_work(SMS, &payload, Some("k1"), T0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store
+            .enqueue_work(SMS, &payload, Some("k1"), T0)
+            .await
+            .unwrap(),
+        None
+    );
+    let claimed = store.claim_outbox(&[SMS], T0, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|i| i.id).collect::<Vec<_>>(), [id]);
+    assert_eq!(claimed[0].status, OutboxStatus::Sending);
+    assert!(store.claim_outbox(&[SMS], T0, 10).await.unwrap().is_empty());
+    assert!(store.outbox_retry(id, "503", T0 + 5, T0 + 1).await.unwrap());
+    assert!(store
+        .claim_outbox(&[SMS], T0 + 4, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.claim_outbox(&[SMS], T0 + 5, 10).await.unwrap().len(),
+        1
+    );
+    let failed = store
+        .outbox_failed(id, "21211 bad To", T0 + 6)
+        .await
+        .unwrap();
+    assert_eq!(kinds(&failed), ["message"], "the thread shows the failure");
+    assert_eq!(item(&failed, 0)["status"], "failed");
+}
+
+pub async fn a_sent_text_becomes_its_message(store: &Store) {
+    let payload = json!({ "to": ANN, "from": ME, "body": "on my way", "media": [] });
+    let (id, queued) = store.queue_text(&payload, T0).await.unwrap();
+    assert_eq!(kinds(&queued), ["message"]);
+    store.claim_outbox(&[SMS], T0, 1).await.unwrap();
+    let sent = NewMessage {
+        sid: "SM8".into(),
+        from: ME.into(),
+        to: ANN.into(),
+        direction: "outbound-api".into(),
+        status: "queued".into(),
+        ..incoming_text("SM8", ME, "on my way", T0 + 1)
+    };
+    let out = store.finish_text(id, &sent, &[], T0 + 2).await.unwrap();
+    assert!(!kinds(&out).is_empty());
+    let items = thread_items(store, ANN).await;
+    assert!(
+        matches!(&items[..], [Item::Message(m)] if m.sid.as_deref() == Some("SM8")),
+        "{items:?}"
+    );
+}
+
+pub async fn reading_a_thread_clears_its_unread_count_once(store: &Store) {
+    store
+        .record_incoming_text(
+            incoming_text("SM9", ANN, "x", T0),
+            false,
+            Vec::new(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let read = store.mark_thread_read(ANN, &[], T0 + 1).await.unwrap();
+    assert_eq!(kinds(&read), ["unread"]);
+    assert_eq!(feed(&read)[0].2["unread"], 0);
+    let again = store.mark_thread_read(ANN, &[], T0 + 2).await.unwrap();
+    assert!(kinds(&again).is_empty(), "{again:?}");
+}
+
+pub async fn contacts_are_created_renamed_and_deleted(store: &Store) {
+    let created = store.create_contact(ANN, "Ann", T0).await.unwrap();
+    assert!(created.is_some());
+    assert!(store
+        .create_contact(ANN, "Ann", T0)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .rename_contact(ANN, "Ann B.", T0)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        store.thread(ANN, None, 1).await.unwrap().name.as_deref(),
+        Some("Ann B.")
+    );
+    assert!(store.delete_contact(ANN, T0).await.unwrap().is_some());
+    assert!(store.delete_contact(ANN, T0).await.unwrap().is_none());
+    assert_eq!(store.thread(ANN, None, 1).await.unwrap().name, None);
+}
+
+/// Runs every check of the contract against the adapter `open` makes (one fresh store per
+/// check; `open` answers what must live as long as the store, then the store).
+macro_rules! conformance {
+    ($adapter:ident, $open:path, [$($check:ident),* $(,)?]) => {
+        mod $adapter {
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    let (_keep, store) = $open().await;
+                    super::$check(&store).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    sqlite,
+    crate::store::test_support::store,
+    [
+        an_incoming_call_is_stored_once_with_its_work,
+        a_blocked_call_is_stored_rejected_without_a_feed_row,
+        an_incoming_text_is_stored_once_and_counts_as_unread,
+        a_blocked_text_is_stored_read_without_a_feed_row,
+        a_status_before_its_text_is_kept_and_the_text_fills_it_in,
+        message_statuses_only_move_forward,
+        call_statuses_are_applied_once_and_never_go_back,
+        a_dials_end_says_who_answered_and_its_work_is_queued_once,
+        a_recorded_voicemail_shows_in_its_thread_once,
+        relay_targets_follow_the_latest_sender,
+        outbox_work_is_claimed_once_and_settled,
+        a_sent_text_becomes_its_message,
+        reading_a_thread_clears_its_unread_count_once,
+        contacts_are_created_renamed_and_deleted,
+    ]
+);
