@@ -1,6 +1,6 @@
 //! Who is calling: argon2id passwords, server-side sessions behind the `vbx_session` cookie,
 //! the CSRF header, login rate limiting, proxy authentication, and the gate in front of every
-//! route (default: a session is required).
+//! route that is not open (and of the paths no route takes).
 
 mod limit;
 
@@ -25,7 +25,7 @@ use subtle::ConstantTimeEq;
 pub use limit::LoginLimiter;
 
 use super::api::ApiError;
-use super::{Access, AppState, ROUTES};
+use super::AppState;
 use crate::config::AuthMode;
 use crate::store::{now_ms, session};
 
@@ -35,16 +35,10 @@ pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// A session's expiry is pushed out (and its cookie re-sent) at most this often.
 const TOUCH_EVERY_MS: i64 = 60 * 60 * 1000;
 
-/// Path prefixes of the web UI anyone may fetch: what the login page needs before a session
-/// exists (Vite puts the bundles under `/assets/`). web.rs adds its own here if needed.
-pub const PUBLIC_ASSET_PREFIXES: &[&str] = &["/assets/"];
-/// Single public files of the web UI.
-pub const PUBLIC_ASSET_FILES: &[&str] = &[
-    "/favicon.ico",
-    "/favicon.svg",
-    "/robots.txt",
-    "/manifest.webmanifest",
-];
+/// Files a browser (or a crawler) asks for by itself, and the login page's directory: when vbx
+/// has none of them, anyone may learn so (404) without a session.
+const PUBLIC_FILES: &[&str] = &["/favicon.ico", "/robots.txt", "/manifest.webmanifest"];
+const PUBLIC_PREFIX: &str = "/assets/";
 
 /// Password checks that may run at once (one core of the two vbx is sized for).
 pub const VERIFICATIONS: usize = 1;
@@ -320,24 +314,12 @@ pub async fn end_session(state: &AppState, user: &User) -> Result<(), ApiError> 
     Ok(())
 }
 
-/// Routes anyone may call, as the gate sees them.
-fn is_open(method: &Method, path: &str) -> bool {
-    if path.starts_with("/flow/") {
-        // Signed by Twilio or unguessable; the handlers check.
-        return true;
-    }
+/// Paths no route takes that are a 404 for anyone: under `/flow/` (Twilio's, which has no
+/// session) and the public files' names.
+fn is_open_unknown(method: &Method, path: &str) -> bool {
     let read = method == Method::GET || method == Method::HEAD;
-    if read
-        && (PUBLIC_ASSET_FILES.contains(&path)
-            || PUBLIC_ASSET_PREFIXES.iter().any(|p| path.starts_with(p)))
-    {
-        return true;
-    }
-    ROUTES.iter().any(|(m, p, access)| {
-        matches!(access, Access::Public | Access::UserOrToken)
-            && *p == path
-            && (m == method || (read && *m == Method::GET))
-    })
+    path.starts_with("/flow/")
+        || (read && (PUBLIC_FILES.contains(&path) || path.starts_with(PUBLIC_PREFIX)))
 }
 
 fn changes_state(method: &Method) -> bool {
@@ -351,15 +333,12 @@ fn csrf_ok(headers: &HeaderMap, user: &User) -> bool {
         .unwrap_or(false)
 }
 
-/// In front of every route: open routes pass; everything else needs a user, and
-/// state-changing `/api` calls the CSRF header too. A browser asking for a page without a
-/// session is sent to the login page instead of getting a 401.
+/// In front of every route that is not open, and of an open route's other methods: a user
+/// is required, and state-changing `/api` calls need the CSRF header too. A browser asking for
+/// a page without a session is sent to the login page instead of getting a 401.
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    if is_open(&method, &path) {
-        return next.run(req).await;
-    }
     let resolved = match resolve(req.headers(), &state).await {
         Ok(resolved) => resolved,
         Err(e) => return e.into_response(),
@@ -388,6 +367,15 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         }
     }
     response
+}
+
+/// In front of the fallback (a path no route takes): the gate, unless anyone may learn that
+/// the path does not exist.
+pub async fn gate_unknown(state: State<AppState>, req: Request, next: Next) -> Response {
+    if is_open_unknown(req.method(), req.uri().path()) {
+        return next.run(req).await;
+    }
+    gate(state, req, next).await
 }
 
 fn wants_page(method: &Method, path: &str, headers: &HeaderMap) -> bool {
@@ -503,20 +491,15 @@ mod tests {
     }
 
     #[test]
-    fn only_flow_the_login_call_and_public_assets_are_open() {
-        assert!(is_open(&Method::POST, "/flow/voice/default"));
-        assert!(is_open(&Method::GET, "/flow/media/00"));
-        assert!(is_open(&Method::POST, "/api/login"));
-        assert!(is_open(&Method::GET, "/login"));
-        assert!(is_open(&Method::HEAD, "/login"));
-        assert!(is_open(&Method::GET, "/assets/index-abc.js"));
-        assert!(!is_open(&Method::POST, "/assets/x"));
-        assert!(!is_open(&Method::GET, "/api/login"));
-        assert!(!is_open(&Method::POST, "/login"));
-        assert!(!is_open(&Method::GET, "/"));
-        assert!(!is_open(&Method::GET, "/api/session"));
-        assert!(!is_open(&Method::GET, "/flow"));
-        assert!(!is_open(&Method::GET, "/api/login/../session"));
+    fn only_unknown_paths_under_flow_and_public_file_names_are_a_404_for_anyone() {
+        assert!(is_open_unknown(&Method::POST, "/flow/voice"));
+        assert!(is_open_unknown(&Method::GET, "/flow/media/in/x"));
+        assert!(is_open_unknown(&Method::GET, "/robots.txt"));
+        assert!(is_open_unknown(&Method::HEAD, "/assets/"));
+        assert!(!is_open_unknown(&Method::POST, "/robots.txt"));
+        assert!(!is_open_unknown(&Method::GET, "/flow"));
+        assert!(!is_open_unknown(&Method::GET, "/api/nope"));
+        assert!(!is_open_unknown(&Method::GET, "/conversations"));
     }
 
     #[test]

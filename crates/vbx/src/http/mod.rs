@@ -1,7 +1,10 @@
 //! The HTTP surface: `/flow/*` for Twilio (signed), the JSON API and the WebSocket for
-//! logged-in users, and the web UI. Everything not listed as open in [`ROUTES`] (or as a
-//! public asset in [`auth`]) needs a session: the gate in `auth.rs` wraps the whole router,
-//! unknown paths included.
+//! logged-in users, and the web UI. Each module lists its [`Route`]s, each with its
+//! [`Access`], next to its handlers; [`router`] is built from those lists only, and the access
+//! test walks the same lists ([`routes`]). axum cannot list a router's routes, so the list is
+//! not checked against the router: it is what the router is made of, and cannot drift from it.
+//! Routes that need a user sit behind the gate (`auth::gate`, a `route_layer`); so do an open
+//! route's other methods and the paths no route takes.
 
 pub mod api;
 pub mod auth;
@@ -14,9 +17,11 @@ pub mod webhook;
 pub mod ws;
 
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, HeaderValue, Method};
-use axum::middleware::Next;
+use axum::handler::Handler;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
+use axum::routing::{self, MethodRouter};
 use axum::Router;
 
 pub use state::{AppParts, AppState};
@@ -29,7 +34,7 @@ pub enum Access {
     /// Anyone who knows the unguessable URL (Twilio fetching outgoing media, which it never
     /// signs); unknown ids are 404.
     Capability,
-    /// Anyone: the login page and the login call.
+    /// Anyone: the login page and its files, the login call, the health check.
     Public,
     /// A logged-in user (else 401; state-changing `/api` calls also need the CSRF header).
     User,
@@ -38,95 +43,98 @@ pub enum Access {
     UserOrToken,
 }
 
-/// Every route vbx serves besides the web UI's files. The API router is built from this
-/// list, the auth gate reads the open ones from it, and a test walks it without a session.
-pub const ROUTES: &[(Method, &str, Access)] = &[
-    (Method::POST, "/flow/voice/{alias}", Access::Signed),
-    (Method::POST, "/flow/voice/{alias}/dial", Access::Signed),
-    (Method::POST, "/flow/voice/{alias}/outgoing", Access::Signed),
-    (Method::POST, "/flow/voice/{alias}/record", Access::Signed),
-    (Method::POST, "/flow/msg/{alias}", Access::Signed),
-    (Method::POST, "/flow/status/call", Access::Signed),
-    (Method::POST, "/flow/status/message", Access::Signed),
-    (Method::POST, "/flow/status/recording", Access::Signed),
-    (Method::POST, "/flow/status/transcription", Access::Signed),
-    (Method::GET, "/flow/media/{id}", Access::Capability),
-    (
-        Method::GET,
-        "/flow/media/in/{sid}/{idx}/{token}",
-        Access::Capability,
-    ),
-    (Method::POST, "/api/login", Access::Public),
-    // Says only "ok" or "not ok", for a load balancer or a container's health check.
-    (Method::GET, "/healthz", Access::Public),
-    (Method::GET, "/metrics", Access::UserOrToken),
-    // Served by the web UI (web.rs): the login page.
-    (Method::GET, "/login", Access::Public),
-    (Method::POST, "/api/logout", Access::User),
-    (Method::GET, "/api/session", Access::User),
-    (Method::GET, "/api/conversations", Access::User),
-    (Method::GET, "/api/threads/{number}", Access::User),
-    (Method::POST, "/api/threads/{number}/read", Access::User),
-    (Method::POST, "/api/threads/{number}/unread", Access::User),
-    (Method::PUT, "/api/threads/{number}/archived", Access::User),
-    (
-        Method::DELETE,
-        "/api/threads/{number}/archived",
-        Access::User,
-    ),
-    (Method::PUT, "/api/threads/{number}/blocked", Access::User),
-    (
-        Method::DELETE,
-        "/api/threads/{number}/blocked",
-        Access::User,
-    ),
-    (Method::POST, "/api/conversations/read", Access::User),
-    (Method::GET, "/api/blocked", Access::User),
-    (Method::GET, "/api/search", Access::User),
-    (Method::GET, "/api/voicemails/new", Access::User),
-    (Method::GET, "/api/calls", Access::User),
-    (Method::POST, "/api/calls/{sid}/hangup", Access::User),
-    (Method::POST, "/api/messages", Access::User),
-    (Method::DELETE, "/api/messages/{sid}", Access::User),
-    (Method::DELETE, "/api/outbox/{id}", Access::User),
-    (Method::GET, "/api/token", Access::User),
-    (Method::GET, "/api/media/{sid}/{idx}", Access::User),
-    (Method::GET, "/api/recordings/{sid}", Access::User),
-    (Method::GET, "/api/contacts", Access::User),
-    (Method::POST, "/api/contacts", Access::User),
-    (Method::PUT, "/api/contacts/{number}", Access::User),
-    (Method::DELETE, "/api/contacts/{number}", Access::User),
-    (Method::GET, "/api/status", Access::User),
-    (Method::GET, "/ws", Access::User),
-    // The web UI's pages (web.rs serves them all as the app's index.html).
-    (Method::GET, "/", Access::User),
-    (Method::GET, "/messages", Access::User),
-    (Method::GET, "/calls", Access::User),
-    (Method::GET, "/contacts", Access::User),
-    (Method::GET, "/phone", Access::User),
-    (Method::GET, "/settings", Access::User),
-    (Method::GET, "/t/{number}", Access::User),
-];
+/// A path, who may call it and its handlers, as the module serving it lists it.
+pub struct Route<S = AppState> {
+    pub path: &'static str,
+    pub access: Access,
+    /// The methods it takes (a GET takes HEAD too).
+    pub methods: Vec<Method>,
+    handler: MethodRouter<S>,
+    /// What another method gets, a fallback of its own so it wins when merged into `handler`:
+    /// a bare 405 like axum's unless the module says otherwise.
+    refused: MethodRouter<S>,
+}
 
-/// The whole router.
+impl<S: Clone + Send + Sync + 'static> Route<S> {
+    pub fn new(path: &'static str, access: Access) -> Self {
+        Route {
+            path,
+            access,
+            methods: Vec::new(),
+            handler: MethodRouter::new(),
+            refused: MethodRouter::new().fallback(|| async { StatusCode::METHOD_NOT_ALLOWED }),
+        }
+    }
+
+    pub fn get<H: Handler<T, S>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::GET, routing::get(handler))
+    }
+
+    pub fn post<H: Handler<T, S>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::POST, routing::post(handler))
+    }
+
+    pub fn put<H: Handler<T, S>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::PUT, routing::put(handler))
+    }
+
+    pub fn delete<H: Handler<T, S>, T: 'static>(self, handler: H) -> Self {
+        self.on(Method::DELETE, routing::delete(handler))
+    }
+
+    fn on(mut self, method: Method, handler: MethodRouter<S>) -> Self {
+        self.methods.push(method);
+        self.handler = self.handler.merge(handler);
+        self
+    }
+
+    /// The most a handler reads of a body, instead of [`MAX_JSON_BODY`].
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.handler = self.handler.layer(DefaultBodyLimit::max(bytes));
+        self
+    }
+
+    /// What a method the route does not take gets, instead of axum's bare 405.
+    pub fn refuse_with<H: Handler<T, S>, T: 'static>(mut self, handler: H) -> Self {
+        self.refused = MethodRouter::new().fallback(handler);
+        self
+    }
+}
+
+/// Every route vbx serves, as the modules list them.
+pub fn routes() -> Vec<Route> {
+    [
+        webhook::routes(),
+        api::routes(),
+        ws::routes(),
+        web::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The whole router: the open routes as they are, the others behind the gate.
 pub fn router(state: AppState) -> Router {
-    let webhooks = webhook::router().layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        api::metrics::count_webhooks,
-    ));
-    let routes = Router::new()
-        .merge(webhooks)
-        .merge(api::router())
-        .route("/ws", axum::routing::get(ws::handler));
-    // The web UI: its pages need a session like everything else; the files the login page
-    // needs are opened in `auth::PUBLIC_ASSET_PREFIXES` / `PUBLIC_ASSET_FILES`.
-    let routes = routes.merge(web::router());
-    routes
-        .fallback(api::no_route)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::gate,
-        ))
+    let gate = from_fn_with_state(state.clone(), auth::gate);
+    let count = from_fn_with_state(state.clone(), api::metrics::count_webhooks);
+    let (mut open, mut user) = (Router::new(), Router::new());
+    for route in routes() {
+        let (path, handler, refused) = (route.path, route.handler, route.refused);
+        match route.access {
+            Access::Signed => open = open.route(path, handler.merge(refused).layer(count.clone())),
+            Access::Capability => open = open.route(path, handler.merge(refused)),
+            // Only the methods an open route takes are open: another one needs a user before
+            // it is told 405, like any path that is not open.
+            Access::Public | Access::UserOrToken => {
+                open = open.route(path, handler.merge(refused.layer(gate.clone())));
+            }
+            Access::User => user = user.route(path, handler.merge(refused)),
+        }
+    }
+    let unknown = from_fn_with_state(state.clone(), auth::gate_unknown);
+    open.merge(user.route_layer(gate))
+        .fallback(api::no_route.layer(unknown))
         // JSON bodies are small; the routes that take more (multipart sends, webhooks) set
         // their own limit, which wins over this one.
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))

@@ -5,18 +5,16 @@ use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use include_dir::{include_dir, Dir};
 
-use super::AppState;
+use super::{Access, Route};
 
 static DIST: Dir<'static> = include_dir!("$VBX_WEB_DIST");
 
-/// Paths the app answers with `index.html`; the UI's router (web/src/router.ts) reads them.
-pub const APP_ROUTES: &[&str] = &[
+/// The app's pages besides the login page, all `index.html`; the UI's router
+/// (web/src/router.ts) reads the same paths.
+const PAGES: &[&str] = &[
     "/",
-    "/login",
     "/messages",
     "/calls",
     "/contacts",
@@ -33,29 +31,19 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-/// The UI's routes: the app pages and its static files.
-pub fn router() -> Router<AppState> {
-    routes()
-}
-
-fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let mut router = Router::new();
-    for path in APP_ROUTES {
-        router = router.route(path, get(index));
-    }
-    router
-        .route("/assets/{*path}", get(asset))
-        .route("/favicon.svg", get(favicon))
-}
-
-/// What the login page needs without a session: the page itself and its static files.
-pub fn is_public_asset(path: &str) -> bool {
-    if path == "/login" || path == "/favicon.svg" {
-        return true;
-    }
-    path.strip_prefix("/assets/").is_some_and(|rest| {
-        !rest.is_empty() && !rest.split('/').any(|seg| seg == ".." || seg.is_empty())
-    })
+/// The UI's routes: its pages, and what the login page needs without a session (the page
+/// itself and the static files).
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Vec<Route<S>> {
+    let pages = PAGES
+        .iter()
+        .map(|&path| Route::new(path, Access::User).get(index));
+    pages
+        .chain([
+            Route::new("/login", Access::Public).get(index),
+            Route::new("/assets/{*path}", Access::Public).get(asset),
+            Route::new("/favicon.svg", Access::Public).get(favicon),
+        ])
+        .collect()
 }
 
 async fn index(headers: HeaderMap) -> Response {
@@ -148,6 +136,7 @@ mod tests {
     use super::*;
     use axum::body::to_bytes;
     use axum::http::Request;
+    use axum::Router;
     use tower::ServiceExt;
 
     async fn get(path: &str, accept_encoding: Option<&str>) -> Response {
@@ -155,7 +144,12 @@ mod tests {
         if let Some(ae) = accept_encoding {
             req = req.header(header::ACCEPT_ENCODING, ae);
         }
-        routes::<()>()
+        let router = routes::<()>()
+            .into_iter()
+            .fold(Router::new(), |router, route| {
+                router.route(route.path, route.handler)
+            });
+        router
             .oneshot(req.body(Body::empty()).unwrap())
             .await
             .unwrap()
@@ -267,32 +261,6 @@ mod tests {
         let res = get("/favicon.svg", None).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(header_of(&res, header::CONTENT_TYPE), Some("image/svg+xml"));
-    }
-
-    #[test]
-    fn only_the_login_page_and_static_files_are_public() {
-        for p in [
-            "/login",
-            "/favicon.svg",
-            "/assets/index-abc.js",
-            "/assets/index-abc.css",
-        ] {
-            assert!(is_public_asset(p), "{p}");
-        }
-        for p in [
-            "/",
-            "/calls",
-            "/t/+1555",
-            "/api/session",
-            "/ws",
-            "/assets/",
-            "/assets/../api",
-            "/assets//x",
-            "/loginx",
-            "/login/x",
-        ] {
-            assert!(!is_public_asset(p), "{p}");
-        }
     }
 
     #[test]

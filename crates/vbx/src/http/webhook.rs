@@ -8,8 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
 use serde::Deserialize;
 use twilio::twiml::{self, MessagingResponse, Verb, VoiceResponse};
 use twilio::webhook::{
@@ -19,22 +17,26 @@ use twilio::webhook::{
 
 use super::error::WebhookError;
 use super::signed::{SignedForm, MAX_BODY};
-use super::AppState;
+use super::{Access, AppState, Route};
 use crate::config::{Alias, Device};
 use crate::flow::{self, CallRequest, DialOutcome, MessageOutcome, MessageRequest, VoiceOutcome};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/flow/voice/{alias}", post(voice))
-        .route("/flow/voice/{alias}/dial", post(dial_action))
-        .route("/flow/voice/{alias}/outgoing", post(outgoing_action))
-        .route("/flow/voice/{alias}/record", post(record_action))
-        .route("/flow/msg/{alias}", post(message))
-        .route("/flow/status/call", post(call_status))
-        .route("/flow/status/message", post(message_status))
-        .route("/flow/status/recording", post(recording_status))
-        .route("/flow/status/transcription", post(transcription_status))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+pub fn routes() -> Vec<Route> {
+    let signed = |path| Route::new(path, Access::Signed);
+    [
+        signed("/flow/voice/{alias}").post(voice),
+        signed("/flow/voice/{alias}/dial").post(dial_action),
+        signed("/flow/voice/{alias}/outgoing").post(outgoing_action),
+        signed("/flow/voice/{alias}/record").post(record_action),
+        signed("/flow/msg/{alias}").post(message),
+        signed("/flow/status/call").post(call_status),
+        signed("/flow/status/message").post(message_status),
+        signed("/flow/status/recording").post(recording_status),
+        signed("/flow/status/transcription").post(transcription_status),
+    ]
+    .into_iter()
+    .map(|route| route.body_limit(MAX_BODY))
+    .collect()
 }
 
 #[derive(Deserialize)]

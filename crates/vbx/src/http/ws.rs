@@ -17,7 +17,7 @@ use tokio::sync::broadcast::Receiver;
 
 use super::api::ApiError;
 use super::auth::User;
-use super::AppState;
+use super::{Access, AppState, Route};
 use crate::event::Event;
 use crate::store::{event, now_ms, session};
 
@@ -33,7 +33,11 @@ const REPLAY_BATCH: u32 = 500;
 /// Published events taken at once before writing: a flood cannot hold a tab's frames back.
 const LIVE_BATCH: usize = 256;
 
-pub async fn handler(
+pub fn routes() -> Vec<Route> {
+    vec![Route::new("/ws", Access::User).get(handler)]
+}
+
+async fn handler(
     State(state): State<AppState>,
     user: User,
     headers: HeaderMap,

@@ -1,11 +1,21 @@
-//! Walks every route vbx lists: without a session each answers 401 (403 unsigned for Twilio's
-//! webhooks, 404 for an unknown media id); with one, each exists. Paths nobody listed are
-//! closed too, so a route added without thought is never open.
+//! Walks every route vbx serves (`vbx::http::routes()`, the lists the router is built from):
+//! without a session each answers 401 (403 unsigned for Twilio's webhooks, 404 for an unknown
+//! media id); with one, each exists. Paths no route takes are closed too, so a path added
+//! without thought is never open.
 
 use reqwest::Method;
-use vbx::http::{Access, ROUTES};
+use vbx::http::Access;
 
 use crate::harness::*;
+
+/// Every route, one method at a time.
+fn routes() -> Vec<(Method, &'static str, Access)> {
+    let each = |route: vbx::http::Route| {
+        let (path, access) = (route.path, route.access);
+        route.methods.into_iter().map(move |m| (m, path, access))
+    };
+    vbx::http::routes().into_iter().flat_map(each).collect()
+}
 
 /// A concrete path for a route pattern.
 fn concrete(pattern: &str) -> String {
@@ -19,23 +29,30 @@ fn concrete(pattern: &str) -> String {
         .replace("{sid}", &message)
         .replace("{idx}", "0")
         .replace("{id}", &sid("")[..32])
+        .replace("{*path}", "index.js")
 }
 
 #[tokio::test]
 async fn every_listed_route_is_closed_without_a_session_and_flow_needs_a_signature() {
     let app = TestApp::start().await;
     let mut checked = 0;
-    for (method, pattern, access) in ROUTES {
+    for (method, pattern, access) in routes() {
         let path = concrete(pattern);
         let mut request = app.http.request(method.clone(), app.url(&path));
-        if *access == Access::Signed {
+        if access == Access::Signed {
             request = request
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body("CallSid=CA00000000000000000000000000000000");
-        } else if *method != Method::GET {
+        } else if method != Method::GET {
             request = request.json(&serde_json::json!({}));
         }
         let reply = Reply::from(request.send().await.unwrap()).await;
+        if matches!(access, Access::Public | Access::UserOrToken) {
+            // Only the methods an open route takes are open.
+            let other = app.http.request(Method::PATCH, app.url(&path)).send();
+            let other = Reply::from(other.await.unwrap()).await;
+            assert_eq!(other.status, 401, "PATCH {path}: {}", other.body);
+        }
         let expected = match access {
             Access::User | Access::UserOrToken => 401,
             Access::Signed => 403,
@@ -57,26 +74,29 @@ async fn every_listed_route_is_closed_without_a_session_and_flow_needs_a_signatu
 }
 
 #[tokio::test]
-async fn only_the_login_call_the_login_page_and_the_health_check_are_public() {
-    let public: Vec<(String, &str)> = ROUTES
-        .iter()
+async fn only_the_login_call_the_login_page_its_files_and_the_health_check_are_public() {
+    let mut public: Vec<String> = routes()
+        .into_iter()
         .filter(|(_, _, access)| *access == Access::Public)
-        .map(|(method, path, _)| (method.to_string(), *path))
+        .map(|(method, path, _)| format!("{method} {path}"))
         .collect();
+    public.sort();
     assert_eq!(
         public,
         [
-            ("POST".to_owned(), "/api/login"),
-            ("GET".to_owned(), "/healthz"),
-            ("GET".to_owned(), "/login")
+            "GET /assets/{*path}",
+            "GET /favicon.svg",
+            "GET /healthz",
+            "GET /login",
+            "POST /api/login"
         ]
     );
-    let open_flow: Vec<&str> = ROUTES
-        .iter()
+    let open_flow: Vec<&str> = routes()
+        .into_iter()
         .filter(|(_, path, access)| {
             matches!(access, Access::Signed | Access::Capability) && !path.starts_with("/flow/")
         })
-        .map(|(_, path, _)| *path)
+        .map(|(_, path, _)| path)
         .collect();
     assert!(open_flow.is_empty(), "{open_flow:?}");
 }
@@ -85,18 +105,18 @@ async fn only_the_login_call_the_login_page_and_the_health_check_are_public() {
 async fn every_listed_route_exists_for_a_logged_in_user() {
     let app = TestApp::start().await;
     let session = app.alice().await;
-    for (method, pattern, access) in ROUTES {
+    for (method, pattern, access) in routes() {
         // The login page is the web UI's; logging out would end the session for the rest.
-        if (*access == Access::Public && *pattern == "/login") || *pattern == "/api/logout" {
+        if (access == Access::Public && pattern == "/login") || pattern == "/api/logout" {
             continue;
         }
         let path = concrete(pattern);
         let mut request = app.request(method.clone(), &path, Some(&session));
-        if *access == Access::Signed {
+        if access == Access::Signed {
             request = request
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body("");
-        } else if *method != Method::GET {
+        } else if method != Method::GET {
             request = request.json(&serde_json::json!({}));
         }
         let reply = Reply::from(request.send().await.unwrap()).await;

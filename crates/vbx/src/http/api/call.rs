@@ -9,8 +9,15 @@ use twilio::CallSid;
 
 use super::{encode_cursor, party, ApiError, ApiPath, ApiQuery, Paging};
 use crate::http::auth::User;
-use crate::http::AppState;
+use crate::http::{Access, AppState, Route};
 use crate::store::history::{CallLogQuery, Direction};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/api/calls", Access::User).get(list),
+        Route::new("/api/calls/{sid}/hangup", Access::User).post(hangup),
+    ]
+}
 
 /// What a call can have been (`store::history`'s `call_outcome!`).
 const OUTCOMES: [&str; 10] = [

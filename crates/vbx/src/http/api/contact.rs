@@ -9,8 +9,19 @@ use serde_json::{json, Value};
 
 use super::{party, phone_number, ApiError, ApiJson, ApiPath};
 use crate::http::auth::User;
-use crate::http::AppState;
+use crate::http::{Access, AppState, Route};
 use crate::store::{contact, now_ms};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/api/contacts", Access::User)
+            .get(list)
+            .post(create),
+        Route::new("/api/contacts/{number}", Access::User)
+            .put(rename)
+            .delete(delete),
+    ]
+}
 
 const MAX_NAME_CHARS: usize = 100;
 

@@ -8,8 +8,15 @@ use serde_json::{json, Value};
 
 use super::{decode_cursor, encode_cursor, ApiError, ApiQuery, Paging};
 use crate::http::auth::User;
-use crate::http::AppState;
+use crate::http::{Access, AppState, Route};
 use crate::store::history::{ConversationQuery, View};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/api/conversations", Access::User).get(list),
+        Route::new("/api/search", Access::User).get(search),
+    ]
+}
 
 #[derive(Deserialize)]
 pub struct ListQuery {

@@ -14,8 +14,17 @@ use rand::RngCore;
 
 use super::{ApiError, ApiPath};
 use crate::http::auth::User;
-use crate::http::AppState;
+use crate::http::{Access, AppState, Route};
 use crate::store::{message, recording};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/flow/media/{id}", Access::Capability).get(outgoing),
+        Route::new("/flow/media/in/{sid}/{idx}/{token}", Access::Capability).get(incoming_link),
+        Route::new("/api/media/{sid}/{idx}", Access::User).get(message_media),
+        Route::new("/api/recordings/{sid}", Access::User).get(recording),
+    ]
+}
 
 /// Each uploaded file.
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;

@@ -1,10 +1,9 @@
 //! Sending a text (JSON, or multipart with images) through the outbox, and deleting a message
 //! here and at Twilio.
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
-use axum::routing::{self, MethodRouter};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -13,7 +12,7 @@ use twilio::MessageSid;
 use super::media::{self, MAX_UPLOADS, MAX_UPLOAD_BYTES};
 use super::{phone_number, ApiError, ApiPath};
 use crate::http::auth::User;
-use crate::http::AppState;
+use crate::http::{Access, AppState, Route};
 use crate::sender::{LocalMedia, SmsPayload};
 use crate::store::outbox::SMS;
 use crate::store::{message, now_ms, outbox};
@@ -21,11 +20,15 @@ use crate::store::{message, now_ms, outbox};
 /// Twilio's limit on a message body.
 const MAX_BODY_CHARS: usize = 1600;
 
-/// The send route, with a body limit that fits ten images.
-pub fn send_route() -> MethodRouter<AppState> {
-    routing::post(send).layer(DefaultBodyLimit::max(
-        MAX_UPLOADS * MAX_UPLOAD_BYTES + 64 * 1024,
-    ))
+pub fn routes() -> Vec<Route> {
+    vec![
+        // A body limit that fits ten images.
+        Route::new("/api/messages", Access::User)
+            .post(send)
+            .body_limit(MAX_UPLOADS * MAX_UPLOAD_BYTES + 64 * 1024),
+        Route::new("/api/messages/{sid}", Access::User).delete(delete),
+        Route::new("/api/outbox/{id}", Access::User).delete(delete_failed),
+    ]
 }
 
 #[derive(Deserialize)]

@@ -14,8 +14,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::ApiError;
-use crate::http::{auth, AppState};
+use crate::http::{auth, Access, AppState, Route};
 use crate::store::now_ms;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/healthz", Access::Public).get(healthz),
+        Route::new("/metrics", Access::UserOrToken).get(metrics),
+    ]
+}
 
 /// Webhook answers counted by route pattern, then status. Counting allocates only for a
 /// route or status seen for the first time: it is on every webhook's path.

@@ -1,5 +1,5 @@
-//! The JSON API for the web app (`docs/api.md` is the contract). The router is built from
-//! [`super::ROUTES`]: each listed `/api` route maps to its handler here.
+//! The JSON API for the web app (`docs/api.md` is the contract): each module lists its routes
+//! next to its handlers, and the extractors and paging they share are here.
 
 mod call;
 mod contact;
@@ -14,9 +14,6 @@ mod thread;
 mod token;
 
 use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::Method;
-use axum::routing::{self, MethodRouter};
-use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::Deserialize;
@@ -24,73 +21,38 @@ use serde::Deserialize;
 pub use error::ApiError;
 pub use status::devices as status_devices;
 
-use super::{Access, AppState, ROUTES};
+use super::Route;
 use crate::store::history::Cursor;
 
-/// The handler of a listed route; `None` for routes served elsewhere (webhooks, the WebSocket,
-/// the web UI).
-fn handler(method: &Method, path: &str) -> Option<MethodRouter<AppState>> {
-    let get = *method == Method::GET;
-    let post = *method == Method::POST;
-    let put = *method == Method::PUT;
-    let delete = *method == Method::DELETE;
-    let handler = match path {
-        "/api/login" if post => routing::post(session::login),
-        "/api/logout" if post => routing::post(session::logout),
-        "/api/session" if get => routing::get(session::show),
-        "/api/conversations" if get => routing::get(conversation::list),
-        "/api/threads/{number}" if get => routing::get(thread::show),
-        "/api/threads/{number}/read" if post => routing::post(thread::mark_read),
-        "/api/threads/{number}/unread" if post => routing::post(thread::mark_unread),
-        "/api/threads/{number}/archived" if put => routing::put(thread::archive),
-        "/api/threads/{number}/archived" if delete => routing::delete(thread::unarchive),
-        "/api/threads/{number}/blocked" if put => routing::put(thread::block),
-        "/api/threads/{number}/blocked" if delete => routing::delete(thread::unblock),
-        "/api/conversations/read" if post => routing::post(thread::mark_all_read),
-        "/api/blocked" if get => routing::get(thread::blocked),
-        "/api/search" if get => routing::get(conversation::search),
-        "/api/voicemails/new" if get => routing::get(thread::new_voicemails),
-        "/api/calls" if get => routing::get(call::list),
-        "/api/calls/{sid}/hangup" if post => routing::post(call::hangup),
-        "/api/messages" if post => message::send_route(),
-        "/api/messages/{sid}" if delete => routing::delete(message::delete),
-        "/api/outbox/{id}" if delete => routing::delete(message::delete_failed),
-        "/api/token" if get => routing::get(token::issue),
-        "/api/media/{sid}/{idx}" if get => routing::get(media::message_media),
-        "/api/recordings/{sid}" if get => routing::get(media::recording),
-        "/api/contacts" if get => routing::get(contact::list),
-        "/api/contacts" if post => routing::post(contact::create),
-        "/api/contacts/{number}" if put => routing::put(contact::rename),
-        "/api/contacts/{number}" if delete => routing::delete(contact::delete),
-        "/api/status" if get => routing::get(status::show),
-        "/healthz" if get => routing::get(metrics::healthz),
-        "/metrics" if get => routing::get(metrics::metrics),
-        "/flow/media/{id}" if get => routing::get(media::outgoing),
-        "/flow/media/in/{sid}/{idx}/{token}" if get => routing::get(media::incoming_link),
-        _ => return None,
-    };
-    Some(handler)
+/// The API's routes, with the capability links under `/flow/media/` and the health and
+/// metrics scrapes: a method one does not take is the API's 405.
+pub fn routes() -> Vec<Route> {
+    [
+        session::routes(),
+        conversation::routes(),
+        thread::routes(),
+        call::routes(),
+        message::routes(),
+        token::routes(),
+        media::routes(),
+        contact::routes(),
+        status::routes(),
+        metrics::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|route| route.refuse_with(method_not_allowed))
+    .collect()
 }
 
-/// The API routes (and `/flow/media`), from [`ROUTES`].
-pub fn router() -> Router<AppState> {
-    ROUTES
-        .iter()
-        .filter(|(_, _, access)| *access != Access::Signed)
-        .filter_map(|(method, path, _)| Some((*path, handler(method, path)?)))
-        .fold(Router::new(), |router, (path, handler)| {
-            router.route(path, handler)
-        })
-        .method_not_allowed_fallback(method_not_allowed)
-}
-
-/// Whatever no route matched (after the gate, so only a user or a `/flow` caller sees it).
+/// Whatever no route matched (after `auth::gate_unknown`, so only a user or a `/flow` caller
+/// sees it).
 pub async fn no_route() -> ApiError {
     ApiError::NoRoute
 }
 
 /// A route called with a method it does not take (axum's own 405 has no body).
-pub async fn method_not_allowed() -> ApiError {
+async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
@@ -210,19 +172,6 @@ mod tests {
                 matches!(decode_cursor(bad), Err(ApiError::BadRequest(_))),
                 "{bad}"
             );
-        }
-    }
-
-    #[test]
-    fn every_api_route_in_the_list_has_a_handler() {
-        for (method, path, access) in ROUTES {
-            let served_here = path.starts_with("/api/") || path.starts_with("/flow/media/");
-            if served_here {
-                assert!(
-                    handler(method, path).is_some(),
-                    "{method} {path} ({access:?}) is listed but has no handler"
-                );
-            }
         }
     }
 

@@ -11,7 +11,15 @@ use serde_json::json;
 use super::{ApiError, ApiJson};
 use crate::config::AuthMode;
 use crate::http::auth::{self, ClientIp, User};
-use crate::http::AppState;
+use crate::http::{Access, AppState, Route};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/api/login", Access::Public).post(login),
+        Route::new("/api/logout", Access::User).post(logout),
+        Route::new("/api/session", Access::User).get(show),
+    ]
+}
 
 #[derive(Deserialize)]
 pub struct Login {

@@ -7,8 +7,12 @@ use serde_json::{json, Value};
 use super::ApiError;
 use crate::config::Device;
 use crate::http::auth::User;
-use crate::http::AppState;
+use crate::http::{Access, AppState, Route};
 use crate::store::history;
+
+pub fn routes() -> Vec<Route> {
+    vec![Route::new("/api/status", Access::User).get(show)]
+}
 
 /// `{"name", "online"}` per device, as the `presence` frame and the status page show them.
 pub fn devices(state: &AppState) -> Vec<Value> {

@@ -9,9 +9,27 @@ use serde_json::{json, Value};
 use super::{encode_cursor, party, ApiError, ApiPath, ApiQuery, Paging};
 use crate::config::Device;
 use crate::http::auth::User;
-use crate::http::AppState;
+use crate::http::{Access, AppState, Route};
 use crate::store::inbox::Mark;
 use crate::store::{inbox, now_ms};
+
+pub fn routes() -> Vec<Route> {
+    let user = |path| Route::new(path, Access::User);
+    vec![
+        user("/api/threads/{number}").get(show),
+        user("/api/threads/{number}/read").post(mark_read),
+        user("/api/threads/{number}/unread").post(mark_unread),
+        user("/api/threads/{number}/archived")
+            .put(archive)
+            .delete(unarchive),
+        user("/api/threads/{number}/blocked")
+            .put(block)
+            .delete(unblock),
+        user("/api/conversations/read").post(mark_all_read),
+        user("/api/blocked").get(blocked),
+        user("/api/voicemails/new").get(new_voicemails),
+    ]
+}
 
 pub async fn show(
     State(state): State<AppState>,

@@ -8,8 +8,12 @@ use twilio::token::{AccessToken, VoiceGrant};
 
 use super::ApiError;
 use crate::http::auth::User;
-use crate::http::AppState;
+use crate::http::{Access, AppState, Route};
 use crate::store::now_ms;
+
+pub fn routes() -> Vec<Route> {
+    vec![Route::new("/api/token", Access::User).get(issue)]
+}
 
 pub async fn issue(State(state): State<AppState>, user: User) -> Result<Json<Value>, ApiError> {
     let config = &state.config;
