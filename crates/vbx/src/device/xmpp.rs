@@ -102,6 +102,19 @@ pub struct XmppDevice {
     contacts: ContactBook,
     timing: Timing,
     status: watch::Sender<XmppStatus>,
+    /// Kept across connections (the target's presence, what it was told).
+    gateway: Option<Gateway>,
+    /// Connection attempts failed in a row.
+    failures: u32,
+}
+
+/// What to do after one connection ([`XmppDevice::step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// vbx is stopping.
+    Stop,
+    /// Connect again after this wait.
+    RetryIn(Duration),
 }
 
 /// Why a connected session ended other than by shutdown.
@@ -128,6 +141,8 @@ impl XmppDevice {
             contacts,
             timing: Timing::default(),
             status: watch::Sender::new(XmppStatus::default()),
+            gateway: None,
+            failures: 0,
         }
     }
 
@@ -187,72 +202,12 @@ impl XmppDevice {
         Ok(queued)
     }
 
-    /// Connects, serves, and reconnects until `shutdown` turns true (or its sender goes).
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut gateway = Gateway::new(
-            &self.config.component,
-            &self.config.target,
-            self.number.clone(),
-            self.contacts.snapshot().as_ref().clone(),
-        );
+    /// Connects, serves, and reconnects until `shutdown` turns true (or its sender goes): one
+    /// [`XmppDevice::step`] after another, waiting between them as each says.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         self.presence.set_xmpp(&self.name, false);
         self.report_failures_logged().await;
-        let mut failures: u32 = 0;
-        loop {
-            if *shutdown.borrow() {
-                break;
-            }
-            let attempt = tokio::select! {
-                attempt = self.connect() => attempt,
-                _ = shutdown.changed() => break,
-            };
-            let wait = match attempt {
-                Ok(connection) => {
-                    failures = 0;
-                    self.update(|s| {
-                        s.connected = true;
-                        s.last_error = None;
-                    });
-                    tracing::info!(
-                        device = %self.name,
-                        component = %self.config.component,
-                        server = %format!("{}:{}", self.config.server, self.config.port),
-                        "connected to the XMPP server"
-                    );
-                    let ended = self.serve(connection, &mut gateway, &mut shutdown).await;
-                    gateway.on_disconnect();
-                    self.presence.set_xmpp(&self.name, false);
-                    self.update(|s| {
-                        s.connected = false;
-                        s.online = false;
-                    });
-                    match ended {
-                        Ok(()) => break,
-                        Err(Lost(reason)) => {
-                            tracing::warn!(device = %self.name, %reason, "lost the XMPP connection; reconnecting");
-                            self.update(|s| s.last_error = Some(reason));
-                            self.timing.first_retry
-                        }
-                    }
-                }
-                Err(ConnectError::NotAuthorized) => {
-                    let message = format!(
-                        "the XMPP server refused the component secret for {}: check devices.{}.secret",
-                        self.config.component, self.name
-                    );
-                    tracing::error!(device = %self.name, retry_in = ?self.timing.refused_retry, "{message}");
-                    self.update(|s| s.last_error = Some(message));
-                    self.timing.refused_retry
-                }
-                Err(e) => {
-                    failures = failures.saturating_add(1);
-                    let wait = self.timing.backoff(failures);
-                    let message = self.explain(&e);
-                    tracing::warn!(device = %self.name, retry_in = ?wait, "{message}");
-                    self.update(|s| s.last_error = Some(message));
-                    wait
-                }
-            };
+        while let Next::RetryIn(wait) = self.step(&mut shutdown).await {
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = shutdown.changed() => break,
@@ -263,6 +218,78 @@ impl XmppDevice {
             s.connected = false;
             s.online = false;
         });
+    }
+
+    /// One connection: connects, serves it until it is lost or `shutdown` turns true, and says
+    /// what next — stop, or try again after a wait that grows with failed attempts (a refused
+    /// secret waits longest).
+    pub async fn step(&mut self, shutdown: &mut watch::Receiver<bool>) -> Next {
+        if *shutdown.borrow() {
+            return Next::Stop;
+        }
+        let attempt = tokio::select! {
+            attempt = self.connect() => attempt,
+            _ = shutdown.changed() => return Next::Stop,
+        };
+        match attempt {
+            Ok(connection) => {
+                self.failures = 0;
+                self.update(|s| {
+                    s.connected = true;
+                    s.last_error = None;
+                });
+                tracing::info!(
+                    device = %self.name,
+                    component = %self.config.component,
+                    server = %format!("{}:{}", self.config.server, self.config.port),
+                    "connected to the XMPP server"
+                );
+                let mut gateway = self.gateway.take().unwrap_or_else(|| self.new_gateway());
+                let ended = self.serve(connection, &mut gateway, shutdown).await;
+                gateway.on_disconnect();
+                self.gateway = Some(gateway);
+                self.presence.set_xmpp(&self.name, false);
+                self.update(|s| {
+                    s.connected = false;
+                    s.online = false;
+                });
+                match ended {
+                    Ok(()) => Next::Stop,
+                    Err(Lost(reason)) => {
+                        tracing::warn!(device = %self.name, %reason, "lost the XMPP connection; reconnecting");
+                        self.update(|s| s.last_error = Some(reason));
+                        Next::RetryIn(self.timing.first_retry)
+                    }
+                }
+            }
+            Err(ConnectError::NotAuthorized) => {
+                let message = format!(
+                    "the XMPP server refused the component secret for {}: check devices.{}.secret",
+                    self.config.component, self.name
+                );
+                tracing::error!(device = %self.name, retry_in = ?self.timing.refused_retry, "{message}");
+                self.update(|s| s.last_error = Some(message));
+                Next::RetryIn(self.timing.refused_retry)
+            }
+            Err(e) => {
+                self.failures = self.failures.saturating_add(1);
+                let wait = self.timing.backoff(self.failures);
+                let message = self.explain(&e);
+                tracing::warn!(device = %self.name, retry_in = ?wait, "{message}");
+                self.update(|s| s.last_error = Some(message));
+                Next::RetryIn(wait)
+            }
+        }
+    }
+
+    /// The stanza logic of the component, with the contacts known now.
+    fn new_gateway(&self) -> Gateway {
+        Gateway::new(
+            &self.config.component,
+            &self.config.target,
+            self.number.clone(),
+            self.contacts.snapshot().as_ref().clone(),
+        )
     }
 
     async fn connect(&self) -> Result<Connection, ConnectError> {
@@ -735,15 +762,4 @@ pub fn spawn_all(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reconnect_waits_double_and_are_capped() {
-        let t = Timing::default();
-        let waits: Vec<u64> = (1..=8).map(|n| t.backoff(n).as_secs()).collect();
-        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
-        assert_eq!(t.backoff(u32::MAX), Duration::from_secs(60));
-        assert!(t.refused_retry >= Duration::from_secs(300));
-    }
-}
+mod tests;
