@@ -540,3 +540,96 @@ async fn thread_and_conversation_queries_use_the_party_indexes() {
     .await;
     assert!(outbox.contains("outbox_sms_to"), "{outbox}");
 }
+
+/// Every kind of new row `record_call` can insert, with and without a recording and a
+/// completed `<Dial>` leg stored before it (Twilio's callbacks can overtake the call's
+/// webhook): the item made from the call is the one read back, whenever one is made.
+#[tokio::test]
+async fn a_new_calls_item_made_from_the_call_is_the_one_read_back() {
+    let (_dir, store) = store().await;
+    let made = store
+        .write(|conn| {
+            let mut made = 0;
+            let mut n = 0;
+            for direction in ["inbound", "outbound-api", "outbound-dial"] {
+                for from in ["+15550001111", "client:alice"] {
+                    for status in [
+                        "queued",
+                        "initiated",
+                        "ringing",
+                        "in-progress",
+                        "completed",
+                        "busy",
+                        "no-answer",
+                    ] {
+                        for parent in [false, true] {
+                            for before in [false, true] {
+                                n += 1;
+                                let sid = format!("CA{n:032}");
+                                if before {
+                                    recording::blocking::upsert_recording(
+                                        conn,
+                                        &recording::RecordingUpdate {
+                                            sid: format!("RE{n:032}"),
+                                            call_sid: sid.clone(),
+                                            url: "https://api.twilio.com/r".into(),
+                                            duration_s: Some(3),
+                                            status: "completed".into(),
+                                            now_ms: 5,
+                                        },
+                                    )?;
+                                    call::blocking::apply_call_status(
+                                        conn,
+                                        &call::CallStatusUpdate {
+                                            sid: format!("CB{n:032}"),
+                                            account_sid: "AC0".into(),
+                                            status: "completed".into(),
+                                            sequence: None,
+                                            duration_s: Some(7),
+                                            timestamp_ms: 6,
+                                            from: "+18001234567".into(),
+                                            to: "+15559998888".into(),
+                                            direction: "outbound-dial".into(),
+                                            parent_sid: Some(sid.clone()),
+                                        },
+                                    )?;
+                                }
+                                let call = call::NewCall {
+                                    sid: sid.clone(),
+                                    account_sid: "AC0".into(),
+                                    from: from.into(),
+                                    to: "+18001234567".into(),
+                                    direction: direction.into(),
+                                    status: status.into(),
+                                    alias: Some("default".into()),
+                                    parent_sid: parent.then(|| "CA0".to_owned()),
+                                    started_at_ms: 10 + n,
+                                };
+                                assert!(call::blocking::record_call(conn, &call)?);
+                                let live = matches!(
+                                    status,
+                                    "queued" | "initiated" | "ringing" | "in-progress"
+                                );
+                                match new_call_item(&call) {
+                                    Some(item) => {
+                                        made += 1;
+                                        assert_eq!(
+                                            Some(item),
+                                            blocking::call_item(conn, &sid)?,
+                                            "{call:?}"
+                                        );
+                                    }
+                                    None => assert!(parent || !live, "{call:?}"),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(made)
+        })
+        .await
+        .unwrap();
+    // 3 directions × 2 callers × 4 live statuses × 2 (before or not), top-level only.
+    assert_eq!(made, 48);
+}
