@@ -1,3 +1,5 @@
+//! The `vbx` command: parses the command line and runs it (`vbx::cli`).
+
 /// mimalloc instead of glibc's malloc (see the `mimalloc` feature in Cargo.toml).
 #[cfg(feature = "mimalloc")]
 #[global_allocator]

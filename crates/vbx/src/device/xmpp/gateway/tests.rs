@@ -1,3 +1,5 @@
+//! The gateway's stanzas: presence, roster, texts both ways, notices, against a real stream parser.
+
 use super::*;
 use crate::device::xmpp::stream::{StreamEvent, XmlReader};
 
