@@ -124,9 +124,8 @@ mod item;
 
 pub use item::blocking;
 pub use item::{
-    call_item, call_items, inbound_text_item, message_item, message_items, new_call_item,
-    outbox_item, outbox_items, voicemail_item, voicemail_items, CallItem, Direction, Item, Located,
-    MediaRef, MessageItem, VoicemailItem,
+    call_items, inbound_text_item, message_items, new_call_item, outbox_items, voicemail_items,
+    CallItem, Direction, Item, Located, MediaRef, MessageItem, VoicemailItem,
 };
 use item::{CallJoin, VoicemailJoin, CALL_COLUMNS, VOICEMAIL_SELECT};
 

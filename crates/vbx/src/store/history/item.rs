@@ -207,34 +207,7 @@ const MESSAGE_ITEM: &str = concat!(message_select!(), " WHERE m.sid = $1 AND m.s
 const MEDIA_OF_ITEM: &str =
     "SELECT message_sid, idx, content_type FROM media WHERE message_sid = $1 ORDER BY idx";
 
-/// A stored message as a thread item (`None` for an unknown SID or a status-only stub).
-pub async fn message_item(conn: &mut SqliteConnection, sid: &str) -> Result<Option<Located>> {
-    let op = "message item";
-    let row = sqlx::query_as::<_, MessageJoin>(MESSAGE_ITEM)
-        .bind(sid)
-        .fetch_optional(&mut *conn)
-        .await
-        .op(op)?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    // Most texts have no media: then no second query (this runs for every stored text, on
-    // the writer).
-    let media = if row.has_media {
-        sqlx::query_as::<_, MediaJoin>(MEDIA_OF_ITEM)
-            .bind(sid)
-            .fetch_all(&mut *conn)
-            .await
-            .op(op)?
-    } else {
-        Vec::new()
-    };
-    Ok(Some(row.located(
-        media.into_iter().map(MediaJoin::media_ref).collect(),
-    )))
-}
-
-/// What [`message_item`] reads for an inbound text right after inserting it as a new row
+/// What [`blocking::message_item`] reads for an inbound text right after inserting it as a new row
 /// (`message::blocking::Recorded::Inserted`), made from the message instead of read back.
 /// `None` for any other direction: only an outbound text can be an outbox row's result
 /// (`outbox_id`).
@@ -279,7 +252,7 @@ fn push_in<'a>(sql: &mut QueryBuilder<'a, Sqlite>, keys: &'a [String]) {
     sql.push(")");
 }
 
-/// [`message_item`] for many SIDs in two queries, by SID; unknown SIDs and stubs are missing.
+/// [`blocking::message_item`] for many SIDs in two queries, by SID; unknown SIDs and stubs are missing.
 pub async fn message_items(
     conn: &mut SqliteConnection,
     sids: &[String],
@@ -320,7 +293,7 @@ pub async fn message_items(
         .collect())
 }
 
-/// What [`call_item`] reads for a call right after `record_call` inserted it as a new row,
+/// What [`blocking::call_item`] reads for a call right after `record_call` inserted it as a new row,
 /// made from the call instead of read back (the read cost about a quarter of the writer
 /// thread's time for an incoming call). Only while the call is live (queued, initiated,
 /// ringing, in progress): a new row is not blocked and has no `<Dial>` answer or talk time,
@@ -412,20 +385,7 @@ static CALL_ITEM: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {CALL_COLUMNS} FROM calls c WHERE c.sid = $1 AND c.parent_sid IS NULL")
 });
 
-/// A top-level call as a thread item (`None` for an unknown SID or a `<Dial>` leg).
-pub async fn call_item(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Option<Located>> {
-    let row = sqlx::query_as::<_, CallJoin>(&CALL_ITEM)
-        .bind(sid)
-        .fetch_optional(exec)
-        .await
-        .op("call item")?;
-    Ok(row.map(|row| Located {
-        item: Item::Call(row.item()),
-        number: row.party,
-    }))
-}
-
-/// [`call_item`] for many SIDs in one query, by SID; unknown SIDs and legs are missing.
+/// [`blocking::call_item`] for many SIDs in one query, by SID; unknown SIDs and legs are missing.
 pub async fn call_items(
     exec: impl SqliteExecutor<'_>,
     sids: &[String],
@@ -487,20 +447,7 @@ pub(super) const VOICEMAIL_SELECT: &str = concat!(
 static VOICEMAIL_ITEM: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| format!("{VOICEMAIL_SELECT} WHERE r.sid = ?1"));
 
-/// A recording as a voicemail item (`None` when its call is unknown).
-pub async fn voicemail_item(exec: impl SqliteExecutor<'_>, sid: &str) -> Result<Option<Located>> {
-    let row = sqlx::query_as::<_, VoicemailJoin>(&VOICEMAIL_ITEM)
-        .bind(sid)
-        .fetch_optional(exec)
-        .await
-        .op("voicemail item")?;
-    Ok(row.map(|row| Located {
-        number: row.party.clone(),
-        item: Item::Voicemail(row.item()),
-    }))
-}
-
-/// [`voicemail_item`] for many SIDs in one query, by SID; unknown ones are missing.
+/// [`blocking::voicemail_item`] for many SIDs in one query, by SID; unknown ones are missing.
 pub async fn voicemail_items(
     exec: impl SqliteExecutor<'_>,
     sids: &[String],
@@ -595,17 +542,7 @@ impl OutboxJoin {
 const OUTBOX_ITEM: &str = "SELECT id, payload, status, last_error, created_at FROM outbox \
      WHERE id = $1 AND kind = 'sms' AND status IN ('pending', 'sending', 'failed')";
 
-/// An SMS outbox row not (yet) turned into a message, as a thread item.
-pub async fn outbox_item(exec: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Located>> {
-    let row = sqlx::query_as::<_, OutboxJoin>(OUTBOX_ITEM)
-        .bind(id)
-        .fetch_optional(exec)
-        .await
-        .op("outbox item")?;
-    Ok(row.and_then(OutboxJoin::located))
-}
-
-/// [`outbox_item`] for many ids in one query, by id; ids that are no such row are missing.
+/// [`blocking::outbox_item`] for many ids in one query, by id; ids that are no such row are missing.
 pub async fn outbox_items(
     exec: impl SqliteExecutor<'_>,
     ids: &[i64],
@@ -681,7 +618,7 @@ pub mod blocking {
         }
     }
 
-    /// [`super::message_item`].
+    /// A stored message as a thread item (`None` for an unknown SID or a status-only stub).
     pub fn message_item(conn: &Connection, sid: &str) -> Result<Option<Located>> {
         let op = "message item";
         let row = conn
@@ -713,7 +650,7 @@ pub mod blocking {
         Ok(Some(row.located(media)))
     }
 
-    /// [`super::call_item`].
+    /// A top-level call as a thread item (`None` for an unknown SID or a `<Dial>` leg).
     pub fn call_item(conn: &Connection, sid: &str) -> Result<Option<Located>> {
         let op = "call item";
         let row = conn
@@ -728,7 +665,7 @@ pub mod blocking {
         }))
     }
 
-    /// [`super::voicemail_item`].
+    /// A recording as a voicemail item (`None` when its call is unknown).
     pub fn voicemail_item(conn: &Connection, sid: &str) -> Result<Option<Located>> {
         let op = "voicemail item";
         let row = conn
@@ -752,7 +689,7 @@ pub mod blocking {
         }))
     }
 
-    /// [`super::outbox_item`].
+    /// An SMS outbox row not (yet) turned into a message, as a thread item.
     pub fn outbox_item(conn: &Connection, id: i64) -> Result<Option<Located>> {
         let op = "outbox item";
         let row = conn

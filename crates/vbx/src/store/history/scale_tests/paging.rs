@@ -323,12 +323,12 @@ async fn a_page_loaded_at_once_has_each_item_as_loaded_alone() {
         for item in &page.items {
             let alone = match item {
                 Item::Message(m) => match (&m.sid, m.outbox_id) {
-                    (Some(sid), _) => message_item(&mut conn, sid).await.unwrap(),
-                    (None, Some(id)) => outbox_item(&mut *conn, id).await.unwrap(),
+                    (Some(sid), _) => blocking::message_item(db, sid).unwrap(),
+                    (None, Some(id)) => blocking::outbox_item(db, id).unwrap(),
                     (None, None) => panic!("{m:?}"),
                 },
-                Item::Call(c) => call_item(&mut *conn, &c.sid).await.unwrap(),
-                Item::Voicemail(v) => voicemail_item(&mut *conn, &v.sid).await.unwrap(),
+                Item::Call(c) => blocking::call_item(db, &c.sid).unwrap(),
+                Item::Voicemail(v) => blocking::voicemail_item(db, &v.sid).unwrap(),
             };
             assert_eq!(alone.map(|l| l.item).as_ref(), Some(item));
         }
