@@ -186,10 +186,11 @@ impl Syncer {
                 };
                 // The end time and duration come in through the status update.
                 let ended = call::is_final(&status) || duration.is_some();
-                let inserted = self
+                let (inserted, out) = self
                     .store
-                    .record_synced_call(&new, ended.then_some(&update))
+                    .record_synced_call(&new, ended.then_some(&update), now_ms())
                     .await?;
+                self.events.publish_changes(out);
                 Ok(if inserted { Upsert::New } else { Upsert::Same })
             }
             Some(row) => {
@@ -199,7 +200,8 @@ impl Syncer {
                 if !(further || fills_duration) {
                     return Ok(Upsert::Same);
                 }
-                let applied = self.store.apply_synced_call_status(&update).await?;
+                let (applied, out) = self.store.apply_call_status(&update).await?;
+                self.events.publish_changes(out);
                 Ok(if applied {
                     Upsert::Changed
                 } else {
@@ -255,9 +257,9 @@ impl Syncer {
         let error_code = m.error_code.map(i64::from);
         let known = message::get_message(pool, &sid).await?;
         if known.as_ref().is_some_and(|row| !row.stub) {
-            let moved = self
+            let (moved, out) = self
                 .store
-                .apply_synced_message_status(
+                .apply_message_status(
                     &sid,
                     &status,
                     error_code,
@@ -265,6 +267,7 @@ impl Syncer {
                     now_ms(),
                 )
                 .await?;
+            self.events.publish_changes(out);
             return Ok(if moved { Upsert::Changed } else { Upsert::Same });
         }
         let media = self.media_of(m).await?;
@@ -281,10 +284,11 @@ impl Syncer {
                 .unwrap_or_else(now_ms),
             media,
         };
-        let recorded = self
+        let (recorded, out) = self
             .store
-            .record_synced_message(&new, error_code, m.error_message.as_deref())
+            .record_synced_message(&new, error_code, m.error_message.as_deref(), now_ms())
             .await?;
+        self.events.publish_changes(out);
         Ok(if recorded { Upsert::New } else { Upsert::Same })
     }
 

@@ -1,13 +1,14 @@
-//! What the reconciliation sync writes of what it found at Twilio: calls and texts vbx missed
-//! or knows less of, and how each pass ended. Use cases of the store, each one job on the
-//! writer thread. They store no feed rows: the sync tells the workers and tabs through the
-//! hub's `Call` and `Message` events.
+//! What the reconciliation sync writes of what it found at Twilio: calls and texts vbx missed,
+//! and how each pass ended. Use cases of the store, each one job on the writer thread; a call
+//! or text found answers its feed row, so it appears in open tabs at once. Statuses that moved
+//! on at Twilio go through the status callbacks' use cases (`store/status.rs`).
 
 use rusqlite::params;
 
 use super::call::{blocking as call, CallStatusUpdate, NewCall};
+use super::event::blocking as feed;
 use super::message::{blocking as message, NewMessage};
-use super::{Context, Result, Store};
+use super::{Changes, Context, Result, Store};
 
 impl Store {
     /// A pass over `resource` that began at `started` went through.
@@ -53,62 +54,38 @@ impl Store {
     }
 
     /// A call vbx had not stored; with `status` (a finished call, or one with a duration) its
-    /// end comes in as a status update. `false` if the call was stored meanwhile.
+    /// end comes in as a status update. `false` (and no feed row) if the call was stored
+    /// meanwhile.
     pub async fn record_synced_call(
         &self,
         new: &NewCall,
         status: Option<&CallStatusUpdate>,
-    ) -> Result<bool> {
+        now: i64,
+    ) -> Result<(bool, Changes)> {
         let (new, status) = (new.clone(), status.cloned());
         self.write(move |conn| {
+            let mut out = Changes::default();
             let inserted = call::record_call(conn, &new)?;
-            if let (true, Some(update)) = (inserted, &status) {
-                call::apply_call_status(conn, update)?;
+            if inserted {
+                if let Some(update) = &status {
+                    call::apply_call_status(conn, update)?;
+                }
+                out.push(feed::call_changed(conn, &new.sid, now)?);
             }
-            Ok(inserted)
-        })
-        .await
-    }
-
-    /// A known call's status moved on at Twilio; `false` if the update was ignored.
-    pub async fn apply_synced_call_status(&self, update: &CallStatusUpdate) -> Result<bool> {
-        let update = update.clone();
-        self.write(move |conn| call::apply_call_status(conn, &update))
-            .await
-    }
-
-    /// A known text's status moved on at Twilio; `false` for an equal or earlier one.
-    pub async fn apply_synced_message_status(
-        &self,
-        sid: &str,
-        status: &str,
-        error_code: Option<i64>,
-        error_message: Option<&str>,
-        now: i64,
-    ) -> Result<bool> {
-        let (sid, status) = (sid.to_owned(), status.to_owned());
-        let error_message = error_message.map(str::to_owned);
-        self.write(move |conn| {
-            message::apply_message_status(
-                conn,
-                &sid,
-                &status,
-                error_code,
-                error_message.as_deref(),
-                now,
-            )
+            Ok((inserted, out))
         })
         .await
     }
 
     /// A text vbx had not stored (or held only a status stub of), with Twilio's error where
-    /// it failed; `false` if nothing was recorded.
+    /// it failed; `false` (and no feed row) if nothing was recorded.
     pub async fn record_synced_message(
         &self,
         new: &NewMessage,
         error_code: Option<i64>,
         error_message: Option<&str>,
-    ) -> Result<bool> {
+        now: i64,
+    ) -> Result<(bool, Changes)> {
         let new = new.clone();
         let error_message = error_message.map(str::to_owned);
         self.write(move |conn| {
@@ -124,7 +101,11 @@ impl Store {
                 .execute(params![new.sid, error_code, error_message])
                 .op(op)?;
             }
-            Ok(recorded)
+            let mut out = Changes::default();
+            if recorded {
+                out.push(feed::message_changed(conn, &new.sid, now)?);
+            }
+            Ok((recorded, out))
         })
         .await
     }
@@ -135,7 +116,7 @@ mod tests {
     use super::*;
     use crate::store::call::get_call;
     use crate::store::message::get_message;
-    use crate::store::test_support::store;
+    use crate::store::test_support::{feed, store};
 
     fn failed_text(sid: &str) -> NewMessage {
         NewMessage {
@@ -155,26 +136,39 @@ mod tests {
     async fn a_synced_text_keeps_the_error_it_came_with_and_is_recorded_once() {
         let (_dir, store) = store().await;
         let text = failed_text("SM1");
-        assert!(store
-            .record_synced_message(&text, Some(30003), Some("Unreachable"))
+        let (recorded, out) = store
+            .record_synced_message(&text, Some(30003), Some("Unreachable"), 2_000)
             .await
-            .unwrap());
-        assert!(!store
-            .record_synced_message(&text, Some(30005), Some("Unknown"))
+            .unwrap();
+        assert!(recorded);
+        // It appears in the open tabs as it is.
+        let rows = feed(&out);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].0, "message");
+        assert_eq!(rows[0].2["item"]["status"], "undelivered");
+        let (recorded, out) = store
+            .record_synced_message(&text, Some(30005), Some("Unknown"), 3_000)
             .await
-            .unwrap());
+            .unwrap();
+        assert!(!recorded && out.feed.is_empty());
         let row = get_message(store.pool(), "SM1").await.unwrap().unwrap();
         assert_eq!(row.error_code, Some(30003));
         assert_eq!(row.error_message.as_deref(), Some("Unreachable"));
         // A status stub (a callback came first) is filled in, error included.
-        assert!(store
-            .apply_synced_message_status("SM2", "sent", None, None, 500)
-            .await
-            .unwrap());
-        assert!(store
-            .record_synced_message(&failed_text("SM2"), Some(30007), Some("Filtered"))
-            .await
-            .unwrap());
+        assert!(
+            store
+                .apply_message_status("SM2", "sent", None, None, 500)
+                .await
+                .unwrap()
+                .0
+        );
+        assert!(
+            store
+                .record_synced_message(&failed_text("SM2"), Some(30007), Some("Filtered"), 600)
+                .await
+                .unwrap()
+                .0
+        );
         let row = get_message(store.pool(), "SM2").await.unwrap().unwrap();
         assert_eq!((row.body.as_str(), row.error_code), ("hi", Some(30007)));
     }
@@ -205,14 +199,28 @@ mod tests {
             direction: new.direction.clone(),
             parent_sid: None,
         };
-        assert!(store.record_synced_call(&new, Some(&ended)).await.unwrap());
-        assert!(!store.record_synced_call(&new, Some(&ended)).await.unwrap());
+        let (inserted, out) = store
+            .record_synced_call(&new, Some(&ended), 50_000)
+            .await
+            .unwrap();
+        assert!(inserted);
+        let rows = feed(&out);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].0.as_str(), &rows[0].2["item"]["outcome"]),
+            ("call", &serde_json::json!("missed"))
+        );
+        let (inserted, out) = store
+            .record_synced_call(&new, Some(&ended), 51_000)
+            .await
+            .unwrap();
+        assert!(!inserted && out.feed.is_empty());
         let row = get_call(store.pool(), "CA1").await.unwrap().unwrap();
         assert_eq!((row.duration_s, row.ended_at), (Some(42), Some(43_000)));
         let late = CallStatusUpdate {
             status: "ringing".into(),
             ..ended
         };
-        assert!(!store.apply_synced_call_status(&late).await.unwrap());
+        assert!(!store.apply_call_status(&late).await.unwrap().0);
     }
 }

@@ -1,6 +1,7 @@
 //! The sync worker against records made directly in the simulator (REST, and texts and calls
 //! that arrived while the number pointed elsewhere).
 
+use serde_json::json;
 use twilio::client::{CreateCall, CreateMessage};
 use twilio_sim::{InboundCall, InboundMedia, InboundText, MessageStatus, Settings};
 use vbx::event::{Event, EventHub};
@@ -93,9 +94,25 @@ async fn sync_picks_up_calls_and_messages_made_elsewhere_exactly_once() {
             messages_changed: 0,
         }
     );
-    let published = drain(&mut seen);
+    let (frames, published): (Vec<Event>, Vec<Event>) = drain(&mut seen)
+        .into_iter()
+        .partition(|event| matches!(event, Event::Feed { .. }));
     // Two calls and two messages, and the picture message's media for the media worker.
     assert_eq!(published.len(), 5, "{published:?}");
+    // Each appears in the open tabs at once.
+    let mut kinds: Vec<String> = frames
+        .iter()
+        .map(|event| match event {
+            Event::Feed { frame, .. } => serde_json::from_str::<serde_json::Value>(frame).unwrap()
+                ["type"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            _ => unreachable!(),
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["call", "call", "message", "message"], "{frames:?}");
     assert!(published.contains(&Event::Message {
         sid: texted.to_string()
     }));
@@ -231,11 +248,30 @@ async fn a_status_that_moved_on_at_twilio_is_updated_by_the_next_sync() {
     let second = syncer.step().await.unwrap();
 
     assert_eq!((second.messages_new, second.messages_changed), (0, 1));
+    let published = drain(&mut seen);
+    assert_eq!(published.len(), 2, "{published:?}");
+    // The tabs see the new status at once, then the workers hear of the message.
+    let Event::Feed { frame, .. } = &published[0] else {
+        panic!("{published:?}")
+    };
+    let frame: serde_json::Value = serde_json::from_str(frame).unwrap();
     assert_eq!(
-        drain(&mut seen),
-        vec![Event::Message {
+        (
+            &frame["type"],
+            &frame["item"]["sid"],
+            &frame["item"]["status"]
+        ),
+        (
+            &json!("message"),
+            &json!(sent.sid.as_str()),
+            &json!("delivered")
+        )
+    );
+    assert_eq!(
+        published[1],
+        Event::Message {
             sid: sent.sid.to_string()
-        }]
+        }
     );
     let row = message::get_message(store.pool(), sent.sid.as_str())
         .await
