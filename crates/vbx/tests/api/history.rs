@@ -364,11 +364,7 @@ async fn contacts_are_seeded_from_the_config_and_edited_through_the_api() {
 
     // A restart seeds from the config again without undoing the edits.
     let data = app.stop().await;
-    let app = TestApp::start_opts(Options {
-        data: Some(data),
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().data(data).start().await;
     let list = app.get("/api/contacts", &session).await.json();
     assert_eq!(
         list,

@@ -16,11 +16,7 @@ async fn status(app: &TestApp, session: &Session) -> Value {
 
 #[tokio::test]
 async fn open_browsers_make_no_twilio_requests_and_the_sync_alone_reports_twilio_reachable() {
-    let app = TestApp::start_opts(Options {
-        sim: true,
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().own_sim().start().await;
     let session = app.alice().await;
     // The first sync pass runs at start; its answers are what the status shows.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);

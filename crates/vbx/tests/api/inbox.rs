@@ -146,11 +146,10 @@ async fn an_archived_conversation_leaves_the_inbox_until_something_new_happens()
 
 #[tokio::test]
 async fn a_blocked_number_is_rejected_and_its_texts_are_stored_without_notifying_anyone() {
-    let app = TestApp::start_opts(Options {
-        messages_default: Some(r#"[ { step = "device", devices = ["cell"] } ]"#),
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .messages_default(r#"[ { step = "device", devices = ["cell"] } ]"#)
+        .start()
+        .await;
     let session = app.alice().await;
     let first = app.text_reply(CALLER, "first").await;
     assert!(
@@ -278,11 +277,7 @@ async fn a_number_blocked_before_a_restart_stays_blocked() {
     let blocked = put(&app, &format!("/api/threads/{CALLER}/blocked"), &session).await;
     assert_eq!(blocked.status, 200, "{}", blocked.body);
     let data = app.stop().await;
-    let app = TestApp::start_opts(Options {
-        data: Some(data),
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().data(data).start().await;
     let (_, reply) = app.call_arrives("default", CALLER).await;
     assert!(reply.twiml().contains("<Reject"), "{}", reply.body);
     app.stop().await;

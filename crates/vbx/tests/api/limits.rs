@@ -8,20 +8,17 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::harness::{Options, Reply, TestApp, CALLER};
+use crate::harness::{Builder, Reply, TestApp, CALLER};
 
 /// Far longer than the limits below; reaching it fails the test.
 const GUARD: Duration = Duration::from_secs(30);
 
-fn short_limits() -> Options {
-    Options {
-        limits: Some(vbx::http::serve::Limits {
-            header_read: Duration::from_secs(1),
-            request: Duration::from_secs(2),
-            upload: Duration::from_secs(8),
-        }),
-        ..Options::default()
-    }
+fn short_limits() -> Builder {
+    TestApp::builder().limits(vbx::http::serve::Limits {
+        header_read: Duration::from_secs(1),
+        request: Duration::from_secs(2),
+        upload: Duration::from_secs(8),
+    })
 }
 
 fn assert_hardened(reply: &Reply, what: &str) {
@@ -147,7 +144,7 @@ fn dribble(mut writer: tokio::net::tcp::OwnedWriteHalf, bytes: Vec<u8>) {
 
 #[tokio::test]
 async fn a_client_sending_its_headers_one_byte_a_second_is_disconnected() {
-    let app = TestApp::start_opts(short_limits()).await;
+    let app = short_limits().start().await;
     let stream = TcpStream::connect(app.addr).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
     writer
@@ -167,7 +164,7 @@ async fn a_client_sending_its_headers_one_byte_a_second_is_disconnected() {
 
 #[tokio::test]
 async fn a_connection_that_sends_nothing_is_closed() {
-    let app = TestApp::start_opts(short_limits()).await;
+    let app = short_limits().start().await;
     let stream = TcpStream::connect(app.addr).await.unwrap();
     let (mut reader, _writer) = stream.into_split();
     let got = read_until_closed(&mut reader).await;
@@ -177,7 +174,7 @@ async fn a_connection_that_sends_nothing_is_closed() {
 
 #[tokio::test]
 async fn a_client_sending_its_body_one_byte_a_second_gets_408_and_is_disconnected() {
-    let app = TestApp::start_opts(short_limits()).await;
+    let app = short_limits().start().await;
     let stream = TcpStream::connect(app.addr).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
     let head = format!(
@@ -220,7 +217,7 @@ async fn slow_tail(
 
 #[tokio::test]
 async fn sending_a_text_may_take_longer_than_any_other_request() {
-    let app = TestApp::start_opts(short_limits()).await;
+    let app = short_limits().start().await;
     let session = app.alice().await;
     let text = format!(r#"{{"to": "{CALLER}", "body": "arrives slowly"}}"#);
     let sent = slow_tail(&app, "/api/messages", &session, &text).await;

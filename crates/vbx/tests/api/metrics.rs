@@ -66,11 +66,10 @@ async fn healthz_answers_anyone_and_says_only_ok() {
 
 #[tokio::test]
 async fn metrics_count_webhooks_outbox_devices_and_twilio_for_a_user_or_the_token() {
-    let app = TestApp::start_opts(Options {
-        server: format!("metrics_token = \"{TOKEN}\""),
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .server(&format!("metrics_token = \"{TOKEN}\""))
+        .start()
+        .await;
     let anonymous = Reply::from(app.http.get(app.url("/metrics")).send().await.unwrap()).await;
     assert_eq!(anonymous.status, 401);
     let wrong = app

@@ -118,11 +118,7 @@ async fn texts_the_api_cannot_send_are_refused_with_the_reason() {
 
 #[tokio::test]
 async fn the_sender_delivers_through_twilio_and_the_message_joins_its_thread_with_its_sid() {
-    let app = TestApp::start_opts(Options {
-        sim: true,
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().own_sim().start().await;
     let session = app.alice().await;
     let mut socket = app.socket(&session).await;
     let id = send_text(&app, &session, CALLER, "sent through the simulator").await;
@@ -170,11 +166,7 @@ async fn the_sender_delivers_through_twilio_and_the_message_joins_its_thread_wit
 
 #[tokio::test]
 async fn texts_sent_within_one_second_stay_in_the_order_they_were_sent() {
-    let app = TestApp::start_opts(Options {
-        sim: true,
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().own_sim().start().await;
     let session = app.alice().await;
     let mut socket = app.socket(&session).await;
     // Twilio dates texts to the second and SIDs are random: six texts sent together would come
@@ -204,12 +196,7 @@ async fn texts_sent_within_one_second_stay_in_the_order_they_were_sent() {
 
 #[tokio::test]
 async fn an_image_is_uploaded_served_to_twilio_unsigned_and_shown_from_vbxs_copy() {
-    let app = TestApp::start_opts(Options {
-        sim: true,
-        local_public_url: true,
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().own_sim().own_public_url().start().await;
     let session = app.alice().await;
     let mut socket = app.socket(&session).await;
     let form = reqwest::multipart::Form::new()
@@ -277,12 +264,7 @@ async fn an_image_is_uploaded_served_to_twilio_unsigned_and_shown_from_vbxs_copy
 /// An app with the simulator, a logged-in session, and the URL of a PNG at Twilio (the
 /// media of an MMS the app sent), which Twilio serves only with the account's credentials.
 async fn app_with_a_picture_at_twilio() -> (TestApp, Session, String) {
-    let app = TestApp::start_opts(Options {
-        sim: true,
-        local_public_url: true,
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().own_sim().own_public_url().start().await;
     let session = app.alice().await;
     // Put an image at Twilio: an MMS the app sends.
     let mut socket = app.socket(&session).await;
@@ -363,11 +345,7 @@ async fn received_media_is_fetched_from_twilio_with_credentials_once_then_served
 
 #[tokio::test]
 async fn deleting_a_message_removes_it_at_twilio_and_here_and_tells_the_tabs() {
-    let app = TestApp::start_opts(Options {
-        sim: true,
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().own_sim().start().await;
     let session = app.alice().await;
     let mut socket = app.socket(&session).await;
     let id = send_text(&app, &session, CALLER, "oops").await;
@@ -470,11 +448,7 @@ async fn a_text_that_failed_in_the_outbox_can_be_deleted_and_one_being_sent_cann
 
 #[tokio::test]
 async fn a_live_call_is_hung_up_through_twilio() {
-    let app = TestApp::start_opts(Options {
-        sim: true,
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().own_sim().start().await;
     let session = app.alice().await;
     let client = twilio::client::Client::new(
         app.sim.as_ref().unwrap().base_url().parse().unwrap(),

@@ -94,11 +94,7 @@ async fn failures_from_many_clients_do_not_lock_out_a_client_that_never_failed()
 
 #[tokio::test]
 async fn a_crowd_of_logins_waits_for_few_password_checks_and_the_rest_are_told_to_retry() {
-    let app = TestApp::start_opts(Options {
-        costly_hashes: true,
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().costly_hashes().start().await;
     // Twenty clients that never failed, at once: each check takes argon2's full cost.
     let clients: Vec<String> = (0..20).map(|i| format!("198.51.100.{i}")).collect();
     let tries = clients.iter().map(|c| app.login_from(c, "alice", "guess"));
@@ -142,11 +138,7 @@ async fn the_cookie_is_http_only_strict_and_secure_behind_https() {
     }
     app.stop().await;
 
-    let plain = TestApp::start_opts(Options {
-        local_public_url: true,
-        ..Options::default()
-    })
-    .await;
+    let plain = TestApp::builder().own_public_url().start().await;
     let reply = plain.try_login("alice", ALICE_PASSWORD).await;
     let cookie = reply.header("set-cookie").unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
@@ -247,33 +239,27 @@ async fn sessions_survive_a_restart_but_not_a_new_password_or_the_users_removal(
     let app = TestApp::start().await;
     let session = app.alice().await;
     let data = app.stop().await;
-    let again = TestApp::start_opts(Options {
-        data: Some(data),
-        ..Options::default()
-    })
-    .await;
+    let again = TestApp::builder().data(data).start().await;
     assert_eq!(again.get("/api/session", &session).await.status, 200);
     let bobs = again.login("bob", BOB_PASSWORD).await;
     let data = again.stop().await;
 
     // Bob has a new password in the configuration: his session is gone, Alice's stays.
-    let new_bob = TestApp::start_opts(Options {
-        data: Some(data),
-        users: Some(&[("alice", ALICE_PASSWORD), ("bob", "bobs-new-password")]),
-        ..Options::default()
-    })
-    .await;
+    let new_bob = TestApp::builder()
+        .data(data)
+        .users(&[("alice", ALICE_PASSWORD), ("bob", "bobs-new-password")])
+        .start()
+        .await;
     assert_eq!(new_bob.get("/api/session", &bobs).await.status, 401);
     assert_eq!(new_bob.get("/api/session", &session).await.status, 200);
     let data = new_bob.stop().await;
 
     // A configuration without Alice: her session is gone.
-    let without_alice = TestApp::start_opts(Options {
-        data: Some(data),
-        users: Some(&[("bob", BOB_PASSWORD)]),
-        ..Options::default()
-    })
-    .await;
+    let without_alice = TestApp::builder()
+        .data(data)
+        .users(&[("bob", BOB_PASSWORD)])
+        .start()
+        .await;
     assert_eq!(
         without_alice.get("/api/session", &session).await.status,
         401
@@ -288,11 +274,10 @@ async fn sessions_survive_a_restart_but_not_a_new_password_or_the_users_removal(
 
 #[tokio::test]
 async fn proxy_mode_trusts_the_header_and_still_wants_the_csrf_token() {
-    let app = TestApp::start_opts(Options {
-        server: "auth = \"proxy\"\nproxy_header = \"X-Forwarded-User\"".into(),
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder()
+        .server("auth = \"proxy\"\nproxy_header = \"X-Forwarded-User\"")
+        .start()
+        .await;
     let none = Reply::from(app.http.get(app.url("/api/session")).send().await.unwrap()).await;
     assert_eq!(none.status, 401);
     let stranger = app

@@ -38,11 +38,7 @@ async fn the_token_names_the_browser_identity_and_grants_incoming_and_outgoing_c
 
 #[tokio::test]
 async fn without_an_api_key_the_token_is_refused_with_what_to_configure() {
-    let app = TestApp::start_opts(Options {
-        no_api_key: true,
-        ..Options::default()
-    })
-    .await;
+    let app = TestApp::builder().no_api_key().start().await;
     let session = app.alice().await;
     let reply = app.get("/api/token", &session).await;
     assert_eq!((reply.status, reply.code().as_str()), (409, "conflict"));

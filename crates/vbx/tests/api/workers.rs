@@ -7,14 +7,13 @@ use crate::harness::*;
 
 #[tokio::test]
 async fn a_worker_that_stops_stops_vbx_and_says_which() {
-    let app = TestApp::start_opts(Options {
-        worker: Some((
+    let app = TestApp::builder()
+        .worker(
             "test worker",
             Box::pin(tokio::time::sleep(Duration::from_millis(500))),
-        )),
-        ..Options::default()
-    })
-    .await;
+        )
+        .start()
+        .await;
     // vbx serves while the worker runs.
     let session = app.alice().await;
     assert_eq!(app.get("/api/session", &session).await.status, 200);
@@ -34,17 +33,16 @@ async fn a_worker_that_stops_stops_vbx_and_says_which() {
 
 #[tokio::test]
 async fn a_worker_that_panics_stops_vbx_with_the_panic() {
-    let app = TestApp::start_opts(Options {
-        worker: Some((
+    let app = TestApp::builder()
+        .worker(
             "test worker",
             Box::pin(async {
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 panic!("the disk is gone");
             }),
-        )),
-        ..Options::default()
-    })
-    .await;
+        )
+        .start()
+        .await;
     let error = app
         .ended_by_itself(Duration::from_secs(20))
         .await

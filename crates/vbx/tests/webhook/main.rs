@@ -2,6 +2,9 @@
 //! requests. A golden table covers every step, every device, the outgoing call, the SMS relay
 //! (`relay.rs`), escaping, and every error status.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod concurrent;
 mod harness;
 mod relay;
@@ -587,11 +590,10 @@ async fn a_failure_inside_a_flow_still_answers_valid_twiml() {
 
 #[tokio::test]
 async fn the_signature_check_can_be_turned_off_explicitly() {
-    let toml = CONFIG.replace(
-        "public_url = \"https://vbx.example.com\"",
-        "public_url = \"https://vbx.example.com\"\ninsecure_skip_signature = true",
-    );
-    let app = TestApp::start_with(&toml).await;
+    let app = TestApp::builder(CONFIG)
+        .server("insecure_skip_signature = true")
+        .start()
+        .await;
     let params = call_params(&sid("CA"), CALLER);
     let reply = app
         .post_form("/flow/voice/phone", &borrow(&params), None)
