@@ -1,9 +1,8 @@
-//! vbx's webhooks served on port 0 from a temporary data directory, without the app's
-//! background workers: the tests drive `EmailSender::step` themselves, so no other sender
-//! may race them for the outbox. Also a stand-in for Twilio's media URLs.
+//! The email tests' vbx: the shared [`TestApp`] with an email device, serving its webhooks
+//! without the app's background workers (the tests drive `EmailSender::step` themselves, so
+//! no other sender may race them for the outbox). Also a stand-in for Twilio's media URLs.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
@@ -12,17 +11,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use base64::Engine as _;
-use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use vbx::config::{self, Overrides};
 use vbx::device::email::EmailSender;
-use vbx::http::AppState;
 
-pub const PUBLIC_URL: &str = "https://vbx.example.com";
-pub const AUTH_TOKEN: &str = "0123456789abcdef0123456789abcdef";
-pub const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
-pub const NUMBER: &str = "+18001234567";
+pub use crate::common::*;
+
 /// A contact.
 pub const ANN: &str = "+14155550199";
 /// A contact whose name tries to add a mail header.
@@ -31,18 +25,9 @@ pub const STRANGER: &str = "+14155550100";
 
 /// An email device `inbox` on 127.0.0.1:`smtp_port` that every text goes to; `extra` adds
 /// keys to the device (`security`, `username`, …, each starting with `, `).
-pub fn config(smtp_port: u16, api_base: &str, extra: &str) -> String {
-    format!(
+fn builder(smtp_port: u16, api_base: &str, extra: &str) -> Builder {
+    let flows = format!(
         r#"
-[server]
-public_url = "{PUBLIC_URL}"
-
-[twilio]
-account_sid = "{ACCOUNT}"
-auth_token  = "{AUTH_TOKEN}"
-number      = "{NUMBER}"
-api_base    = "{api_base}"
-
 [devices]
 inbox = {{ type = "email", from = "vbx@example.com", to = "me@example.com", smtp_host = "127.0.0.1", smtp_port = {smtp_port}{extra} }}
 
@@ -56,48 +41,24 @@ default = [ {{ step = "device", devices = ["inbox"] }} ]
 "{ANN}" = "Ann Example"
 "{EVE}" = "Eve\r\nBcc: victim@example.com\nX-Evil: 1"
 "#
-    )
+    );
+    Builder::new(&flows)
+        .public_url(PUBLIC_URL)
+        .api_base(api_base)
 }
 
-fn no_env(_: &str) -> Option<String> {
-    None
+/// [`TestApp::start`]'s configuration file.
+pub fn config(smtp_port: u16, api_base: &str, extra: &str) -> String {
+    builder(smtp_port, api_base, extra).toml()
 }
 
-/// The webhooks of a vbx built from a configuration.
-pub struct Vbx {
-    pub addr: SocketAddr,
-    pub state: AppState,
-    http: reqwest::Client,
-    _data: TempDir,
-    server: JoinHandle<()>,
-}
-
-impl Vbx {
-    pub async fn start(toml: &str) -> Vbx {
-        let data = TempDir::new().expect("temp dir");
-        let overrides = Overrides {
-            listen: Some("127.0.0.1:0".parse().expect("addr")),
-            public_url: None,
-            data_dir: Some(data.path().to_path_buf()),
-        };
-        let config = config::load_str(toml, &overrides, &no_env).expect("test config is valid");
-        // Built like production (store opened, migrations run), but served without workers.
-        let app = vbx::App::build(config).await.expect("app builds");
-        let state = app.state().clone();
-        drop(app);
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let router = vbx::http::router(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serve");
-        });
-        Vbx {
-            addr,
-            state,
-            http: reqwest::Client::new(),
-            _data: data,
-            server,
-        }
+impl TestApp {
+    /// vbx's webhooks for the email device of [`config`], without workers.
+    pub async fn start(smtp_port: u16, api_base: &str, extra: &str) -> TestApp {
+        builder(smtp_port, api_base, extra)
+            .without_workers()
+            .start()
+            .await
     }
 
     /// The email sender as the app would build it.
@@ -114,39 +75,17 @@ impl Vbx {
     /// A text from `from` arriving at `/flow/msg/default`, signed as Twilio signs it and
     /// answered 200; returns its SID.
     pub async fn text(&self, from: &str, body: &str, media: &[String]) -> String {
-        let path = "/flow/msg/default";
         let message_sid = sid(if media.is_empty() { "SM" } else { "MM" });
-        let mut params = vec![
-            ("MessageSid".to_owned(), message_sid.clone()),
-            ("AccountSid".to_owned(), ACCOUNT.to_owned()),
-            ("From".to_owned(), from.to_owned()),
-            ("To".to_owned(), NUMBER.to_owned()),
-            ("Body".to_owned(), body.to_owned()),
-            ("NumMedia".to_owned(), media.len().to_string()),
-            ("SmsStatus".to_owned(), "received".to_owned()),
-            ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
-        ];
-        for (i, url) in media.iter().enumerate() {
-            params.push((format!("MediaUrl{i}"), url.clone()));
-            params.push((format!("MediaContentType{i}"), "image/jpeg".to_owned()));
-        }
-        let signature =
-            twilio::signature::compute(AUTH_TOKEN, &format!("{PUBLIC_URL}{path}"), &params);
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&params)
-            .finish();
-        let response = self
-            .http
-            .post(format!("http://{}{path}", self.addr))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", signature)
-            .body(body)
-            .send()
-            .await
-            .expect("request reaches vbx");
-        let status = response.status().as_u16();
-        let answer = response.text().await.expect("body");
-        assert_eq!(status, 200, "vbx answered {status}: {answer}");
+        let media: Vec<&str> = media.iter().map(String::as_str).collect();
+        let params = text_params(&message_sid, from, body, &media);
+        let reply = self
+            .post_signed("/flow/msg/default", &borrow(&params))
+            .await;
+        assert_eq!(
+            reply.status, 200,
+            "vbx answered {}: {}",
+            reply.status, reply.body
+        );
         message_sid
     }
 
@@ -166,29 +105,13 @@ impl Vbx {
         let path = link.strip_prefix(PUBLIC_URL).expect("a link to vbx");
         let response = self
             .http
-            .get(format!("http://{}{path}", self.addr))
+            .get(self.url(path))
             .send()
             .await
             .expect("request reaches vbx");
         let status = response.status().as_u16();
         (status, response.bytes().await.expect("body").to_vec())
     }
-}
-
-impl Drop for Vbx {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-/// A new random SID with the given prefix.
-pub fn sid(prefix: &str) -> String {
-    use rand::Rng;
-    let mut rng = rand::thread_rng();
-    let hex: String = (0..32)
-        .map(|_| char::from_digit(rng.gen_range(0..16), 16).expect("hex digit"))
-        .collect();
-    format!("{prefix}{hex}")
 }
 
 /// Media SID → (HTTP status, content type, bytes).

@@ -2,6 +2,8 @@
 //! webhook, the email sender's `step` delivers them; content, attachments, AUTH, outages and
 //! refusals, header injection, and `vbx send-test-email`'s hints.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod harness;
 mod smtp;
 
@@ -10,7 +12,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use harness::*;
 use serde_json::Value;
-use smtp::{closed_port, SmtpServer};
+use smtp::SmtpServer;
 use vbx::config::{Email, SmtpSecurity};
 use vbx::device::email::{
     last_error, send_test_email, send_test_email_within, MediaLimits, MAX_ATTEMPTS,
@@ -28,7 +30,7 @@ const PNG: &[u8] = &[
 
 const FOOTER: &str = "-- \nReply by texting";
 
-async fn email_rows(vbx: &Vbx) -> Vec<OutboxItem> {
+async fn email_rows(vbx: &TestApp) -> Vec<OutboxItem> {
     let mut rows: Vec<OutboxItem> = outbox::list(vbx.state.store.pool(), None, 100)
         .await
         .unwrap()
@@ -39,7 +41,7 @@ async fn email_rows(vbx: &Vbx) -> Vec<OutboxItem> {
     rows
 }
 
-async fn only_row(vbx: &Vbx) -> OutboxItem {
+async fn only_row(vbx: &TestApp) -> OutboxItem {
     let rows = email_rows(vbx).await;
     assert_eq!(rows.len(), 1, "{rows:#?}");
     rows.into_iter().next().unwrap()
@@ -92,12 +94,7 @@ fn device(port: u16, security: SmtpSecurity) -> Email {
 #[tokio::test]
 async fn a_text_from_a_contact_arrives_as_an_email_named_after_them() {
     let server = SmtpServer::start(&[]);
-    let vbx = Vbx::start(&config(
-        server.port,
-        "http://127.0.0.1:9",
-        ", security = \"none\"",
-    ))
-    .await;
+    let vbx = TestApp::start(server.port, "http://127.0.0.1:9", ", security = \"none\"").await;
     vbx.text(ANN, "Lunch at 1? ünïcödé 📞\nSecond line", &[])
         .await;
 
@@ -137,12 +134,7 @@ async fn a_text_from_a_contact_arrives_as_an_email_named_after_them() {
 #[tokio::test]
 async fn a_text_from_a_stranger_is_named_by_number() {
     let server = SmtpServer::start(&[]);
-    let vbx = Vbx::start(&config(
-        server.port,
-        "http://127.0.0.1:9",
-        ", security = \"none\"",
-    ))
-    .await;
+    let vbx = TestApp::start(server.port, "http://127.0.0.1:9", ", security = \"none\"").await;
     vbx.text(STRANGER, "", &[]).await;
 
     assert_eq!(vbx.email_sender().step().await.unwrap(), 1);
@@ -159,7 +151,7 @@ async fn mms_media_is_downloaded_with_the_account_credentials_and_attached() {
     let png = media.add("image/png", PNG.to_vec());
     let vcard = b"BEGIN:VCARD\r\nFN:Ann\r\nEND:VCARD\r\n".to_vec();
     let card = media.add("text/vcard", vcard.clone());
-    let vbx = Vbx::start(&config(server.port, &media.base, ", security = \"none\"")).await;
+    let vbx = TestApp::start(server.port, &media.base, ", security = \"none\"").await;
     vbx.text(ANN, "look", &[png, card]).await;
 
     assert_eq!(vbx.email_sender().step().await.unwrap(), 1);
@@ -184,7 +176,7 @@ async fn media_over_the_size_cap_or_missing_is_linked_instead() {
     let small = media.add("image/png", PNG.to_vec());
     let big = media.add("image/jpeg", vec![0xFF; 4096]);
     let gone = media.missing();
-    let vbx = Vbx::start(&config(server.port, &media.base, ", security = \"none\"")).await;
+    let vbx = TestApp::start(server.port, &media.base, ", security = \"none\"").await;
     let sid = vbx.text(ANN, "pics", &[small, big, gone]).await;
     let (big, gone) = (vbx.link(&sid, 1), vbx.link(&sid, 2));
 
@@ -226,7 +218,7 @@ async fn media_twilio_cannot_serve_for_now_is_retried_then_linked() {
     let server = SmtpServer::start(&[]);
     let media = MediaServer::start().await;
     let busy = media.add_unavailable();
-    let vbx = Vbx::start(&config(server.port, &media.base, ", security = \"none\"")).await;
+    let vbx = TestApp::start(server.port, &media.base, ", security = \"none\"").await;
     let sid = vbx.text(ANN, "photo soon", &[busy]).await;
     let busy = vbx.link(&sid, 0);
     let sender = vbx.email_sender();
@@ -273,7 +265,7 @@ async fn a_server_that_refuses_the_size_gets_the_text_with_links() {
     let server = SmtpServer::start(&["--data-size-limit", "4000"]);
     let media = MediaServer::start().await;
     let photo = media.add("image/jpeg", vec![0xAB; 8000]);
-    let vbx = Vbx::start(&config(server.port, &media.base, ", security = \"none\"")).await;
+    let vbx = TestApp::start(server.port, &media.base, ", security = \"none\"").await;
     let sid = vbx.text(ANN, "big one", &[photo]).await;
     let photo = vbx.link(&sid, 0);
 
@@ -302,7 +294,7 @@ async fn a_server_that_refuses_the_size_gets_the_text_with_links() {
 async fn the_login_is_sent_when_the_server_requires_one() {
     let server = SmtpServer::start(&["--auth", "vbx-user:s3cret pass"]);
     let extra = ", security = \"none\", username = \"vbx-user\", password = \"s3cret pass\"";
-    let vbx = Vbx::start(&config(server.port, "http://127.0.0.1:9", extra)).await;
+    let vbx = TestApp::start(server.port, "http://127.0.0.1:9", extra).await;
     vbx.text(ANN, "hi", &[]).await;
 
     assert_eq!(vbx.email_sender().step().await.unwrap(), 1);
@@ -317,7 +309,7 @@ async fn the_login_is_sent_when_the_server_requires_one() {
 async fn a_refused_login_is_retried_shown_with_its_fix_and_sent_once_the_password_is_fixed() {
     let server = SmtpServer::start(&["--auth", "vbx-user:right"]);
     let extra = ", security = \"none\", username = \"vbx-user\", password = \"wrong\"";
-    let vbx = Vbx::start(&config(server.port, "http://127.0.0.1:9", extra)).await;
+    let vbx = TestApp::start(server.port, "http://127.0.0.1:9", extra).await;
     vbx.text(ANN, "hi", &[]).await;
 
     assert_eq!(vbx.email_sender().step().await.unwrap(), 1);
@@ -371,12 +363,7 @@ async fn a_refused_login_is_retried_shown_with_its_fix_and_sent_once_the_passwor
 async fn a_permanent_refusal_fails_the_email_with_the_servers_message() {
     let server = SmtpServer::start(&[]);
     server.answer(Some("550 5.1.1 Mailbox unavailable"));
-    let vbx = Vbx::start(&config(
-        server.port,
-        "http://127.0.0.1:9",
-        ", security = \"none\"",
-    ))
-    .await;
+    let vbx = TestApp::start(server.port, "http://127.0.0.1:9", ", security = \"none\"").await;
     vbx.text(ANN, "hi", &[]).await;
 
     let sender = vbx.email_sender();
@@ -408,8 +395,8 @@ async fn a_permanent_refusal_fails_the_email_with_the_servers_message() {
 
 #[tokio::test]
 async fn an_outage_is_retried_with_backoff_and_nothing_is_lost() {
-    let port = closed_port();
-    let vbx = Vbx::start(&config(port, "http://127.0.0.1:9", ", security = \"none\"")).await;
+    let port = free_port();
+    let vbx = TestApp::start(port, "http://127.0.0.1:9", ", security = \"none\"").await;
     vbx.text(ANN, "while you were out", &[]).await;
     let sender = vbx.email_sender();
 
@@ -449,12 +436,7 @@ async fn an_outage_is_retried_with_backoff_and_nothing_is_lost() {
 
 #[tokio::test]
 async fn an_email_still_failing_after_the_last_attempt_is_given_up() {
-    let vbx = Vbx::start(&config(
-        closed_port(),
-        "http://127.0.0.1:9",
-        ", security = \"none\"",
-    ))
-    .await;
+    let vbx = TestApp::start(free_port(), "http://127.0.0.1:9", ", security = \"none\"").await;
     vbx.text(ANN, "into the void", &[]).await;
     let id = only_row(&vbx).await.id;
     for _ in 1..MAX_ATTEMPTS {
@@ -491,12 +473,7 @@ async fn an_email_still_failing_after_the_last_attempt_is_given_up() {
 async fn a_temporary_refusal_is_retried_until_the_server_accepts() {
     let server = SmtpServer::start(&[]);
     server.answer(Some("451 4.3.0 Try again later"));
-    let vbx = Vbx::start(&config(
-        server.port,
-        "http://127.0.0.1:9",
-        ", security = \"none\"",
-    ))
-    .await;
+    let vbx = TestApp::start(server.port, "http://127.0.0.1:9", ", security = \"none\"").await;
     vbx.text(ANN, "again", &[]).await;
     let sender = vbx.email_sender();
 
@@ -527,12 +504,7 @@ async fn a_temporary_refusal_is_retried_until_the_server_accepts() {
 #[tokio::test]
 async fn line_breaks_in_a_name_or_number_stay_in_the_subject() {
     let server = SmtpServer::start(&[]);
-    let vbx = Vbx::start(&config(
-        server.port,
-        "http://127.0.0.1:9",
-        ", security = \"none\"",
-    ))
-    .await;
+    let vbx = TestApp::start(server.port, "http://127.0.0.1:9", ", security = \"none\"").await;
     vbx.text(EVE, "from a contact", &[]).await;
     vbx.text(
         "+14155550111\r\nBcc: victim@example.com",
@@ -614,7 +586,7 @@ async fn send_test_email_explains_a_refused_login() {
 
 #[tokio::test]
 async fn send_test_email_explains_a_closed_port() {
-    let config = device(closed_port(), SmtpSecurity::None);
+    let config = device(free_port(), SmtpSecurity::None);
 
     let error = send_test_email(&config).await.unwrap_err();
 

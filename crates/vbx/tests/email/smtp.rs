@@ -86,9 +86,3 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
-
-/// A port nothing listens on right now (bound, then released).
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}

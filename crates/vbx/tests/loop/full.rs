@@ -1,7 +1,6 @@
 //! The full loop: `vbx setup` points the simulated number at the running vbx; then a text and
 //! a call from outside go simulator → signed webhook → vbx → TwiML → simulator.
 
-use tempfile::TempDir;
 use twilio_sim::{InboundCall, InboundMedia, InboundText, MessageDirection, MessageStatus, Party};
 use vbx::setup::setup;
 use vbx::store::{call, message};
@@ -36,7 +35,7 @@ fn picture_from_outside(sim: &TestSim) -> twilio::MessageSid {
 async fn a_text_from_outside_is_forwarded_to_the_cell_and_a_pictures_media_is_saved() {
     let sim = TestSim::start().await;
     let app = TestApp::start(&sim).await;
-    setup(&app.config, &sim.client()).await.unwrap();
+    setup(&app.state.config, &sim.client()).await.unwrap();
     let number = sim.number();
 
     let text = sim
@@ -107,7 +106,7 @@ async fn a_text_from_outside_is_forwarded_to_the_cell_and_a_pictures_media_is_sa
 async fn a_picture_forwarded_to_the_cell_reaches_it_through_vbxs_link() {
     let sim = TestSim::start().await;
     let app = TestApp::start(&sim).await;
-    setup(&app.config, &sim.client()).await.unwrap();
+    setup(&app.state.config, &sim.client()).await.unwrap();
 
     let picture = picture_from_outside(&sim);
 
@@ -161,7 +160,7 @@ async fn a_picture_forwarded_to_the_cell_reaches_it_through_vbxs_link() {
 async fn a_call_nobody_answers_in_the_browser_rings_the_cell_and_its_end_is_stored() {
     let sim = TestSim::start().await;
     let app = TestApp::start(&sim).await;
-    setup(&app.config, &sim.client()).await.unwrap();
+    setup(&app.state.config, &sim.client()).await.unwrap();
 
     let sid = sim
         .sim()
@@ -203,17 +202,19 @@ async fn a_busy_number_dialled_by_a_step_with_next_goes_on_to_voicemail() {
     let sim = TestSim::start().await;
     let phone = format!("phone   = [ {{ step = \"dial\", number = \"{CELL}\" }} ]");
     assert!(sim.toml("", "").contains(&phone), "the test flows changed");
-    let app = TestApp::start_edited(&sim, TempDir::new().unwrap(), |toml| {
-        toml.replace(
-            &phone,
-            &format!(
-                "phone = [ {{ step = \"dial\", number = \"{CELL}\", next = \"voicemail\" }} ]\n\
-                 voicemail = [ {{ step = \"say\", text = \"Leave a message\" }}, {{ step = \"record\" }} ]"
-            ),
-        )
-    })
-    .await;
-    setup(&app.config, &sim.client()).await.unwrap();
+    let app = TestApp::builder(&sim)
+        .edit(move |toml| {
+            toml.replace(
+                &phone,
+                &format!(
+                    "phone = [ {{ step = \"dial\", number = \"{CELL}\", next = \"voicemail\" }} ]\n\
+                     voicemail = [ {{ step = \"say\", text = \"Leave a message\" }}, {{ step = \"record\" }} ]"
+                ),
+            )
+        })
+        .start()
+        .await;
+    setup(&app.state.config, &sim.client()).await.unwrap();
     sim.sim().set_party(CELL, Party::Busy);
 
     let sid = sim

@@ -1,20 +1,18 @@
-//! The simulator as Twilio (over HTTP, through `twilio.api_base`) and the real vbx server on a
-//! port bound before the configuration is written, so `public_url` is vbx's real address and
-//! the simulator's signed webhooks reach it.
+//! The loop tests' vbx: the shared [`TestApp`] for a [`TestSim`] account, on a port bound
+//! before the configuration is written so `public_url` is vbx's real address and the
+//! simulator's signed webhooks reach it; waiting on its event hub, and a proxy that loses
+//! an answer.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use tempfile::TempDir;
-use tokio::sync::{broadcast, oneshot};
-use tokio::task::JoinHandle;
-use twilio::client::{Auth, Client};
-use twilio::AccountSid;
-use twilio_sim::{Settings, Sim, SimConfig, SimHandle, SimServer};
-use vbx::config::{self, Config, Overrides};
+use tokio::sync::broadcast;
+use vbx::config::Config;
 use vbx::event::{Event, EventHub};
-use vbx::store::Store;
+
+pub use crate::common::*;
 
 /// Someone outside who texts and calls the number.
 pub const OUTSIDE: &str = "+14155550100";
@@ -26,67 +24,10 @@ pub const OTHER: &str = "+14155550123";
 /// Long enough for anything a test waits for on a loaded machine; reaching it fails the test.
 pub const WAIT: Duration = Duration::from_secs(30);
 
-pub struct TestSim {
-    pub handle: SimHandle,
-    pub config: SimConfig,
-}
-
-impl TestSim {
-    pub async fn start() -> TestSim {
-        let mut config = SimConfig::demo();
-        config.settings = Settings::fast();
-        let (_, handle) = SimServer::start(config.clone())
-            .await
-            .expect("the simulator starts");
-        TestSim { handle, config }
-    }
-
-    pub fn sim(&self) -> &Sim {
-        self.handle.sim()
-    }
-
-    pub fn base_url(&self) -> String {
-        self.handle.base_url()
-    }
-
-    /// The account's phone number (vbx's `twilio.number`).
-    pub fn number(&self) -> String {
-        self.config.numbers[0].to_string()
-    }
-
-    pub fn account(&self) -> AccountSid {
-        self.config.account_sid.clone()
-    }
-
-    /// The API key the simulated account starts with: SID and secret.
-    pub fn key(&self) -> (String, String) {
-        let (sid, secret) = &self.config.api_keys[0];
-        (sid.to_string(), secret.clone())
-    }
-
-    /// A REST client with the account's auth token.
-    pub fn client(&self) -> Client {
-        let auth = Auth::Token {
-            account_sid: self.account(),
-            auth_token: self.config.auth_token.clone(),
-        };
-        Client::new(self.base_url().parse().expect("base URL"), auth).expect("client")
-    }
-
-    /// vbx's configuration for this account: `twilio_extra` lines go into `[twilio]`.
-    pub fn toml(&self, public_url: &str, twilio_extra: &str) -> String {
-        format!(
-            r#"
-[server]
-public_url = "{public_url}"
-
-[twilio]
-account_sid = "{account}"
-auth_token  = "{token}"
-number      = "{number}"
-api_base    = "{base}"
-{twilio_extra}
-
+/// A browser, then the cell for calls; both for texts.
+fn flows() -> String {
+    format!(
+        r#"
 [devices]
 browser = {{ type = "browser" }}
 cell    = {{ type = "sms", number = "{CELL}" }}
@@ -97,103 +38,46 @@ phone   = [ {{ step = "dial", number = "{CELL}" }} ]
 
 [messages]
 default = [ {{ step = "device", devices = ["browser", "cell"] }} ]
-"#,
-            account = self.account(),
-            token = self.config.auth_token,
-            number = self.number(),
-            base = self.base_url(),
-        )
+"#
+    )
+}
+
+impl TestSim {
+    /// vbx's configuration for this account at `public_url`, without an API key:
+    /// `twilio_extra` lines go into `[twilio]`.
+    pub fn toml(&self, public_url: &str, twilio_extra: &str) -> String {
+        Builder::new(&flows())
+            .sim(self)
+            .public_url(public_url)
+            .twilio(twilio_extra)
+            .toml()
     }
 
     /// The configuration with the account's own API key (and `extra` in `[twilio]`).
-    pub fn config(&self, public_url: &str, data_dir: &std::path::Path, extra: &str) -> Config {
-        load(&self.toml_with_key(public_url, extra), data_dir)
+    pub fn config(&self, public_url: &str, data_dir: &Path, extra: &str) -> Config {
+        let toml = TestApp::builder(self)
+            .public_url(public_url)
+            .twilio(extra)
+            .toml();
+        load(&toml, data_dir)
     }
-
-    /// [`Self::toml`] with the account's own API key.
-    pub fn toml_with_key(&self, public_url: &str, extra: &str) -> String {
-        let (key, secret) = self.key();
-        let twilio = format!("api_key = \"{key}\"\napi_secret = \"{secret}\"\n{extra}");
-        self.toml(public_url, &twilio)
-    }
-}
-
-fn no_env(_: &str) -> Option<String> {
-    None
-}
-
-pub fn load(toml: &str, data_dir: &std::path::Path) -> Config {
-    let overrides = Overrides {
-        listen: None,
-        public_url: None,
-        data_dir: Some(data_dir.to_path_buf()),
-    };
-    config::load_str(toml, &overrides, &no_env).expect("the test configuration is valid")
-}
-
-pub struct TestApp {
-    pub addr: SocketAddr,
-    pub config: Config,
-    pub store: Store,
-    pub events: EventHub,
-    pub data: TempDir,
-    shutdown: Option<oneshot::Sender<()>>,
-    handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 impl TestApp {
-    /// vbx for `sim`'s account on a fresh data directory, `public_url` = its real address.
+    /// vbx for `sim`'s account with its own API key, `public_url` its real address.
+    pub fn builder(sim: &TestSim) -> Builder {
+        let (key, secret) = sim.key();
+        Builder::new(&flows()).sim(sim).api_key(&key, &secret)
+    }
+
+    /// vbx on a fresh data directory.
     pub async fn start(sim: &TestSim) -> TestApp {
-        Self::start_in(sim, TempDir::new().expect("temp dir")).await
+        Self::builder(sim).start().await
     }
 
     /// Starts again on a data directory a stopped app left behind.
     pub async fn start_in(sim: &TestSim, data: TempDir) -> TestApp {
-        Self::start_edited(sim, data, |toml| toml).await
-    }
-
-    /// Starts with the test configuration changed by `edit` (say, other flows).
-    pub async fn start_edited(
-        sim: &TestSim,
-        data: TempDir,
-        edit: impl FnOnce(String) -> String,
-    ) -> TestApp {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("local address");
-        let toml = edit(sim.toml_with_key(&format!("http://{addr}"), ""));
-        let config = load(&toml, data.path());
-        let app = vbx::App::build_on(config.clone(), listener)
-            .await
-            .expect("app builds");
-        let store = app.state().store.clone();
-        let events = app.state().events.clone();
-        let (tx, rx) = oneshot::channel();
-        let handle = tokio::spawn(app.run_until(async {
-            let _ = rx.await;
-        }));
-        TestApp {
-            addr,
-            config,
-            store,
-            events,
-            data,
-            shutdown: Some(tx),
-            handle: Some(handle),
-        }
-    }
-
-    /// Stops the server and its workers, and hands back the data directory.
-    pub async fn stop(mut self) -> TempDir {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(handle) = self.handle.take() {
-            handle.await.expect("server task").expect("server ran");
-        }
-        self.store.close().await;
-        self.data
+        Self::builder(sim).data(data).start().await
     }
 }
 

@@ -2,6 +2,8 @@
 //! sync of what happened there, the outbox under outages and restarts, and a text from the
 //! outside forwarded by vbx with its media saved.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod harness;
 
 mod full;

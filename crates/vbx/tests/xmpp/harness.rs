@@ -1,29 +1,17 @@
-//! The real vbx server on port 0 with a temporary data directory, configured with an XMPP
-//! device on the test Prosody and a fake Twilio REST API (wiremock); signed webhooks; a
-//! helper that waits for a condition.
+//! The XMPP tests' vbx: the shared [`TestApp`] with an XMPP device on the test Prosody and a
+//! fake Twilio REST API (wiremock); a helper that waits for a condition.
 
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-use vbx::config::{self, Config, Overrides};
-use vbx::device::LivePresence;
 use vbx::flow::Presence as _;
-use vbx::store::Store;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+pub use crate::common::*;
 use crate::prosody::{Prosody, COMPONENT, TARGET};
 
-pub const PUBLIC_URL: &str = "https://vbx.example.com";
-pub const AUTH_TOKEN: &str = "0123456789abcdef0123456789abcdef";
-pub const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
-pub const NUMBER: &str = "+18001234567";
 pub const DEVICE: &str = "jabber";
 pub const SECRET: &str = "s3cret-component";
 /// A contact whose name needs escaping everywhere.
@@ -36,36 +24,23 @@ pub const TWILIO_REFUSAL: &str = "The 'To' number +15005550001 is not a valid ph
 /// How long a condition may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
-pub struct TestApp {
-    pub addr: SocketAddr,
-    pub http: reqwest::Client,
-    pub presence: LivePresence,
-    pub store: Store,
-    pub config: Arc<Config>,
-    /// The app's contact book, as the contacts API reloads it.
-    pub contacts: vbx::contact_book::ContactBook,
+/// vbx and the fake Twilio it sends texts through; the app through `Deref`.
+pub struct XmppApp {
+    app: TestApp,
     pub twilio: MockServer,
-    _data: TempDir,
-    shutdown: oneshot::Sender<()>,
-    handle: JoinHandle<anyhow::Result<()>>,
 }
 
-fn no_env(_: &str) -> Option<String> {
-    None
+impl std::ops::Deref for XmppApp {
+    type Target = TestApp;
+
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
 }
 
-fn toml_config(port: u16, secret: &str, twilio: &str) -> String {
+fn flows(port: u16, secret: &str) -> String {
     format!(
         r#"
-[server]
-public_url = "{PUBLIC_URL}"
-
-[twilio]
-account_sid = "{ACCOUNT}"
-auth_token  = "{AUTH_TOKEN}"
-number      = "{NUMBER}"
-api_base    = "{twilio}"
-
 [devices]
 {DEVICE} = {{ type = "xmpp", component = "{COMPONENT}", secret = "{secret}", server = "127.0.0.1", port = {port}, target = "{TARGET}" }}
 
@@ -111,97 +86,41 @@ async fn fake_twilio() -> MockServer {
     server
 }
 
-impl TestApp {
+impl XmppApp {
     /// Starts vbx with its XMPP device pointed at `prosody`, using `secret`.
-    pub async fn start(prosody: &Prosody, secret: &str) -> TestApp {
-        TestApp::start_on_port(prosody.component_port, secret).await
+    pub async fn start(prosody: &Prosody, secret: &str) -> XmppApp {
+        XmppApp::start_on_port(prosody.component_port, secret).await
     }
 
     /// Starts vbx with its XMPP device pointed at 127.0.0.1:`port`, using `secret`.
-    pub async fn start_on_port(port: u16, secret: &str) -> TestApp {
+    pub async fn start_on_port(port: u16, secret: &str) -> XmppApp {
         let twilio = fake_twilio().await;
-        let data = TempDir::new().expect("temp dir");
-        let overrides = Overrides {
-            listen: Some("127.0.0.1:0".parse().expect("addr")),
-            public_url: None,
-            data_dir: Some(data.path().to_path_buf()),
-        };
-        let toml = toml_config(port, secret, &twilio.uri());
-        let config = config::load_str(&toml, &overrides, &no_env).expect("test config is valid");
-        let app = vbx::App::build(config).await.expect("app builds");
-        let addr = app.local_addr();
-        let presence = app.presence().clone();
-        let store = app.state().store.clone();
-        let config = app.state().config.clone();
-        let contacts = app.state().contacts.clone();
-        let (shutdown, rx) = oneshot::channel();
-        let handle = tokio::spawn(app.run_until(async {
-            let _ = rx.await;
-        }));
-        TestApp {
-            addr,
-            http: reqwest::Client::new(),
-            presence,
-            store,
-            config,
-            contacts,
-            twilio,
-            _data: data,
-            shutdown,
-            handle,
-        }
+        let app = Builder::new(&flows(port, secret))
+            .public_url(PUBLIC_URL)
+            .api_base(&twilio.uri())
+            .start()
+            .await;
+        XmppApp { app, twilio }
     }
 
     /// Stops vbx as SIGTERM would, and waits until it has.
     pub async fn stop(self) {
-        let _ = self.shutdown.send(());
-        self.handle
-            .await
-            .expect("the app task")
-            .expect("the app stopped cleanly");
+        self.app.stop().await;
     }
 
     /// What the flow engine sees of the XMPP device.
     pub fn online(&self) -> Option<bool> {
-        let device = &self.config.devices[DEVICE];
+        let device = &self.state.config.devices[DEVICE];
         self.presence.online(DEVICE, device)
     }
 
     /// An incoming text with SID `sid`, POSTed to `/flow/msg/default` and signed as Twilio
     /// signs it.
     pub async fn text_from_as(&self, sid: &str, from: &str, body: &str, media: &[&str]) -> u16 {
-        let sid = sid.to_owned();
-        let mut params = vec![
-            ("MessageSid".to_owned(), sid.clone()),
-            ("SmsSid".to_owned(), sid),
-            ("AccountSid".to_owned(), ACCOUNT.to_owned()),
-            ("From".to_owned(), from.to_owned()),
-            ("To".to_owned(), NUMBER.to_owned()),
-            ("Body".to_owned(), body.to_owned()),
-            ("NumMedia".to_owned(), media.len().to_string()),
-            ("SmsStatus".to_owned(), "received".to_owned()),
-            ("ApiVersion".to_owned(), "2010-04-01".to_owned()),
-        ];
-        for (i, url) in media.iter().enumerate() {
-            params.push((format!("MediaUrl{i}"), url.to_string()));
-            params.push((format!("MediaContentType{i}"), "image/jpeg".to_owned()));
-        }
-        let path = "/flow/msg/default";
-        let signature =
-            twilio::signature::compute(AUTH_TOKEN, &format!("{PUBLIC_URL}{path}"), &params);
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&params)
-            .finish();
-        self.http
-            .post(format!("http://{}{path}", self.addr))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", signature)
-            .body(body)
-            .send()
+        let params = text_params(sid, from, body, media);
+        self.post_signed("/flow/msg/default", &borrow(&params))
             .await
-            .expect("request reaches vbx")
-            .status()
-            .as_u16()
+            .status
     }
 
     /// The form bodies of the messages vbx asked the fake Twilio to send.
@@ -227,12 +146,9 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let check = || {
+        let holds = check();
+        async move { holds.await.then_some(()) }
+    };
+    until_every(Duration::from_millis(20), what, PATIENCE, check).await
 }

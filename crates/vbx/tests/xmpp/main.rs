@@ -2,6 +2,9 @@
 //! fake Twilio REST API), its component connected to a Prosody started for each test on
 //! free ports, and an XMPP client logged in as the target.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod client;
 mod harness;
 mod prosody;
@@ -23,9 +26,9 @@ fn jid(number: &str) -> String {
 
 /// Prosody, vbx connected to it, and the target logged in and seen online: the client has
 /// approved the gateway's subscription and received the contacts' presence.
-async fn online() -> (Prosody, TestApp, Client) {
+async fn online() -> (Prosody, XmppApp, Client) {
     let prosody = Prosody::start(SECRET);
-    let app = TestApp::start(&prosody, SECRET).await;
+    let app = XmppApp::start(&prosody, SECRET).await;
     let mut target = Client::login(prosody.c2s_port, TARGET, PASSWORD, "phone").await;
     target.available().await;
     target
@@ -44,7 +47,7 @@ fn sms_rows_payloads(rows: &[outbox::OutboxItem]) -> Vec<serde_json::Value> {
 }
 
 /// A text from Ann queued for the XMPP device, as a flow queues it; its outbox id.
-async fn queued_for_target(app: &TestApp, body: &str) -> i64 {
+async fn queued_for_target(app: &XmppApp, body: &str) -> i64 {
     let payload = json!({"device": DEVICE, "from": ANN, "from_name": ANN_NAME,
                          "body": body, "media": []});
     app.store
@@ -54,7 +57,7 @@ async fn queued_for_target(app: &TestApp, body: &str) -> i64 {
         .unwrap()
 }
 
-async fn sms_rows(app: &TestApp) -> Vec<outbox::OutboxItem> {
+async fn sms_rows(app: &XmppApp) -> Vec<outbox::OutboxItem> {
     let mut rows: Vec<_> = outbox::list(app.store.pool(), None, 100)
         .await
         .unwrap()
@@ -68,7 +71,7 @@ async fn sms_rows(app: &TestApp) -> Vec<outbox::OutboxItem> {
 #[tokio::test]
 async fn the_targets_presence_turns_the_device_online_and_offline() {
     let prosody = Prosody::start(SECRET);
-    let app = TestApp::start(&prosody, SECRET).await;
+    let app = XmppApp::start(&prosody, SECRET).await;
     let mut target = Client::login(prosody.c2s_port, TARGET, PASSWORD, "phone").await;
     target.available().await;
 
@@ -290,7 +293,7 @@ async fn vbx_reconnects_after_prosody_restarts_and_delivers_what_was_queued_mean
         .create_contact(zoe, "Zoe", vbx::store::now_ms())
         .await
         .unwrap();
-    app.contacts.reload(app.store.pool()).await.unwrap();
+    app.state.contacts.reload(app.store.pool()).await.unwrap();
 
     prosody.restart();
     let mut target = Client::login(prosody.c2s_port, TARGET, PASSWORD, "phone").await;
@@ -432,7 +435,7 @@ async fn a_wrong_secret_is_reported_clearly_and_retried_slowly() {
     let (logs, _guard) = Logs::capture();
 
     let prosody = Prosody::start(SECRET);
-    let app = TestApp::start(&prosody, "not-the-secret").await;
+    let app = XmppApp::start(&prosody, "not-the-secret").await;
     let expected = format!(
         "the XMPP server refused the component secret for {COMPONENT}: check devices.{DEVICE}.secret"
     );
@@ -454,7 +457,7 @@ async fn the_client_port_in_place_of_the_component_port_is_reported_as_such() {
     let (logs, _guard) = Logs::capture();
 
     let prosody = Prosody::start(SECRET);
-    let app = TestApp::start_on_port(prosody.c2s_port, SECRET).await;
+    let app = XmppApp::start_on_port(prosody.c2s_port, SECRET).await;
     let expected = format!(
         "127.0.0.1:{} is the XMPP server's client port, not its component port (it opened a \
          jabber:client stream): set devices.{DEVICE}.port to the component port",
