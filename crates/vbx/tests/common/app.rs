@@ -180,6 +180,10 @@ impl Builder {
         self
     }
 
+    pub(super) fn auth_token(&self) -> &str {
+        &self.account.1
+    }
+
     /// The configuration file, for a public URL given with [`Builder::public_url`].
     pub fn toml(mut self) -> String {
         let public_url = self.public_url.clone().expect("a public URL");
@@ -187,7 +191,7 @@ impl Builder {
     }
 
     /// The configuration file for `public_url`, listening on `listen`.
-    fn render(&mut self, public_url: &str, listen: Option<SocketAddr>) -> String {
+    pub(super) fn render(&mut self, public_url: &str, listen: Option<SocketAddr>) -> String {
         let (account, token, number) = &self.account;
         let mut server = format!("public_url = \"{public_url}\"\n");
         if let Some(listen) = listen {
@@ -216,16 +220,20 @@ impl Builder {
         }
     }
 
-    fn take_data(&mut self) -> TempDir {
+    pub(super) fn take_data(&mut self) -> TempDir {
         self.data
             .take()
             .unwrap_or_else(|| TempDir::new().expect("temp dir"))
     }
 
-    fn public_url_for(&self, addr: SocketAddr) -> String {
+    pub(super) fn public_url_for(&self, addr: SocketAddr) -> String {
         self.public_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"))
+    }
+
+    pub(super) fn uses_own_sim(&self) -> bool {
+        self.own_sim
     }
 
     /// Starts the real server in this process, on 127.0.0.1 and a port of its own.

@@ -1,13 +1,15 @@
 //! The one harness every test binary starts from (`#[path = "../common/mod.rs"] mod common;`):
-//! a [`Builder`] writes vbx's configuration for a temporary data directory and starts the real
-//! server in-process ([`TestApp`]), with the Twilio simulator ([`TestSim`]) as its REST API
-//! when asked; an [`Endpoint`] sends what the browser and Twilio send. A binary's
-//! `harness.rs` adds only what is its own: its configuration and its servers.
+//! a [`Builder`] writes vbx's configuration for a temporary data directory and starts vbx —
+//! the real server in-process ([`TestApp`]) or the real binary ([`Setup`], [`Vbx`]) — with
+//! the Twilio simulator ([`TestSim`]) as its REST API when asked; an [`Endpoint`] sends what
+//! the browser and Twilio send. A binary's `harness.rs` adds only what is its own: its
+//! configuration, Prosody, the SMTP server, the crash helpers.
 
 // Each test binary uses its part of the harness.
 #![allow(dead_code)]
 
 mod app;
+mod binary;
 mod endpoint;
 mod sim;
 mod webhook;
@@ -18,6 +20,8 @@ use std::time::Duration;
 
 #[allow(unused_imports)]
 pub use app::{Builder, TestApp, Work};
+#[allow(unused_imports)]
+pub use binary::{Setup, Vbx};
 #[allow(unused_imports)]
 pub use endpoint::{Endpoint, Reply, Session};
 #[allow(unused_imports)]

@@ -1,5 +1,7 @@
 //! The project's Twilio simulator on a port of its own, as the tests' Twilio.
 
+use std::time::Duration;
+
 use twilio::AccountSid;
 use twilio_sim::{Settings, Sim, SimConfig, SimHandle, SimServer};
 
@@ -13,6 +15,21 @@ impl TestSim {
     pub async fn start() -> TestSim {
         Self::start_config(SimConfig {
             settings: Settings::fast(),
+            ..SimConfig::demo()
+        })
+        .await
+    }
+
+    /// [`TestSim::start`] with `retries` webhook retries (Twilio's connection overrides),
+    /// each attempt bounded by `timeout`.
+    pub async fn start_retrying(retries: u32, timeout: Duration) -> TestSim {
+        let settings = Settings {
+            webhook_retries: retries,
+            webhook_timeout: timeout,
+            ..Settings::fast()
+        };
+        Self::start_config(SimConfig {
+            settings,
             ..SimConfig::demo()
         })
         .await

@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use twilio_sim::{InboundMedia, InboundText};
 
-use crate::harness::{burst, until, Setup, TestSim, OUTSIDE};
-use crate::user::{users_toml, User};
+use crate::harness::{burst, until, Setup, TestSim, User, OUTSIDE};
 
 const PASSWORD: &str = "backup-password-77";
 const PICTURE: &[u8] = b"\x89PNG\r\n\x1a\n a picture for the backup";
 
-fn with_user(sim: &TestSim, port: u16) -> String {
-    sim.toml(port) + &users_toml("alice", PASSWORD)
+fn with_user(sim: &TestSim) -> Setup {
+    Setup::builder(sim).user("alice", PASSWORD).setup()
 }
 
 /// `vbx backup` of the store `setup` runs on, to `out`.
@@ -30,8 +29,8 @@ fn vbx_backup(setup: &Setup, out: &std::path::Path) -> std::process::Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_vbx_runs_restores_the_same_history_and_media() {
-    let sim = TestSim::start(0, Duration::from_secs(5)).await;
-    let setup = Setup::with_toml(|port| with_user(&sim, port));
+    let sim = TestSim::start_retrying(0, Duration::from_secs(5)).await;
+    let setup = with_user(&sim);
     let vbx = setup.start("vbx.log").await;
     setup.wire(&sim).await;
     burst(&sim, 20);
@@ -55,7 +54,7 @@ async fn a_backup_taken_while_vbx_runs_restores_the_same_history_and_media() {
         || async { media_file.exists().then_some(()) },
     )
     .await;
-    let alice = User::login(setup.port, "alice", PASSWORD).await;
+    let alice = User::login(&setup, "alice", PASSWORD).await;
     let thread_path = format!("/api/threads/{}?limit=100", OUTSIDE.replace('+', "%2B"));
     let thread = until("all 21 texts stored", Duration::from_secs(30), || async {
         let thread = alice.get(&thread_path).await;
@@ -81,7 +80,7 @@ async fn a_backup_taken_while_vbx_runs_restores_the_same_history_and_media() {
     drop(vbx);
 
     // The restore the README gives: the copy becomes vbx.db, its media the media directory.
-    let restored = Setup::with_toml(|port| with_user(&sim, port));
+    let restored = with_user(&sim);
     let data = restored.data.path();
     std::fs::copy(&out, data.join("vbx.db")).unwrap();
     let cp = Command::new("cp")
@@ -94,7 +93,7 @@ async fn a_backup_taken_while_vbx_runs_restores_the_same_history_and_media() {
     // Twilio cannot serve the picture any more: the restored copy must.
     sim.sim().fail_requests_for(Duration::from_secs(600));
     let _again = restored.start("restored.log").await;
-    let alice = User::login(restored.port, "alice", PASSWORD).await;
+    let alice = User::login(&restored, "alice", PASSWORD).await;
     assert_eq!(alice.get(&thread_path).await, thread);
     assert_eq!(alice.get("/api/conversations").await, conversations);
     let media = reqwest::Client::new()

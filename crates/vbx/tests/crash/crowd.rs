@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 
-use crate::harness::{Setup, TestSim, Vbx};
+use crate::harness::{Setup, TestSim};
 
 /// More than 1,024: with the soft limit vbx was given, these alone would use up its files.
 const CLIENTS: usize = 1_100;
@@ -16,9 +16,9 @@ const CLIENTS: usize = 1_100;
 async fn eleven_hundred_slow_clients_do_not_stop_a_normal_request() {
     // This process holds the crowd's sockets itself.
     rlimit::increase_nofile_limit(4_096).expect("the test's own open-files limit");
-    let sim = TestSim::start(0, Duration::from_secs(5)).await;
+    let sim = TestSim::start_retrying(0, Duration::from_secs(5)).await;
     let setup = Setup::new(&sim);
-    let vbx = Vbx::start_with_open_files(&setup, 1_024, 4_096, "vbx.log").await;
+    let vbx = setup.start_with_open_files(1_024, 4_096, "vbx.log").await;
     let mut crowd = Vec::with_capacity(CLIENTS);
     for _ in 0..CLIENTS {
         let mut stream = TcpStream::connect(("127.0.0.1", setup.port))
@@ -61,10 +61,10 @@ async fn eleven_hundred_slow_clients_do_not_stop_a_normal_request() {
 async fn past_its_connection_cap_vbx_refuses_the_newest_and_keeps_its_files() {
     use tokio::io::AsyncReadExt as _;
     rlimit::increase_nofile_limit(4_096).expect("the test's own open-files limit");
-    let sim = TestSim::start(0, Duration::from_secs(5)).await;
+    let sim = TestSim::start_retrying(0, Duration::from_secs(5)).await;
     let setup = Setup::new(&sim);
     // 300 files in all (soft and hard): vbx keeps 64 of them for itself.
-    let vbx = Vbx::start_with_open_files(&setup, 300, 300, "vbx.log").await;
+    let vbx = setup.start_with_open_files(300, 300, "vbx.log").await;
     let mut crowd = Vec::new();
     for _ in 0..300 {
         let mut stream = TcpStream::connect(("127.0.0.1", setup.port))

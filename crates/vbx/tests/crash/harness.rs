@@ -1,254 +1,39 @@
-//! Runs the real binary (`vbx serve`) on a reserved port with a temporary configuration
-//! whose `twilio.api_base` is a simulator started in the test; the child is killed on drop.
+//! The crash tests' vbx: the real binary (`vbx serve`) from the shared [`Builder`] on a
+//! reserved port, with a simulator started in the test as its Twilio; what the store holds
+//! once it is gone, and a person using its web app.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use tempfile::TempDir;
-use twilio_sim::{Settings, Sim, SimConfig, SimHandle, SimServer};
+use serde_json::{json, Value};
+
+pub use crate::common::*;
 
 /// Long enough for anything a test waits for on a loaded machine; reaching it fails the test.
 pub const WAIT: Duration = Duration::from_secs(60);
 /// Someone outside who texts the number.
 pub const OUTSIDE: &str = "+14155550100";
 
-pub struct TestSim {
-    pub handle: SimHandle,
-    pub config: SimConfig,
-}
-
-impl TestSim {
-    /// The simulator with fast time and `retries` webhook retries (Twilio's connection
-    /// overrides), each attempt bounded by `timeout`.
-    pub async fn start(retries: u32, timeout: Duration) -> TestSim {
-        let mut config = SimConfig::demo();
-        config.settings = Settings {
-            webhook_retries: retries,
-            webhook_timeout: timeout,
-            ..Settings::fast()
-        };
-        let (_, handle) = SimServer::start(config.clone())
-            .await
-            .expect("the simulator starts");
-        TestSim { handle, config }
-    }
-
-    pub fn sim(&self) -> &Sim {
-        self.handle.sim()
-    }
-
-    pub fn number(&self) -> String {
-        self.config.numbers[0].to_string()
-    }
-
-    pub fn client(&self) -> twilio::client::Client {
-        let auth = twilio::client::Auth::Token {
-            account_sid: self.config.account_sid.clone(),
-            auth_token: self.config.auth_token.clone(),
-        };
-        twilio::client::Client::new(self.handle.base_url().parse().expect("URL"), auth)
-            .expect("client")
-    }
-
-    /// `[server]` and `[twilio]` of vbx's configuration for this account, reachable at
-    /// `port`; `twilio_extra` lines go into `[twilio]`.
-    pub fn server_and_twilio(&self, port: u16, twilio_extra: &str) -> String {
-        format!(
-            r#"
-[server]
-public_url = "http://127.0.0.1:{port}"
-listen = "127.0.0.1:{port}"
-
-[twilio]
-account_sid = "{account}"
-auth_token  = "{token}"
-number      = "{number}"
-api_base    = "{base}"
-{twilio_extra}
-"#,
-            account = self.config.account_sid,
-            token = self.config.auth_token,
-            number = self.number(),
-            base = self.handle.base_url(),
-        )
-    }
-
-    /// vbx's configuration for this account, reachable at `port`.
-    pub fn toml(&self, port: u16) -> String {
-        format!(
-            r#"{}
+/// A browser rung for every call and text.
+const BROWSER: &str = r#"
 [devices]
-browser = {{ type = "browser" }}
+browser = { type = "browser" }
 
 [calls]
-default = [ {{ step = "device", devices = ["browser"] }} ]
+default = [ { step = "device", devices = ["browser"] } ]
 
 [messages]
-default = [ {{ step = "device", devices = ["browser"] }} ]
-"#,
-            self.server_and_twilio(port, "")
-        )
-    }
-}
-
-/// A port nobody listens on right now (bound, then released), so the configuration can name
-/// it as the public URL and a restarted process can take it again.
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
-/// A running `vbx serve`; killed when dropped.
-pub struct Vbx {
-    child: Option<Child>,
-    pub port: u16,
-    pub log: PathBuf,
-}
-
-impl Vbx {
-    /// Starts `vbx serve --config <config>` on `data` and waits until it answers HTTP.
-    pub async fn start(config: &Path, data: &Path, port: u16, log_name: &str) -> Vbx {
-        Self::start_with(
-            Command::new(env!("CARGO_BIN_EXE_vbx")),
-            config,
-            data,
-            port,
-            log_name,
-        )
-        .await
-    }
-
-    /// [`Vbx::start`] with the open-files limit at `soft` (the hard one at `hard`), through
-    /// util-linux's `prlimit`.
-    pub async fn start_with_open_files(setup: &Setup, soft: u64, hard: u64, log_name: &str) -> Vbx {
-        let mut command = Command::new("prlimit");
-        command
-            .arg(format!("--nofile={soft}:{hard}"))
-            .arg("--")
-            .arg(env!("CARGO_BIN_EXE_vbx"));
-        Self::start_with(
-            command,
-            &setup.config,
-            setup.data.path(),
-            setup.port,
-            log_name,
-        )
-        .await
-    }
-
-    async fn start_with(
-        mut command: Command,
-        config: &Path,
-        data: &Path,
-        port: u16,
-        log_name: &str,
-    ) -> Vbx {
-        let log = data.join(log_name);
-        let out = std::fs::File::create(&log).expect("log file");
-        let err = out.try_clone().expect("log file");
-        let child = command
-            .args(["serve", "--config"])
-            .arg(config)
-            .arg("--data-dir")
-            .arg(data)
-            .env("VBX_LOG", "debug")
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("vbx starts");
-        let vbx = Vbx {
-            child: Some(child),
-            port,
-            log,
-        };
-        vbx.wait_until_up().await;
-        vbx
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    async fn wait_until_up(&self) {
-        let http = reqwest::Client::new();
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while tokio::time::Instant::now() < deadline {
-            if http.get(self.url("/api/session")).send().await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("vbx did not answer within {WAIT:?}: {}", self.log_text());
-    }
-
-    pub fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn signal(&self, signal: &str) {
-        let pid = self.child.as_ref().expect("running").id().to_string();
-        let status = Command::new("kill")
-            .args([signal, &pid])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill {signal} {pid}");
-    }
-
-    /// SIGKILL, then waits for the process to be gone.
-    pub async fn kill(mut self) {
-        self.signal("-KILL");
-        self.wait().await;
-    }
-
-    /// SIGTERM, then waits for the process to exit and returns how it ended.
-    pub async fn terminate(mut self) -> ExitStatus {
-        self.signal("-TERM");
-        self.wait().await
-    }
-
-    async fn wait(&mut self) -> ExitStatus {
-        let mut child = self.child.take().expect("running");
-        tokio::task::spawn_blocking(move || child.wait().expect("wait for vbx"))
-            .await
-            .expect("waiting task")
-    }
-}
-
-impl Drop for Vbx {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// A data directory and a configuration file in it.
-pub struct Setup {
-    pub data: TempDir,
-    pub config: PathBuf,
-    pub port: u16,
-}
+default = [ { step = "device", devices = ["browser"] } ]
+"#;
 
 impl Setup {
+    /// vbx for `sim`'s account with [`BROWSER`] flows.
+    pub fn builder(sim: &TestSim) -> Builder {
+        Builder::new(BROWSER).sim(sim)
+    }
+
     pub fn new(sim: &TestSim) -> Setup {
-        Self::with_toml(|port| sim.toml(port))
-    }
-
-    /// A configuration written by `toml` for the port vbx will listen on.
-    pub fn with_toml(toml: impl FnOnce(u16) -> String) -> Setup {
-        let data = TempDir::new().expect("temp dir");
-        let port = free_port();
-        let config = data.path().join("vbx.toml");
-        std::fs::write(&config, toml(port)).expect("config written");
-        Setup { data, config, port }
-    }
-
-    pub async fn start(&self, log_name: &str) -> Vbx {
-        Vbx::start(&self.config, self.data.path(), self.port, log_name).await
+        Self::builder(sim).setup()
     }
 
     /// Points the simulator's number at vbx the way `vbx setup` does.
@@ -362,21 +147,63 @@ pub fn answered(sim: &TestSim) -> usize {
         .count()
 }
 
-/// Waits until `check` finds something, looking every 50 ms; fails the test after `patience`.
-pub async fn until<T, F, Fut>(what: &str, patience: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + patience;
-    loop {
-        if let Some(found) = check().await {
-            return found;
+/// A person logged in to the running binary's web app (the session is in the store, so it
+/// outlives a restart of vbx on the same port).
+pub struct User {
+    vbx: Endpoint,
+    session: Session,
+}
+
+impl User {
+    pub async fn login(setup: &Setup, name: &str, password: &str) -> User {
+        let vbx = setup.endpoint();
+        let session = vbx.login(name, password).await;
+        User { vbx, session }
+    }
+
+    /// Logs in, or returns the refusal's status.
+    pub async fn try_login(setup: &Setup, name: &str, password: &str) -> Result<User, u16> {
+        let vbx = setup.endpoint();
+        let reply = vbx.try_login(name, password).await;
+        match reply.status {
+            200 => Ok(User {
+                session: reply.session(),
+                vbx,
+            }),
+            status => Err(status),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {patience:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    /// The session cookie (`vbx_session=…`).
+    pub fn cookie(&self) -> &str {
+        &self.session.cookie
+    }
+
+    /// The status `GET path` answers with.
+    pub async fn status_of(&self, path: &str) -> u16 {
+        self.vbx.get(path, &self.session).await.status
+    }
+
+    /// `GET path`, which must answer 200 with JSON.
+    pub async fn get(&self, path: &str) -> Value {
+        let reply = self.vbx.get(path, &self.session).await;
+        assert_eq!(reply.status, 200, "GET {path}: {}", reply.body);
+        reply.json()
+    }
+
+    /// `/api/status`.
+    pub async fn status(&self) -> Value {
+        self.get("/api/status").await
+    }
+
+    /// Sends a text from the app (`POST /api/messages`); returns its outbox id.
+    pub async fn send_text(&self, to: &str, body: &str) -> i64 {
+        let text = json!({"to": to, "body": body});
+        let reply = self
+            .vbx
+            .send_json(reqwest::Method::POST, "/api/messages", &self.session, text)
+            .await;
+        assert_eq!(reply.status, 202, "{}", reply.body);
+        reply.json()["id"].as_i64().expect("an outbox id")
     }
 }

@@ -22,7 +22,7 @@ async fn wait_for_answers(sim: &TestSim, at_least: usize) {
 async fn texts_arriving_while_vbx_is_killed_and_restarted_are_each_stored_exactly_once() {
     // Retries 50 ms apart cover a restart of the binary many times over.
     let retries = 400;
-    let sim = TestSim::start(retries, Duration::from_secs(5)).await;
+    let sim = TestSim::start_retrying(retries, Duration::from_secs(5)).await;
     let setup = Setup::new(&sim);
     let vbx = setup.start("first.log").await;
     setup.wire(&sim).await;
@@ -64,7 +64,7 @@ async fn texts_arriving_while_vbx_is_killed_and_restarted_are_each_stored_exactl
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_webhooks_in_flight_finish_and_leaves_a_sound_store() {
     // No retries: what is refused stays refused, so every answer can be checked.
-    let sim = TestSim::start(0, Duration::from_secs(15)).await;
+    let sim = TestSim::start_retrying(0, Duration::from_secs(15)).await;
     let setup = Setup::new(&sim);
     let vbx = setup.start("vbx.log").await;
     setup.wire(&sim).await;

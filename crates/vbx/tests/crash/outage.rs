@@ -14,7 +14,6 @@ use vbx::store::outbox::{self, OutboxItem, OutboxStatus};
 use vbx::store::{call, message};
 
 use crate::harness::*;
-use crate::user::{users_toml, User};
 
 const PASSWORD: &str = "alice-outage-password";
 /// Long enough for any step below on a loaded machine: each held request costs vbx its 15 s
@@ -24,9 +23,9 @@ const MISSED_CALL: &str = "Sorry we missed your call";
 
 /// An incoming call is answered with a text to the caller (an outbox row, sent through the
 /// REST API); the sync runs every 2 s.
-fn config(sim: &TestSim, port: u16) -> String {
-    format!(
-        r#"{base}
+fn setup(sim: &TestSim) -> Setup {
+    let flows = format!(
+        r#"
 [devices]
 browser = {{ type = "browser" }}
 
@@ -35,10 +34,13 @@ default = [ {{ step = "message", text = "{MISSED_CALL}" }}, {{ step = "hangup" }
 
 [messages]
 default = [ {{ step = "device", devices = ["browser"] }} ]
-{users}"#,
-        base = sim.server_and_twilio(port, "sync_interval_seconds = 2"),
-        users = users_toml("alice", PASSWORD),
-    )
+"#
+    );
+    Builder::new(&flows)
+        .sim(sim)
+        .twilio("sync_interval_seconds = 2")
+        .user("alice", PASSWORD)
+        .setup()
 }
 
 async fn sms_rows(db: &SqlitePool) -> Vec<OutboxItem> {
@@ -73,12 +75,12 @@ fn outbound(sim: &TestSim) -> Vec<Message> {
 async fn texts_sent_through_500s_held_answers_and_a_kill_reach_twilio_once_and_the_sync_catches_up()
 {
     // No webhook retries: what vbx misses while it is down only the sync can bring in.
-    let sim = TestSim::start(0, Duration::from_secs(15)).await;
+    let sim = TestSim::start_retrying(0, Duration::from_secs(15)).await;
     let number = sim.number();
-    let setup = Setup::with_toml(|port| config(&sim, port));
+    let setup = setup(&sim);
     let vbx = setup.start("first.log").await;
     setup.wire(&sim).await;
-    let alice = User::login(setup.port, "alice", PASSWORD).await;
+    let alice = User::login(&setup, "alice", PASSWORD).await;
     let db = setup.open_db().await;
     // Nothing but the sync has called Twilio yet: its answer is what the status shows.
     reachable(&alice, true).await;

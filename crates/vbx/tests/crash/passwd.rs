@@ -5,8 +5,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::harness::{Setup, TestSim};
-use crate::user::{users_toml, User};
+use crate::harness::{Setup, TestSim, User};
 
 const OLD: &str = "old-password-4821";
 const NEW: &str = "new-password-9913";
@@ -31,21 +30,18 @@ fn passwd(config: &std::path::Path, name: &str, password: &str) -> (bool, String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_password_ends_the_users_sessions_at_once_and_after_a_restart() {
-    let sim = TestSim::start(0, Duration::from_secs(5)).await;
-    let setup = Setup::with_toml(|port| {
+    let sim = TestSim::start_retrying(0, Duration::from_secs(5)).await;
+    let data = tempfile::TempDir::new().unwrap();
+    let setup = Setup::builder(&sim)
         // `vbx passwd` finds the store through the configuration's `data_dir`.
-        sim.toml(port)
-            .replace("[server]\n", "[server]\ndata_dir = \"__DATA__\"\n")
-            + &users_toml("alice", OLD)
-            + &users_toml("bob", OLD)
-    });
-    let toml = std::fs::read_to_string(&setup.config).unwrap();
-    let data_dir = setup.data.path().display().to_string();
-    std::fs::write(&setup.config, toml.replace("__DATA__", &data_dir)).unwrap();
+        .server(&format!("data_dir = \"{}\"", data.path().display()))
+        .data(data)
+        .users(&[("alice", OLD), ("bob", OLD)])
+        .setup();
 
     let vbx = setup.start("vbx.log").await;
-    let alice = User::login(setup.port, "alice", OLD).await;
-    let bob = User::login(setup.port, "bob", OLD).await;
+    let alice = User::login(&setup, "alice", OLD).await;
+    let bob = User::login(&setup, "bob", OLD).await;
     assert_eq!(alice.status_of("/api/session").await, 200);
 
     let (ok, out, err) = passwd(&setup.config, "alice", NEW);
@@ -57,16 +53,13 @@ async fn a_new_password_ends_the_users_sessions_at_once_and_after_a_restart() {
 
     // Until it restarts, the running vbx still knows only the old password (`vbx passwd`
     // says so); a session opened with it now ends at the restart.
-    let late = User::login(setup.port, "alice", OLD).await;
+    let late = User::login(&setup, "alice", OLD).await;
     assert_eq!(late.status_of("/api/session").await, 200);
     vbx.terminate().await;
     let _vbx = setup.start("vbx-restarted.log").await;
     assert_eq!(late.status_of("/api/session").await, 401);
     assert_eq!(bob.status_of("/api/session").await, 200);
-    assert_eq!(
-        User::try_login(setup.port, "alice", OLD).await.err(),
-        Some(401)
-    );
-    let fresh = User::login(setup.port, "alice", NEW).await;
+    assert_eq!(User::try_login(&setup, "alice", OLD).await.err(), Some(401));
+    let fresh = User::login(&setup, "alice", NEW).await;
     assert_eq!(fresh.status_of("/api/session").await, 200);
 }

@@ -16,54 +16,28 @@ fn assert_no_secret(text: &str, secrets: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_at_debug_level_logs_no_secret_through_successes_and_failures() {
-    let sim = TestSim::start(0, Duration::from_secs(5)).await;
-    let setup = Setup::new(&sim);
-    let (key, _) = &sim.config.api_keys[0];
-    let toml = sim.toml(setup.port).replace(
-        "[devices]",
-        &format!("api_key = \"{key}\"\napi_secret = \"{API_SECRET}\"\n\n[devices]"),
-    );
-    std::fs::write(&setup.config, toml).unwrap();
+    let sim = TestSim::start_retrying(0, Duration::from_secs(5)).await;
+    let (key, _) = sim.key();
+    let setup = Setup::builder(&sim).api_key(&key, API_SECRET).setup();
     let vbx = setup.start("vbx.log").await;
     let token = sim.config.auth_token.clone();
-    let http = reqwest::Client::new();
-    let url = vbx.url("/flow/msg/default");
-    let params = vec![
-        (
-            "MessageSid".to_owned(),
-            "SM0123456789abcdef0123456789abcdef".to_owned(),
-        ),
-        ("AccountSid".to_owned(), sim.config.account_sid.to_string()),
-        ("From".to_owned(), OUTSIDE.to_owned()),
-        ("To".to_owned(), sim.number()),
-        ("Body".to_owned(), "hello".to_owned()),
-        ("NumMedia".to_owned(), "0".to_owned()),
+    let (account, number) = (sim.account().to_string(), sim.number());
+    let params = [
+        ("MessageSid", "SM0123456789abcdef0123456789abcdef"),
+        ("AccountSid", &account),
+        ("From", OUTSIDE),
+        ("To", &number),
+        ("Body", "hello"),
+        ("NumMedia", "0"),
     ];
-    let signature = twilio::signature::compute(&token, &url, &params);
-    let signed = http
-        .post(&url)
-        .header("X-Twilio-Signature", &signature)
-        .form(&params)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed.status(), 200);
-    let mis_signed = http
-        .post(&url)
-        .header("X-Twilio-Signature", "bm90IGEgc2lnbmF0dXJl")
-        .form(&params)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(mis_signed.status(), 403);
-    let login = http
-        .post(vbx.url("/api/login"))
-        .json(&serde_json::json!({"name": "alice", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 401);
-    let token_without_session = http.get(vbx.url("/api/token")).send().await.unwrap();
+    let signed = vbx.post_signed("/flow/msg/default", &params).await;
+    assert_eq!(signed.status, 200);
+    let mis_signed = vbx
+        .post_form("/flow/msg/default", &params, Some("bm90IGEgc2lnbmF0dXJl"))
+        .await;
+    assert_eq!(mis_signed.status, 403);
+    assert_eq!(vbx.try_login("alice", PASSWORD).await.status, 401);
+    let token_without_session = vbx.http.get(vbx.url("/api/token")).send().await.unwrap();
     assert_eq!(token_without_session.status(), 401);
     // Twilio failing: the REST client's errors are logged, its credentials must not be.
     sim.sim().fail_requests_for(Duration::from_secs(60));
@@ -122,7 +96,7 @@ default = [ {{ step = "device", devices = ["mail"] }} ]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_data_directory_others_can_read_is_named_at_start_with_its_fix() {
     use std::os::unix::fs::PermissionsExt as _;
-    let sim = TestSim::start(0, Duration::from_secs(5)).await;
+    let sim = TestSim::start_retrying(0, Duration::from_secs(5)).await;
     let setup = Setup::new(&sim);
     std::fs::set_permissions(setup.data.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let vbx = setup.start("vbx.log").await;

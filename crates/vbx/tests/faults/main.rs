@@ -3,12 +3,14 @@
 //! and texts going out, the SMTP server goes down, Prosody stops and Twilio's REST API
 //! answers 500; then each comes back. Nothing is lost and nothing is delivered twice.
 //!
-//! The harnesses are the other test binaries' (real processes on free ports); this binary uses
-//! only part of each.
+//! The harnesses are the shared one and the other test binaries' (real processes on free
+//! ports); this binary uses only part of each.
 
 #[allow(dead_code)]
 #[path = "../xmpp/client.rs"]
 mod client;
+#[path = "../common/mod.rs"]
+mod common;
 #[allow(dead_code)]
 #[path = "../crash/harness.rs"]
 mod harness;
@@ -18,9 +20,6 @@ mod prosody;
 #[allow(dead_code)]
 #[path = "../email/smtp.rs"]
 mod smtp;
-#[allow(dead_code)]
-#[path = "../crash/user.rs"]
-mod user;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -32,10 +31,9 @@ use vbx::device::xmpp::stream::{Element, NS_CLIENT};
 use vbx::store::outbox::{self, OutboxItem, OutboxStatus};
 
 use client::{child_text, is_from, Client};
-use harness::{until, Setup, TestSim, OUTSIDE};
+use harness::{until, Builder, Setup, TestSim, User, OUTSIDE};
 use prosody::{Prosody, COMPONENT, PASSWORD, TARGET};
 use smtp::SmtpServer;
-use user::{users_toml, User};
 
 const ALICE_PASSWORD: &str = "alice-faults-password";
 const SECRET: &str = "component-secret-for-faults";
@@ -45,9 +43,9 @@ const FRIEND: &str = "+14155550300";
 /// Long enough for any step below on a loaded machine, retry backoffs included.
 const PATIENCE: Duration = Duration::from_secs(300);
 
-fn config(sim: &TestSim, port: u16, prosody: &Prosody, smtp_port: u16) -> String {
-    format!(
-        r#"{base}
+fn setup(sim: &TestSim, prosody: &Prosody, smtp_port: u16) -> Setup {
+    let flows = format!(
+        r#"
 [devices]
 jabber = {{ type = "xmpp", component = "{COMPONENT}", secret = "{SECRET}", server = "127.0.0.1", port = {xmpp_port}, target = "{TARGET}" }}
 inbox  = {{ type = "email", from = "vbx@example.com", to = "me@example.com", smtp_host = "127.0.0.1", smtp_port = {smtp_port}, security = "none" }}
@@ -65,11 +63,14 @@ default = [
 
 [contacts]
 "{OUTSIDE}" = "Outside"
-{users}"#,
-        base = sim.server_and_twilio(port, "sync_interval_seconds = 2"),
+"#,
         xmpp_port = prosody.component_port,
-        users = users_toml("alice", ALICE_PASSWORD),
-    )
+    );
+    Builder::new(&flows)
+        .sim(sim)
+        .twilio("sync_interval_seconds = 2")
+        .user("alice", ALICE_PASSWORD)
+        .setup()
 }
 
 fn jid(number: &str) -> String {
@@ -182,14 +183,14 @@ fn email_text(message: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_smtp_prosody_and_twilio_down_at_once_every_text_arrives_once_after_they_recover() {
-    let sim = TestSim::start(0, Duration::from_secs(15)).await;
+    let sim = TestSim::start_retrying(0, Duration::from_secs(15)).await;
     let mut prosody = Prosody::start(SECRET);
     let first_smtp = SmtpServer::start(&[]);
     let smtp_port = first_smtp.port;
-    let setup = Setup::with_toml(|port| config(&sim, port, &prosody, smtp_port));
+    let setup = setup(&sim, &prosody, smtp_port);
     let vbx = setup.start("vbx.log").await;
     setup.wire(&sim).await;
-    let alice = User::login(setup.port, "alice", ALICE_PASSWORD).await;
+    let alice = User::login(&setup, "alice", ALICE_PASSWORD).await;
     let db = setup.open_db().await;
     let mut target = target_online(&prosody).await;
     until("the XMPP device to be online", PATIENCE, || async {

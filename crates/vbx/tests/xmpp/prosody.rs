@@ -2,12 +2,13 @@
 //! users registered with prosodyctl, killed when dropped.
 
 use std::fs;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
+
+use crate::common::free_port;
 
 pub const DOMAIN: &str = "localhost";
 pub const COMPONENT: &str = "sms.localhost";
@@ -24,14 +25,6 @@ pub struct Prosody {
     pub c2s_port: u16,
     pub component_port: u16,
     child: Option<Child>,
-}
-
-/// A port nobody listens on right now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("binding port 0")
-        .port()
 }
 
 fn lua_string(text: &str) -> String {
