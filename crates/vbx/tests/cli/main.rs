@@ -6,6 +6,11 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::{Endpoint, ACCOUNT, AUTH_TOKEN, NUMBER, PUBLIC_URL};
+
 fn vbx() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vbx"));
     // The tests must not pick up secrets from the environment they run in.
@@ -192,7 +197,7 @@ fn serve_runs_an_old_flow_file_and_answers_signed_webhooks() {
             "--listen",
             "127.0.0.1:0",
             "--public-url",
-            "https://vbx.example.com",
+            PUBLIC_URL,
         ])
         .arg("--config")
         .arg(&old)
@@ -215,44 +220,24 @@ fn serve_runs_an_old_flow_file_and_answers_signed_webhooks() {
 
     let params = [
         ("CallSid", "CA0123456789abcdef0123456789abcdef"),
-        ("AccountSid", "AC0123456789abcdef0123456789abcdef"),
+        ("AccountSid", ACCOUNT),
         ("From", "+14155550100"),
-        ("To", "+18001234567"),
+        ("To", NUMBER),
         ("CallStatus", "ringing"),
         ("Direction", "inbound"),
     ];
-    let pairs: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    // The old file's auth tuple carries the auth token.
-    let signature = twilio::signature::compute(
-        "0123456789abcdef0123456789abcdef",
-        "https://vbx.example.com/flow/voice/default",
-        &pairs,
-    );
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&params)
-        .finish();
+    // The old file's auth tuple carries the test account's auth token.
+    let vbx = Endpoint::new(addr.parse().expect("an address"), PUBLIC_URL, AUTH_TOKEN);
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (status, text) = runtime.block_on(async {
-        let resp = reqwest::Client::new()
-            .post(format!("http://{addr}/flow/voice/default"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", signature)
-            .body(body)
-            .send()
-            .await
-            .expect("vbx answers");
-        (resp.status().as_u16(), resp.text().await.unwrap())
-    });
+    let reply = runtime.block_on(vbx.post_signed("/flow/voice/default", &params));
     drop(child);
-    assert_eq!(status, 200, "{text}");
+    assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(
-        text.ends_with(
+        reply.body.ends_with(
             "<Response><Redirect>https://vbx.example.com/flow/voice/phone</Redirect></Response>"
         ),
-        "{text}"
+        "{}",
+        reply.body
     );
 }
 
