@@ -87,12 +87,6 @@ impl Builder {
         self
     }
 
-    /// No `twilio.api_base`: vbx's default, Twilio itself.
-    pub fn no_api_base(mut self) -> Builder {
-        self.api_base = None;
-        self
-    }
-
     pub fn api_key(mut self, sid: &str, secret: &str) -> Builder {
         self.api_key = Some((sid.into(), secret.into()));
         self

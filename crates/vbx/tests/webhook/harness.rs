@@ -64,9 +64,10 @@ impl TestApp {
         Self::builder(CONFIG).data(data).start().await
     }
 
-    /// vbx at [`PUBLIC_URL`] with `flows` after the test account, and no `twilio.api_base`.
+    /// vbx at [`PUBLIC_URL`] with `flows` after the test account; its REST API is [`NOWHERE`]
+    /// (a test never reaches Twilio itself).
     pub fn builder(flows: &str) -> Builder {
-        Builder::new(flows).public_url(PUBLIC_URL).no_api_base()
+        Builder::new(flows).public_url(PUBLIC_URL)
     }
 }
 
