@@ -11,14 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteExecutor;
 use tokio::sync::{broadcast, watch};
 
 use crate::config::{self, Config, Device};
 use crate::event::{Event, EventHub};
 use crate::sender::backoff;
 use crate::store::outbox::EMAIL;
-use crate::store::{now_ms, outbox, Context as _, Store, StoreError};
+use crate::store::{now_ms, outbox, Store, StoreError};
 
 pub use compose::{compose, footer, subject, Attachment, MediaItem};
 pub use smtp::{hint, send_test_email, send_test_email_within, SmtpFailure};
@@ -312,51 +311,6 @@ async fn wait_for_queued_email(events: &mut broadcast::Receiver<Event>) {
     }
 }
 
-/// A delivery problem of an email device, for the status endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct DeviceError {
-    /// What went wrong (the SMTP server's answer, or what vbx could not do).
-    pub message: String,
-    /// When (unix ms).
-    pub at_ms: i64,
-    /// `true` when the email was given up on; `false` while it is still being retried.
-    pub failed: bool,
-}
-
-/// The latest delivery problem of email device `device` that no later successful send has
-/// superseded; `None` while the device delivers fine.
-pub async fn last_error(
-    exec: impl SqliteExecutor<'_>,
-    device: &str,
-) -> Result<Option<DeviceError>, StoreError> {
-    last_outbox_error(exec, EMAIL, device).await
-}
-
-/// The newest error of a device's unsent outbox work of `kind` (`email`, `xmpp`), or `None`
-/// once later work of that device went through.
-pub async fn last_outbox_error(
-    exec: impl SqliteExecutor<'_>,
-    kind: &str,
-    device: &str,
-) -> Result<Option<DeviceError>, StoreError> {
-    // json_extract is SQLite's; a PostgreSQL port would read `payload::json ->> 'device'`.
-    sqlx::query_as::<_, DeviceError>(
-        "SELECT last_error AS message, updated_at AS at_ms, status = 'failed' AS failed \
-         FROM outbox \
-         WHERE kind = $1 AND json_extract(payload, '$.device') = $2 \
-           AND last_error IS NOT NULL AND status <> 'sent' \
-           AND updated_at >= COALESCE((SELECT MAX(updated_at) FROM outbox \
-               WHERE kind = $1 AND json_extract(payload, '$.device') = $2 \
-                 AND status = 'sent'), 0) \
-         ORDER BY updated_at DESC, id DESC LIMIT 1",
-    )
-    .bind(kind)
-    .bind(device)
-    .fetch_optional(exec)
-    .await
-    .op("device last_error")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,8 +330,7 @@ mod tests {
     #[tokio::test]
     async fn last_error_shows_the_newest_problem_until_a_later_send_succeeds() {
         let (_dir, store) = store().await;
-        let pool = store.pool();
-        assert_eq!(last_error(pool, "inbox").await.unwrap(), None);
+        assert_eq!(store.device_last_error(EMAIL, "inbox").await.unwrap(), None);
 
         let refused = row(&store, "inbox").await;
         let other_device = row(&store, "work").await;
@@ -389,7 +342,11 @@ mod tests {
             .outbox_failed(other_device, "535 bad login", T0 + 2)
             .await
             .unwrap();
-        let seen = last_error(pool, "inbox").await.unwrap().unwrap();
+        let seen = store
+            .device_last_error(EMAIL, "inbox")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(seen.message, "550 mailbox unavailable");
         assert_eq!(seen.at_ms, T0 + 1);
         assert!(seen.failed);
@@ -399,9 +356,14 @@ mod tests {
             .outbox_sent(later, Some("250 ok"), T0 + 3)
             .await
             .unwrap();
-        assert_eq!(last_error(pool, "inbox").await.unwrap(), None);
+        assert_eq!(store.device_last_error(EMAIL, "inbox").await.unwrap(), None);
         assert_eq!(
-            last_error(pool, "work").await.unwrap().unwrap().message,
+            store
+                .device_last_error(EMAIL, "work")
+                .await
+                .unwrap()
+                .unwrap()
+                .message,
             "535 bad login"
         );
     }

@@ -9,6 +9,17 @@ use super::message::{blocking as message, NewMessage};
 use super::outbox::{blocking as outbox, OutboxItem, SENDING_LEASE_MS};
 use super::{Changes, Context, Result, Store};
 
+/// A delivery problem of a device (email, XMPP), for the status endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DeviceError {
+    /// What went wrong (the server's answer, or what vbx could not do).
+    pub message: String,
+    /// When (unix ms).
+    pub at_ms: i64,
+    /// `true` when the work was given up on; `false` while it is still being retried.
+    pub failed: bool,
+}
+
 impl Store {
     /// Queues work of `kind`, due at once; with an idempotency `key` already in the outbox
     /// (whatever its status) nothing is queued and this answers `None`.
@@ -69,6 +80,27 @@ impl Store {
             .op(op)
         })
         .await
+    }
+
+    /// The newest error of a device's unsent outbox work of `kind` (`email`, `xmpp`) that no
+    /// later successful send has superseded; `None` while the device delivers fine.
+    pub async fn device_last_error(&self, kind: &str, device: &str) -> Result<Option<DeviceError>> {
+        // json_extract is SQLite's; a PostgreSQL port would read `payload::json ->> 'device'`.
+        sqlx::query_as::<_, DeviceError>(
+            "SELECT last_error AS message, updated_at AS at_ms, status = 'failed' AS failed \
+             FROM outbox \
+             WHERE kind = $1 AND json_extract(payload, '$.device') = $2 \
+               AND last_error IS NOT NULL AND status <> 'sent' \
+               AND updated_at >= COALESCE((SELECT MAX(updated_at) FROM outbox \
+                   WHERE kind = $1 AND json_extract(payload, '$.device') = $2 \
+                     AND status = 'sent'), 0) \
+             ORDER BY updated_at DESC, id DESC LIMIT 1",
+        )
+        .bind(kind)
+        .bind(device)
+        .fetch_optional(self.pool())
+        .await
+        .op("device last_error")
     }
 
     /// The work is done; `result` is what it produced.

@@ -14,10 +14,8 @@ use harness::*;
 use serde_json::Value;
 use smtp::SmtpServer;
 use vbx::config::{Email, SmtpSecurity};
-use vbx::device::email::{
-    last_error, send_test_email, send_test_email_within, MediaLimits, MAX_ATTEMPTS,
-};
-use vbx::store::outbox::{self, OutboxItem, OutboxStatus};
+use vbx::device::email::{send_test_email, send_test_email_within, MediaLimits, MAX_ATTEMPTS};
+use vbx::store::outbox::{self, OutboxItem, OutboxStatus, EMAIL};
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
@@ -121,7 +119,11 @@ async fn a_text_from_a_contact_arrives_as_an_email_named_after_them() {
     assert_eq!(row.status, OutboxStatus::Sent);
     assert!(row.result.unwrap().starts_with("250"));
     assert_eq!(
-        last_error(vbx.state.store.pool(), "inbox").await.unwrap(),
+        vbx.state
+            .store
+            .device_last_error(EMAIL, "inbox")
+            .await
+            .unwrap(),
         None
     );
     assert_eq!(
@@ -321,7 +323,10 @@ async fn a_refused_login_is_retried_shown_with_its_fix_and_sent_once_the_passwor
         OutboxStatus::Pending,
         "a wrong password is no reason to give up"
     );
-    let error = last_error(vbx.state.store.pool(), "inbox")
+    let error = vbx
+        .state
+        .store
+        .device_last_error(EMAIL, "inbox")
         .await
         .unwrap()
         .unwrap();
@@ -376,7 +381,10 @@ async fn a_permanent_refusal_fails_the_email_with_the_servers_message() {
         error.contains("550") && error.contains("Mailbox unavailable"),
         "{error}"
     );
-    let shown = last_error(vbx.state.store.pool(), "inbox")
+    let shown = vbx
+        .state
+        .store
+        .device_last_error(EMAIL, "inbox")
         .await
         .unwrap()
         .unwrap();
@@ -407,7 +415,10 @@ async fn an_outage_is_retried_with_backoff_and_nothing_is_lost() {
         row.last_error.as_deref().unwrap().contains("refused"),
         "{row:?}"
     );
-    let shown = last_error(vbx.state.store.pool(), "inbox")
+    let shown = vbx
+        .state
+        .store
+        .device_last_error(EMAIL, "inbox")
         .await
         .unwrap()
         .unwrap();
@@ -429,7 +440,11 @@ async fn an_outage_is_retried_with_backoff_and_nothing_is_lost() {
     assert!(text(&messages[0]).starts_with("while you were out\n"));
     assert_eq!(only_row(&vbx).await.status, OutboxStatus::Sent);
     assert_eq!(
-        last_error(vbx.state.store.pool(), "inbox").await.unwrap(),
+        vbx.state
+            .store
+            .device_last_error(EMAIL, "inbox")
+            .await
+            .unwrap(),
         None
     );
 }
@@ -461,7 +476,9 @@ async fn an_email_still_failing_after_the_last_attempt_is_given_up() {
         "{error}"
     );
     assert!(
-        last_error(vbx.state.store.pool(), "inbox")
+        vbx.state
+            .store
+            .device_last_error(EMAIL, "inbox")
             .await
             .unwrap()
             .unwrap()

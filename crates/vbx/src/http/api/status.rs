@@ -53,9 +53,7 @@ pub async fn show(State(state): State<AppState>, _user: User) -> Result<Json<Val
         };
         if let Some(error) = state.live.device_error(name) {
             entry["last_error"] = json!({ "message": error, "at": null, "gave_up": false });
-        } else if let Some(error) =
-            crate::device::email::last_outbox_error(pool, kind, name).await?
-        {
+        } else if let Some(error) = state.store.device_last_error(kind, name).await? {
             entry["last_error"] = json!({
                 "message": error.message,
                 "at": error.at_ms,
