@@ -93,10 +93,10 @@ impl App {
         let keys = prepare_store(&store, &config).await?;
         let presence = LivePresence::new();
         let media_links = MediaLinks::new(keys.media.as_bytes(), &config.server.public_url);
-        let contacts = ContactBook::load(store.pool())
+        let contacts = ContactBook::load(&store)
             .await
             .context("reading the contacts")?;
-        let blocked = BlockList::load(store.pool())
+        let blocked = BlockList::load(&store)
             .await
             .context("reading the blocked numbers")?;
         let (stopping, stopping_rx) = watch::channel(false);

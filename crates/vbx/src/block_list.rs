@@ -5,9 +5,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use sqlx::SqliteExecutor;
-
-use crate::store::{inbox, Result};
+use crate::store::{Result, Store};
 
 /// A shared, swappable set of blocked numbers (cheap to clone).
 #[derive(Debug, Clone, Default)]
@@ -15,9 +13,9 @@ pub struct BlockList(Arc<RwLock<Arc<HashSet<String>>>>);
 
 impl BlockList {
     /// The blocked numbers in the store now.
-    pub async fn load(exec: impl SqliteExecutor<'_>) -> Result<BlockList> {
+    pub async fn load(store: &Store) -> Result<BlockList> {
         let list = BlockList::default();
-        list.reload(exec).await?;
+        list.reload(store).await?;
         Ok(list)
     }
 
@@ -29,8 +27,9 @@ impl BlockList {
     }
 
     /// Reads the blocked numbers from the store again.
-    pub async fn reload(&self, exec: impl SqliteExecutor<'_>) -> Result<()> {
-        let numbers: HashSet<String> = inbox::blocked(exec)
+    pub async fn reload(&self, store: &Store) -> Result<()> {
+        let numbers: HashSet<String> = store
+            .blocked_numbers()
             .await?
             .into_iter()
             .map(|b| b.number)

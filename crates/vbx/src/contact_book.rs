@@ -4,11 +4,10 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use sqlx::SqliteExecutor;
 use twilio::PhoneNumber;
 
 use crate::flow::Contacts;
-use crate::store::{contact, Result};
+use crate::store::{Result, Store};
 
 /// A shared, swappable snapshot of the contacts (cheap to clone).
 #[derive(Debug, Clone, Default)]
@@ -16,9 +15,9 @@ pub struct ContactBook(Arc<RwLock<Arc<Contacts>>>);
 
 impl ContactBook {
     /// The contacts in the store now.
-    pub async fn load(exec: impl SqliteExecutor<'_>) -> Result<ContactBook> {
+    pub async fn load(store: &Store) -> Result<ContactBook> {
         let book = ContactBook::default();
-        book.reload(exec).await?;
+        book.reload(store).await?;
         Ok(book)
     }
 
@@ -31,9 +30,10 @@ impl ContactBook {
     }
 
     /// Reads the contacts from the store again.
-    pub async fn reload(&self, exec: impl SqliteExecutor<'_>) -> Result<()> {
+    pub async fn reload(&self, store: &Store) -> Result<()> {
         // The API only stores E.164 numbers; anything else could not be texted anyway.
-        let contacts: Contacts = contact::list(exec)
+        let contacts: Contacts = store
+            .contacts()
             .await?
             .into_iter()
             .filter_map(|c| Some((PhoneNumber::parse(&c.number).ok()?, c.name)))
@@ -55,14 +55,14 @@ mod tests {
             .create_contact("+15550000001", "Ann", 1)
             .await
             .unwrap();
-        let book = ContactBook::load(store.pool()).await.unwrap();
+        let book = ContactBook::load(&store).await.unwrap();
         let before = book.snapshot();
         store
             .create_contact("+15550000002", "Bob", 2)
             .await
             .unwrap();
         assert_eq!(book.snapshot().len(), 1, "not reloaded yet");
-        book.reload(store.pool()).await.unwrap();
+        book.reload(&store).await.unwrap();
         let after = book.snapshot();
         let bob = PhoneNumber::parse("+15550000002").unwrap();
         assert_eq!(after.get(&bob).map(String::as_str), Some("Bob"));

@@ -52,9 +52,8 @@ impl MediaFetcher {
     /// Like [`MediaFetcher::step`], with `now_ms` deciding what is due (tests use it to run
     /// a retry without waiting out its backoff).
     pub async fn step_at(&self, now_ms: i64) -> Result<FetchReport, store::StoreError> {
-        let pool = self.store.pool();
         let mut report = FetchReport::default();
-        for item in media_fetch::due(pool, now_ms, BATCH).await? {
+        for item in self.store.media_due(now_ms, BATCH).await? {
             match self.fetch(&item).await {
                 Ok(relative) => {
                     self.store

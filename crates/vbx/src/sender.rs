@@ -13,7 +13,7 @@ use crate::event::{Event, EventHub};
 use crate::health::TwilioHealth;
 use crate::store::outbox::OutboxItem;
 use crate::store::outbox::SMS;
-use crate::store::{self, message, now_ms, outbox, outbox_sms, Store};
+use crate::store::{self, message, now_ms, Store};
 
 /// What an `sms` outbox item carries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -70,7 +70,7 @@ impl SmsSender {
     /// without waiting out its backoff.
     pub async fn step_at(&self, now_ms: i64) -> Result<usize, store::StoreError> {
         // Most wakeups find nothing; a read on the read pool says so without taking the write lock.
-        if !outbox::any_due(self.store.pool(), &[SMS], now_ms).await? {
+        if !self.store.work_due(&[SMS], now_ms).await? {
             return Ok(0);
         }
         let items = self.store.claim_outbox(&[SMS], now_ms, 20).await?;
@@ -247,7 +247,7 @@ impl SmsSender {
     }
 
     async fn taken(&self, message: &MessageResource, id: i64) -> bool {
-        match outbox_sms::sid_taken(self.store.pool(), message.sid.as_str(), id).await {
+        match self.store.sms_sid_taken(message.sid.as_str(), id).await {
             Ok(taken) => taken,
             Err(e) => {
                 // Claiming it could hide another item's send; skipping it at worst sends again.

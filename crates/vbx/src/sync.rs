@@ -96,9 +96,8 @@ impl Syncer {
         resource: &'static str,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let pool = self.store.pool();
         let started = now_ms();
-        let since = match sync_state::get(pool, resource).await? {
+        let since = match self.store.sync_state(resource).await? {
             Some(sync_state::SyncState {
                 synced_at: Some(at),
                 ..
@@ -151,7 +150,6 @@ impl Syncer {
     }
 
     async fn upsert_call(&self, c: &CallResource) -> Result<Upsert, SyncError> {
-        let pool = self.store.pool();
         let sid = c.sid.to_string();
         let status = c.status.clone().unwrap_or_else(|| "queued".to_owned());
         let duration = c.duration.as_deref().and_then(|d| d.parse::<i64>().ok());
@@ -168,7 +166,7 @@ impl Syncer {
             direction: c.direction.clone().unwrap_or_default(),
             parent_sid: c.parent_call_sid.as_ref().map(ToString::to_string),
         };
-        match call::get_call(pool, &sid).await? {
+        match self.store.call(&sid).await? {
             None => {
                 let started = date_ms(c.start_time.as_deref())
                     .or_else(|| date_ms(c.date_created.as_deref()))
@@ -251,11 +249,10 @@ impl Syncer {
     }
 
     async fn upsert_message(&self, m: &MessageResource) -> Result<Upsert, SyncError> {
-        let pool = self.store.pool();
         let sid = m.sid.to_string();
         let status = m.status.clone().unwrap_or_else(|| "queued".to_owned());
         let error_code = m.error_code.map(i64::from);
-        let known = message::get_message(pool, &sid).await?;
+        let known = self.store.message(&sid).await?;
         if known.as_ref().is_some_and(|row| !row.stub) {
             let (moved, out) = self
                 .store

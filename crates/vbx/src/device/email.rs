@@ -122,7 +122,7 @@ impl EmailSender {
         let mut handled = 0;
         while handled < PER_STEP {
             // A read first: claiming is a write, and the writer is busy with webhooks.
-            if !outbox::any_due(self.store.pool(), &[EMAIL], now).await? {
+            if !self.store.work_due(&[EMAIL], now).await? {
                 break;
             }
             let Some(item) = self.store.claim_outbox(&[EMAIL], now, 1).await?.pop() else {

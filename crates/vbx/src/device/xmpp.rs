@@ -27,7 +27,7 @@ use crate::contact_book::ContactBook;
 use crate::device::LivePresence;
 use crate::event::{Event, EventHub};
 use crate::store::outbox::XMPP;
-use crate::store::{now_ms, outbox, Store, StoreError};
+use crate::store::{now_ms, Store, StoreError};
 
 /// How patient the device is. The defaults suit production; tests shorten them.
 #[derive(Debug, Clone)]
@@ -191,7 +191,7 @@ impl XmppDevice {
     /// Handles an outbox change: a failed SMS the target wrote gets a notice. Returns whether
     /// one was queued.
     pub async fn note_outbox_change(&self, id: i64) -> Result<bool, StoreError> {
-        let Some(item) = outbox::get(self.store.pool(), id).await? else {
+        let Some(item) = self.store.outbox_row(id).await? else {
             return Ok(false);
         };
         let name = |n: &str| self.contact_name(n);

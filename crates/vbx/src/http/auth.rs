@@ -269,7 +269,7 @@ async fn resolve(
             };
             let hash = token_hash(token);
             let now = now_ms();
-            let Some(row) = session::find(state.store.pool(), &hash, now).await? else {
+            let Some(row) = state.store.session(&hash, now).await? else {
                 return Ok(None);
             };
             // A user removed from the configuration, or whose password changed since the

@@ -19,7 +19,7 @@ use super::api::ApiError;
 use super::auth::User;
 use super::{Access, AppState, Route};
 use crate::event::Event;
-use crate::store::{event, now_ms, session};
+use crate::store::now_ms;
 
 /// Frames from a tab are small; anything larger is not one.
 const MAX_FRAME: usize = 64 * 1024;
@@ -65,9 +65,7 @@ async fn session_alive(state: &AppState, session: Option<&str>) -> anyhow::Resul
     let Some(hash) = session else {
         return Ok(true);
     };
-    Ok(session::find(state.store.pool(), hash, now_ms())
-        .await?
-        .is_some())
+    Ok(state.store.session(hash, now_ms()).await?.is_some())
 }
 
 /// Browsers always send `Origin` on WebSocket requests; it must be the host the page came
@@ -128,7 +126,7 @@ struct Tab {
 async fn serve(state: AppState, socket: WebSocket, session: Option<String>) -> anyhow::Result<()> {
     // Subscribe before reading the newest cursor, so nothing committed in between is lost.
     let mut events = state.events.subscribe_feed();
-    let latest = event::latest_id(state.store.pool()).await?;
+    let latest = state.store.latest_event().await?;
     let mut tab = Tab {
         state,
         socket,
@@ -250,7 +248,7 @@ impl Tab {
         }
         if lagged {
             // Missed some: the table has them all.
-            let latest = event::latest_id(self.state.store.pool()).await?;
+            let latest = self.state.store.latest_event().await?;
             self.catch_up(latest).await?;
         }
         frames.sort_by_key(|(cursor, _)| *cursor);
@@ -283,7 +281,7 @@ impl Tab {
     /// Sends the stored events in `(after, upto]`, oldest first.
     async fn replay(&mut self, mut after: i64, upto: i64) -> anyhow::Result<()> {
         while after < upto {
-            let rows = event::after(self.state.store.pool(), after, REPLAY_BATCH).await?;
+            let rows = self.state.store.events_after(after, REPLAY_BATCH).await?;
             let Some(last) = rows.last().map(|r| r.id) else {
                 break;
             };
@@ -306,7 +304,7 @@ impl Tab {
         match frame {
             ClientFrame::Voice { registered } => self.set_registered(registered),
             ClientFrame::Resume { cursor } => {
-                let oldest = event::oldest_id(self.state.store.pool()).await?;
+                let oldest = self.state.store.oldest_event().await?;
                 let pruned = oldest.is_some_and(|oldest| cursor < oldest - 1);
                 if cursor > self.last_sent || pruned {
                     // The tab's cursor is from another database or too old: it must reload.

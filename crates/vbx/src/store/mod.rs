@@ -16,6 +16,7 @@ pub mod media_fetch;
 pub mod message;
 pub mod outbox;
 pub mod outbox_sms;
+mod reads;
 pub mod recording;
 pub mod relay;
 pub mod search;

@@ -293,7 +293,7 @@ async fn vbx_reconnects_after_prosody_restarts_and_delivers_what_was_queued_mean
         .create_contact(zoe, "Zoe", vbx::store::now_ms())
         .await
         .unwrap();
-    app.state.contacts.reload(app.store.pool()).await.unwrap();
+    app.state.contacts.reload(&app.store).await.unwrap();
 
     prosody.restart();
     let mut target = Client::login(prosody.c2s_port, TARGET, PASSWORD, "phone").await;

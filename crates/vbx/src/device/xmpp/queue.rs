@@ -10,7 +10,7 @@ use serde_json::json;
 use twilio::PhoneNumber;
 
 use super::gateway::XmppPayload;
-use crate::store::outbox::{self, OutboxItem, OutboxStatus};
+use crate::store::outbox::{OutboxItem, OutboxStatus};
 use crate::store::outbox::{SMS, XMPP};
 use crate::store::{Result, Store};
 
@@ -123,7 +123,7 @@ pub async fn notify_recent_failures(
     contact_name: impl Fn(&str) -> Option<String> + Copy,
     now_ms: i64,
 ) -> Result<usize> {
-    let failed = outbox::list(store.pool(), Some(OutboxStatus::Failed), FAILURE_SCAN).await?;
+    let failed = store.failed_work(FAILURE_SCAN).await?;
     let mut queued = 0;
     for item in &failed {
         if notify_failure(store, device, item, contact_name, now_ms).await? {
@@ -216,7 +216,6 @@ mod tests {
     #[tokio::test]
     async fn the_owners_text_is_an_sms_row_that_remembers_its_origin() {
         let (_dir, store) = store().await;
-        let pool = store.pool();
         let media = vec!["https://e.com/a.png".to_owned()];
         let id = enqueue_sms(
             &store,
@@ -230,7 +229,7 @@ mod tests {
         .await
         .unwrap()
         .unwrap();
-        let row = outbox::get(pool, id).await.unwrap().unwrap();
+        let row = store.outbox_row(id).await.unwrap().unwrap();
         assert_eq!(row.kind, SMS);
         assert_eq!(
             row.payload_as::<serde_json::Value>().unwrap(),

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::{party, phone_number, ApiError, ApiJson, ApiPath};
 use crate::http::auth::User;
 use crate::http::{Access, AppState, Route};
-use crate::store::{contact, now_ms};
+use crate::store::now_ms;
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -39,7 +39,7 @@ fn name(text: &str) -> Result<String, ApiError> {
 }
 
 pub async fn list(State(state): State<AppState>, _user: User) -> Result<Json<Value>, ApiError> {
-    let items = contact::list(state.store.pool()).await?;
+    let items = state.store.contacts().await?;
     Ok(Json(json!({ "items": items })))
 }
 
@@ -107,7 +107,7 @@ pub async fn delete(
 /// The flows see a change at once. The change is stored either way; should the reload fail,
 /// the flows keep the names they had until the next change or restart.
 async fn reload_contacts(state: &AppState) {
-    if let Err(e) = state.contacts.reload(state.store.pool()).await {
+    if let Err(e) = state.contacts.reload(&state.store).await {
         tracing::error!(error = %e, "cannot reload the contacts for the flows");
     }
 }

@@ -15,7 +15,6 @@ use rand::RngCore;
 use super::{ApiError, ApiPath};
 use crate::http::auth::User;
 use crate::http::{Access, AppState, Route};
-use crate::store::{message, recording};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -197,7 +196,7 @@ async fn serve_message_media(state: &AppState, sid: &str, idx: i64) -> Result<Re
     if !is_safe_sid(sid) {
         return Err(not_found());
     }
-    let media = message::media_of(state.store.pool(), sid).await?;
+    let media = state.store.media_of(sid).await?;
     let item = media
         .into_iter()
         .find(|m| m.idx == idx)
@@ -249,9 +248,7 @@ pub async fn recording(
     if !is_safe_sid(&sid) {
         return Err(not_found());
     }
-    let row = recording::get_recording(state.store.pool(), &sid)
-        .await?
-        .ok_or_else(not_found)?;
+    let row = state.store.recording(&sid).await?.ok_or_else(not_found)?;
     let data_dir = &state.config.server.data_dir;
     let relative = format!("{RECORDINGS_DIR}/{sid}");
     if let Some(bytes) = read_if_present(data_dir.join(&relative)).await? {

@@ -14,8 +14,8 @@ use super::{phone_number, ApiError, ApiPath};
 use crate::http::auth::User;
 use crate::http::{Access, AppState, Route};
 use crate::sender::{LocalMedia, SmsPayload};
+use crate::store::now_ms;
 use crate::store::outbox::SMS;
-use crate::store::{message, now_ms, outbox};
 
 /// Twilio's limit on a message body.
 const MAX_BODY_CHARS: usize = 1600;
@@ -200,10 +200,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let parsed = MessageSid::parse(&sid)
         .map_err(|e| ApiError::BadRequest(format!("`{sid}` is not a message SID: {e}")))?;
-    if message::get_message(state.store.pool(), &sid)
-        .await?
-        .is_none()
-    {
+    if state.store.message(&sid).await?.is_none() {
         return Err(ApiError::NotFound(format!("no message {sid}")));
     }
     let result = state.twilio.delete_message(&parsed).await;
@@ -229,7 +226,7 @@ pub async fn delete_failed(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     let Some(changes) = state.store.dismiss_failed_text(id, now_ms()).await? else {
-        return Err(match outbox::get(state.store.pool(), id).await? {
+        return Err(match state.store.outbox_row(id).await? {
             Some(item) if item.kind == SMS => ApiError::Conflict(format!(
                 "text {id} is still being sent ({}); it cannot be deleted now",
                 item.status.as_str()

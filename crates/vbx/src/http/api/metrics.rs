@@ -114,7 +114,7 @@ pub async fn metrics(
         "gauge",
         "Outbound work (texts, emails, XMPP stanzas) not done yet or failed, by kind and state.",
     );
-    for (kind, status, n) in crate::store::outbox::depth(state.store.pool()).await? {
+    for (kind, status, n) in state.store.outbox_depth().await? {
         let _ = writeln!(
             out,
             "vbx_outbox_items{{kind=\"{}\",state=\"{}\"}} {n}",
@@ -158,11 +158,10 @@ pub async fn metrics(
         );
         let _ = writeln!(out, "vbx_twilio_reachable {}", u8::from(reachable));
     }
-    let last_sync = crate::store::sync_state::last_sync(
-        state.store.pool(),
-        &[crate::sync::CALLS, crate::sync::MESSAGES],
-    )
-    .await?;
+    let last_sync = state
+        .store
+        .last_sync(&[crate::sync::CALLS, crate::sync::MESSAGES])
+        .await?;
     if let Some(at) = last_sync {
         metric(
             &mut out,

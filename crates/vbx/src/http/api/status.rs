@@ -8,7 +8,6 @@ use super::ApiError;
 use crate::config::Device;
 use crate::http::auth::User;
 use crate::http::{Access, AppState, Route};
-use crate::store::history;
 
 pub fn routes() -> Vec<Route> {
     vec![Route::new("/api/status", Access::User).get(show)]
@@ -32,8 +31,7 @@ pub fn devices(state: &AppState) -> Vec<Value> {
 }
 
 pub async fn show(State(state): State<AppState>, _user: User) -> Result<Json<Value>, ApiError> {
-    let pool = state.store.pool();
-    let (pending, failed) = history::outbox_counts(pool).await?;
+    let (pending, failed) = state.store.outbox_counts().await?;
     let twilio = state.health.snapshot();
     let mut devices = devices(&state);
     for (entry, (name, device)) in devices.iter_mut().zip(&state.config.devices) {
@@ -61,9 +59,10 @@ pub async fn show(State(state): State<AppState>, _user: User) -> Result<Json<Val
             });
         }
     }
-    let last_sync =
-        crate::store::sync_state::last_sync(pool, &[crate::sync::CALLS, crate::sync::MESSAGES])
-            .await?;
+    let last_sync = state
+        .store
+        .last_sync(&[crate::sync::CALLS, crate::sync::MESSAGES])
+        .await?;
     Ok(Json(json!({
         "devices": devices,
         "twilio": {

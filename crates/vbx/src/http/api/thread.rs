@@ -11,7 +11,7 @@ use crate::config::Device;
 use crate::http::auth::User;
 use crate::http::{Access, AppState, Route};
 use crate::store::inbox::Mark;
-use crate::store::{inbox, now_ms};
+use crate::store::now_ms;
 
 pub fn routes() -> Vec<Route> {
     let user = |path| Route::new(path, Access::User);
@@ -74,7 +74,7 @@ pub async fn new_voicemails(
     State(state): State<AppState>,
     _user: User,
 ) -> Result<Json<Value>, ApiError> {
-    let new = inbox::new_voicemails(state.store.pool()).await?;
+    let new = state.store.new_voicemails().await?;
     Ok(Json(json!({ "new": new })))
 }
 
@@ -161,7 +161,7 @@ async fn set_mark(
     if mark == Mark::Blocked {
         // The webhooks see the change at once. Should the reload fail, the change is stored
         // and applies from the next change or restart; a stored change is not failed for it.
-        if let Err(e) = state.blocked.reload(state.store.pool()).await {
+        if let Err(e) = state.blocked.reload(&state.store).await {
             tracing::error!(error = %e, "cannot reload the blocked numbers for the webhooks");
         }
     }
@@ -173,7 +173,7 @@ async fn set_mark(
 
 /// The blocked numbers, most recently blocked first.
 pub async fn blocked(State(state): State<AppState>, _user: User) -> Result<Json<Value>, ApiError> {
-    let items = inbox::blocked(state.store.pool()).await?;
+    let items = state.store.blocked_numbers().await?;
     Ok(Json(json!({ "items": items })))
 }
 
