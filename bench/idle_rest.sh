@@ -26,7 +26,7 @@ if ! "$bin" example-config | grep -q sync_interval_seconds; then
 fi
 
 # The demo's own sample flows, with the sync interval shortened.
-sed "s/^number = .*/&\nsync_interval_seconds = $sync/" crates/vbx/src/demo.toml > "$work/vbx.toml"
+sed "s/^number = .*/&\nsync_interval_seconds = $sync/" crates/vbx/src/cli/demo.toml > "$work/vbx.toml"
 
 for n in $browsers; do
   rm -rf "$work/data" "$work/out"

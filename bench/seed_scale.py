@@ -146,7 +146,7 @@ def main():
     for i, r in enumerate(messages):
         sid = r[0] = "SM%032x" % i
         for idx in range(r[6]):
-            # vbx keeps a copy of incoming media (`media/in/<sid>/<idx>`, inbound_media.rs);
+            # vbx keeps a copy of incoming media (`media/in/<sid>/<idx>`, worker/inbound_media.rs);
             # left without one, its download worker would spend the run retrying them all.
             local = f"media/in/{sid}/{idx}" if r[4] == "inbound" else None
             media.append((sid, idx, f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}"

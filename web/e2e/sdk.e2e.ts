@@ -48,7 +48,7 @@ async function sdkDemo(twilio = ''): Promise<RunningDemo> {
   const args = ['--voice-sdk'];
   if (twilio) {
     const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-    const sample = readFileSync(join(repo, 'crates/vbx/src/demo.toml'), 'utf8');
+    const sample = readFileSync(join(repo, 'crates/vbx/src/cli/demo.toml'), 'utf8');
     const file = join(mkdtempSync(join(tmpdir(), 'vbx-e2e-')), 'vbx.toml');
     writeFileSync(file, sample.replace('[twilio]\n', `[twilio]\n${twilio}\n`));
     args.push('--config', file);

@@ -17,13 +17,13 @@ use crate::config::{AuthMode, Config};
 use crate::contact_book::ContactBook;
 use crate::device::LivePresence;
 use crate::event::EventHub;
-use crate::health::TwilioHealth;
 use crate::http::auth::{self, AuthState};
 use crate::http::{self, AppParts, AppState};
 use crate::media_link::MediaLinks;
-use crate::sender::SmsSender;
 use crate::store::{now_ms, Store};
-use crate::workers::{Ended, Workers};
+use crate::worker::health::TwilioHealth;
+use crate::worker::sender::SmsSender;
+use crate::worker::{Ended, Workers};
 
 /// Events older than this are not replayed; a tab away longer reloads.
 const EVENT_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
@@ -232,7 +232,7 @@ impl App {
         );
         // The sync is also what keeps the Twilio status current when nothing else calls Twilio:
         // an idle vbx makes no REST calls besides it.
-        let mut syncer = crate::sync::Syncer::new(
+        let mut syncer = crate::worker::sync::Syncer::new(
             twilio_client(&self.state.config)?,
             self.state.store.clone(),
             self.state.events.clone(),
@@ -240,7 +240,7 @@ impl App {
         syncer.interval = self.state.config.twilio.sync_interval;
         syncer.health = self.state.health.clone();
         workers.spawn("Twilio sync", syncer.run(stop.clone()));
-        let media = crate::inbound_media::MediaFetcher {
+        let media = crate::worker::inbound_media::MediaFetcher {
             client: twilio_client(&self.state.config)?,
             store: self.state.store.clone(),
             events: self.state.events.clone(),

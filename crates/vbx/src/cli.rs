@@ -2,6 +2,11 @@
 //! `vbx user add`, `vbx passwd`. Kept apart from `main.rs` so tests can run each command and
 //! read what it prints.
 
+pub mod backup;
+pub mod demo;
+pub mod doctor;
+pub mod setup;
+
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -198,7 +203,7 @@ pub fn main() -> ExitCode {
             sim_listen,
             data_dir,
             voice_sdk,
-        } => run_demo(crate::demo::DemoOptions {
+        } => run_demo(crate::cli::demo::DemoOptions {
             config,
             listen,
             sim_listen,
@@ -266,7 +271,7 @@ fn run_backup(
             return ExitCode::FAILURE;
         }
     };
-    match crate::backup::backup(&config.server.data_dir, out_path) {
+    match crate::cli::backup::backup(&config.server.data_dir, out_path) {
         Ok(done) => {
             let _ = writeln!(
                 out,
@@ -574,7 +579,7 @@ pub async fn setup(config: &config::Config, out: &mut dyn Write, err: &mut dyn W
             return ExitCode::FAILURE;
         }
     };
-    match crate::setup::setup(config, &client).await {
+    match crate::cli::setup::setup(config, &client).await {
         Ok(report) => {
             let _ = out.write_all(report.render().as_bytes());
             ExitCode::SUCCESS
@@ -595,8 +600,8 @@ pub async fn doctor(config: &config::Config, out: &mut dyn Write, err: &mut dyn 
             return ExitCode::FAILURE;
         }
     };
-    let findings = crate::doctor::doctor(config, &client).await;
-    let _ = out.write_all(crate::doctor::render(&findings).as_bytes());
+    let findings = crate::cli::doctor::doctor(config, &client).await;
+    let _ = out.write_all(crate::cli::doctor::render(&findings).as_bytes());
     if findings.iter().all(|f| f.ok) {
         ExitCode::SUCCESS
     } else {
@@ -650,7 +655,7 @@ fn init_tracing() {
         .try_init();
 }
 
-fn run_demo(options: crate::demo::DemoOptions) -> ExitCode {
+fn run_demo(options: crate::cli::demo::DemoOptions) -> ExitCode {
     init_tracing();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -659,7 +664,7 @@ fn run_demo(options: crate::demo::DemoOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(crate::demo::run(options, shutdown_signal(), |info| {
+    let result = runtime.block_on(crate::cli::demo::run(options, shutdown_signal(), |info| {
         println!("{}", info.banner());
     }));
     match result {
@@ -672,17 +677,17 @@ fn run_demo(options: crate::demo::DemoOptions) -> ExitCode {
 }
 
 fn run_sim(sim: &str, action: SimCommand, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let lenient = |n: &str| crate::demo::number(n).map(|p| p.to_string());
+    let lenient = |n: &str| crate::cli::demo::number(n).map(|p| p.to_string());
     let action = match action {
         SimCommand::Text { from, to, body } => match (lenient(&from), lenient(&to)) {
-            (Ok(from), Ok(to)) => crate::demo::SimAction::Text { from, to, body },
+            (Ok(from), Ok(to)) => crate::cli::demo::SimAction::Text { from, to, body },
             (Err(e), _) | (_, Err(e)) => {
                 let _ = writeln!(err, "vbx sim: {e}");
                 return ExitCode::FAILURE;
             }
         },
         SimCommand::Call { from, to } => match (lenient(&from), lenient(&to)) {
-            (Ok(from), Ok(to)) => crate::demo::SimAction::Call { from, to },
+            (Ok(from), Ok(to)) => crate::cli::demo::SimAction::Call { from, to },
             (Err(e), _) | (_, Err(e)) => {
                 let _ = writeln!(err, "vbx sim: {e}");
                 return ExitCode::FAILURE;
@@ -696,7 +701,7 @@ fn run_sim(sim: &str, action: SimCommand, out: &mut dyn Write, err: &mut dyn Wri
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(crate::demo::sim_command(sim, &action)) {
+    match runtime.block_on(crate::cli::demo::sim_command(sim, &action)) {
         Ok(answer) => {
             let _ = writeln!(out, "{answer}");
             ExitCode::SUCCESS

@@ -150,11 +150,15 @@ pub struct Twilio {
     pub number: PhoneNumber,
     /// REST API base, `https://api.twilio.com` unless overridden (the simulator).
     pub api_base: url::Url,
-    /// Time between two reconciliation syncs (`sync_interval_seconds`, 10 minutes unless set).
+    /// Time between two reconciliation syncs (`sync_interval_seconds`,
+    /// [`DEFAULT_SYNC_INTERVAL`] unless set).
     pub sync_interval: std::time::Duration,
     /// How long a browser's access token lasts (`token_ttl_seconds`, an hour unless set).
     pub token_ttl: std::time::Duration,
 }
+
+/// How often the reconciliation sync runs unless `twilio.sync_interval_seconds` says.
+pub const DEFAULT_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// A secret that never prints.
 #[derive(Clone, PartialEq, Eq)]

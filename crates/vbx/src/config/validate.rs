@@ -284,7 +284,7 @@ fn check_twilio(cx: &mut Ctx, raw: &RawTwilio) -> Option<Twilio> {
         cx,
         "twilio.sync_interval_seconds",
         raw.sync_interval_seconds,
-        (crate::sync::DEFAULT_INTERVAL, 1..=MAX_SYNC_INTERVAL_S),
+        (super::DEFAULT_SYNC_INTERVAL, 1..=MAX_SYNC_INTERVAL_S),
         "set the seconds between two syncs with Twilio (600, ten minutes, unless set), or remove the key",
     );
     let token_ttl = seconds_within(

@@ -15,9 +15,9 @@ use tokio::sync::{broadcast, watch};
 
 use crate::config::{self, Config, Device};
 use crate::event::{Event, EventHub};
-use crate::sender::backoff;
 use crate::store::outbox::EMAIL;
 use crate::store::{now_ms, outbox, Store, StoreError};
+use crate::worker::sender::backoff;
 
 pub use compose::{compose, footer, subject, Attachment, MediaItem};
 pub use smtp::{hint, send_test_email, send_test_email_within, SmtpFailure};

@@ -725,7 +725,7 @@ pub fn spawn_all(
     store: &Store,
     presence: &LivePresence,
     events: &EventHub,
-    workers: &mut crate::workers::Workers,
+    workers: &mut crate::worker::Workers,
     stop: &watch::Receiver<bool>,
 ) -> Vec<(String, watch::Receiver<XmppStatus>)> {
     let mut statuses = Vec::new();

@@ -97,7 +97,7 @@ pub fn config() -> Config {
             app_sid: None,
             number: number("+18001234567"),
             api_base: "https://api.twilio.com".parse().expect("url"),
-            sync_interval: crate::sync::DEFAULT_INTERVAL,
+            sync_interval: crate::config::DEFAULT_SYNC_INTERVAL,
             token_ttl: std::time::Duration::from_secs(3600),
         },
         devices,

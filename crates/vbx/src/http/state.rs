@@ -7,8 +7,8 @@ use crate::config::Config;
 use crate::device::LivePresence;
 use crate::event::EventHub;
 use crate::flow::Presence;
-use crate::health::TwilioHealth;
 use crate::store::Store;
+use crate::worker::health::TwilioHealth;
 
 /// What every handler can reach; never global.
 ///

@@ -85,7 +85,7 @@ async fn a_backup_taken_while_vbx_runs_restores_the_same_history_and_media() {
     std::fs::copy(&out, data.join("vbx.db")).unwrap();
     let cp = Command::new("cp")
         .arg("-a")
-        .arg(vbx::backup::media_dir_of(&out))
+        .arg(vbx::cli::backup::media_dir_of(&out))
         .arg(data.join("media"))
         .status()
         .unwrap();

@@ -54,7 +54,9 @@ impl Setup {
             &|_| None,
         )
         .expect("the test configuration is valid");
-        vbx::setup::setup(&config, &sim.client()).await.map(|_| ())
+        vbx::cli::setup::setup(&config, &sim.client())
+            .await
+            .map(|_| ())
     }
 
     /// The message SIDs in the store and how often each appears (the process must be gone).

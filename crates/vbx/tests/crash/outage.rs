@@ -9,9 +9,9 @@ use serde_json::json;
 use sqlx::SqlitePool;
 use twilio::MessageSid;
 use twilio_sim::{InboundCall, InboundText, Message, MessageDirection};
-use vbx::sender::SmsPayload;
 use vbx::store::outbox::{self, OutboxItem, OutboxStatus};
 use vbx::store::{call, message};
+use vbx::worker::sender::SmsPayload;
 
 use crate::harness::*;
 

@@ -508,7 +508,7 @@ async fn a_temporary_refusal_is_retried_until_the_server_accepts() {
     let waited = u128::try_from(second.next_attempt_at - first.next_attempt_at).unwrap();
     assert_eq!(
         waited,
-        vbx::sender::backoff(1).as_millis(),
+        vbx::worker::sender::backoff(1).as_millis(),
         "the wait grows"
     );
 

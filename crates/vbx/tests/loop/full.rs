@@ -2,7 +2,7 @@
 //! a call from outside go simulator → signed webhook → vbx → TwiML → simulator.
 
 use twilio_sim::{InboundCall, InboundMedia, InboundText, MessageDirection, MessageStatus, Party};
-use vbx::setup::setup;
+use vbx::cli::setup::setup;
 use vbx::store::{call, message};
 
 use crate::harness::*;

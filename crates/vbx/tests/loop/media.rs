@@ -3,9 +3,9 @@
 //! Twilio no longer has them.
 
 use vbx::event::EventHub;
-use vbx::inbound_media::MediaFetcher;
 use vbx::store::{media_fetch, message, now_ms, Store};
-use vbx::sync::Syncer;
+use vbx::worker::inbound_media::MediaFetcher;
+use vbx::worker::sync::Syncer;
 
 use twilio_sim::{InboundMedia, InboundText};
 

@@ -7,9 +7,9 @@ use serde_json::json;
 use twilio::client::{Auth, Client, CreateMessage};
 use twilio_sim::Message;
 use vbx::event::EventHub;
-use vbx::sender::SmsSender;
 use vbx::store::outbox::{self, OutboxItem, OutboxStatus};
 use vbx::store::{message, now_ms, Store, StoreError};
+use vbx::worker::sender::SmsSender;
 
 use crate::harness::*;
 
@@ -43,7 +43,7 @@ async fn sender_for(client: Client) -> (tempfile::TempDir, Store, SmsSender) {
         store: store.clone(),
         events: EventHub::default(),
         status_callback: None,
-        health: vbx::health::TwilioHealth::new(),
+        health: vbx::worker::health::TwilioHealth::new(),
     };
     (dir, store, sender)
 }

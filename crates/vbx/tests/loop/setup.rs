@@ -2,8 +2,8 @@
 
 use tempfile::TempDir;
 use twilio::client::{ApplicationParams, Auth, Client, UpdateIncomingNumber};
-use vbx::doctor::{doctor, Finding};
-use vbx::setup::setup;
+use vbx::cli::doctor::{doctor, Finding};
+use vbx::cli::setup::setup;
 
 use crate::harness::*;
 

@@ -6,7 +6,7 @@ use twilio::client::{CreateCall, CreateMessage};
 use twilio_sim::{InboundCall, InboundMedia, InboundText, MessageStatus, Settings};
 use vbx::event::{Event, EventHub};
 use vbx::store::{call, message, sync_state, Store};
-use vbx::sync::{SyncReport, Syncer, CALLS, MESSAGES};
+use vbx::worker::sync::{SyncReport, Syncer, CALLS, MESSAGES};
 
 use crate::harness::*;
 
@@ -307,7 +307,7 @@ async fn a_failed_sync_keeps_the_last_success_and_says_why() {
 async fn each_sync_pass_tells_the_status_whether_twilio_answers() {
     let sim = TestSim::start().await;
     let (_dir, store) = store().await;
-    let health = vbx::health::TwilioHealth::new();
+    let health = vbx::worker::health::TwilioHealth::new();
     let mut syncer = Syncer::new(sim.client(), store.clone(), EventHub::default());
     syncer.health = health.clone();
     assert_eq!(health.snapshot().reachable, None);

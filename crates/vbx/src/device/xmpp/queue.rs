@@ -3,7 +3,7 @@
 //! owner.
 //!
 //! An `sms` row queued here carries `"origin": {"xmpp": "<device>"}` besides the
-//! [`SmsPayload`](crate::sender::SmsPayload) fields; that is how a failure finds its way back.
+//! [`SmsPayload`](crate::worker::sender::SmsPayload) fields; that is how a failure finds its way back.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -237,7 +237,7 @@ mod tests {
                    "media": ["https://e.com/a.png"], "origin": {"xmpp": "jabber"}})
         );
         // The SMS sender reads it as its own payload.
-        let sms: crate::sender::SmsPayload = row.payload_as().unwrap();
+        let sms: crate::worker::sender::SmsPayload = row.payload_as().unwrap();
         assert_eq!((sms.to.as_str(), sms.media.len()), ("+15005550006", 1));
     }
 

@@ -217,7 +217,7 @@ async fn serve_message_media(state: &AppState, sid: &str, idx: i64) -> Result<Re
         result.map_err(|e| ApiError::from_twilio(&e, &format!("media {idx} of {sid}")))?;
     // The same place the background media download uses, so whichever fetches first wins
     // and neither writes a second copy.
-    let Some(relative) = crate::inbound_media::relative_path(sid, idx) else {
+    let Some(relative) = crate::worker::inbound_media::relative_path(sid, idx) else {
         return Err(not_found());
     };
     match write_file(data_dir, &relative, &bytes).await {

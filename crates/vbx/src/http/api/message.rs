@@ -13,9 +13,9 @@ use super::media::{self, MAX_UPLOADS, MAX_UPLOAD_BYTES};
 use super::{phone_number, ApiError, ApiPath};
 use crate::http::auth::User;
 use crate::http::{Access, AppState, Route};
-use crate::sender::{LocalMedia, SmsPayload};
 use crate::store::now_ms;
 use crate::store::outbox::SMS;
+use crate::worker::sender::{LocalMedia, SmsPayload};
 
 /// Twilio's limit on a message body.
 const MAX_BODY_CHARS: usize = 1600;

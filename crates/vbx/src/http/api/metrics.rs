@@ -160,7 +160,7 @@ pub async fn metrics(
     }
     let last_sync = state
         .store
-        .last_sync(&[crate::sync::CALLS, crate::sync::MESSAGES])
+        .last_sync(&[crate::worker::sync::CALLS, crate::worker::sync::MESSAGES])
         .await?;
     if let Some(at) = last_sync {
         metric(

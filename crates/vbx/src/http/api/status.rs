@@ -61,7 +61,7 @@ pub async fn show(State(state): State<AppState>, _user: User) -> Result<Json<Val
     }
     let last_sync = state
         .store
-        .last_sync(&[crate::sync::CALLS, crate::sync::MESSAGES])
+        .last_sync(&[crate::worker::sync::CALLS, crate::worker::sync::MESSAGES])
         .await?;
     Ok(Json(json!({
         "devices": devices,

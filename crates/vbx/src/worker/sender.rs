@@ -10,10 +10,10 @@ use tokio::sync::watch;
 use twilio::client::{parse_rfc2822, Client, CreateMessage, MessageFilter, MessageResource};
 
 use crate::event::{Event, EventHub};
-use crate::health::TwilioHealth;
 use crate::store::outbox::OutboxItem;
 use crate::store::outbox::SMS;
 use crate::store::{self, message, now_ms, Store};
+use crate::worker::health::TwilioHealth;
 
 /// What an `sms` outbox item carries.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,6 +2,11 @@
 //! once by name (a panic with its message), so `App::run_until` can stop vbx rather than run
 //! on without it.
 
+pub mod health;
+pub mod inbound_media;
+pub mod sender;
+pub mod sync;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;

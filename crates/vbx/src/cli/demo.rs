@@ -153,7 +153,7 @@ pub async fn run(
     };
 
     let client = crate::app::twilio_client(&config)?;
-    let report = crate::setup::setup(&config, &client)
+    let report = crate::cli::setup::setup(&config, &client)
         .await
         .context("pointing the simulated number at vbx (vbx setup)")?;
     config.twilio.app_sid = Some(report.app_sid.clone());

@@ -11,16 +11,15 @@ use twilio::client::{
     parse_rfc2822, CallFilter, CallResource, Client, MessageFilter, MessageResource,
 };
 
+use crate::config::DEFAULT_SYNC_INTERVAL;
 use crate::event::{Event, EventHub};
-use crate::health::TwilioHealth;
 use crate::store::{self, call, message, now_ms, sync_state, Store};
+use crate::worker::health::TwilioHealth;
 
 /// `sync_state` resources.
 pub const CALLS: &str = "calls";
 pub const MESSAGES: &str = "messages";
 
-/// How often the worker syncs.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(10 * 60);
 /// After a failed pass, the next one comes sooner than the interval (but never more often).
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(60);
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -65,7 +64,7 @@ pub struct Syncer {
     pub client: Client,
     pub store: Store,
     pub events: EventHub,
-    /// Time between passes (default [`DEFAULT_INTERVAL`]).
+    /// Time between passes (default [`DEFAULT_SYNC_INTERVAL`]).
     pub interval: Duration,
     /// Where each REST call's outcome goes (the app passes the one its status endpoint reads).
     pub health: TwilioHealth,
@@ -77,7 +76,7 @@ impl Syncer {
             client,
             store,
             events,
-            interval: DEFAULT_INTERVAL,
+            interval: DEFAULT_SYNC_INTERVAL,
             health: TwilioHealth::new(),
         }
     }

@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use twilio::client::{Auth, Client, Error as ApiError, IncomingPhoneNumberResource};
 use twilio::token::{AccessToken, VoiceGrant};
 
+use crate::cli::setup::{self, Targets};
 use crate::config::Config;
-use crate::setup::{self, Targets};
 
 const RUN_SETUP: &str = "run `vbx setup` to point it at vbx";
 
