@@ -1,5 +1,5 @@
-//! `vbx backup`: a consistent copy of the store taken while vbx runs (SQLite's `VACUUM INTO`
-//! reads one snapshot of the database, whatever is written meanwhile), then the media files
+//! `vbx backup`: a consistent copy of the store taken while vbx runs (`store::snapshot`: one
+//! snapshot of the database, whatever is written meanwhile), then the media files
 //! beside it. The snapshot comes first: every file it refers to was written before it, so the
 //! copy made after holds them all (a file written later is merely extra).
 //!
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 
 use crate::private_files;
-use crate::store::DB_FILE;
+use crate::store::{snapshot, DB_FILE};
 
 /// What a backup holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,37 +51,22 @@ pub fn backup(data_dir: &Path, out: &Path) -> anyhow::Result<Summary> {
     }
     // An empty file (VACUUM INTO fills it) that only vbx's user can read.
     private_files::create_file(out).with_context(|| format!("creating {}", out.display()))?;
-    let snapshot = (|| -> anyhow::Result<()> {
-        let conn = rusqlite::Connection::open(&db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        let target = out
-            .to_str()
-            .context("the backup's path is not UTF-8; choose another")?;
-        conn.execute("VACUUM INTO ?1", [target])?;
-        Ok(())
-    })();
-    if let Err(e) = snapshot {
-        let _ = std::fs::remove_file(out);
-        return Err(e.context(format!("copying {} to {}", db.display(), out.display())));
-    }
-    let copy =
-        rusqlite::Connection::open_with_flags(out, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let count = |table: &str| -> anyhow::Result<i64> {
-        Ok(copy.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?)
+    let counts = match snapshot::snapshot(data_dir, out) {
+        Ok(counts) => counts,
+        Err(e) => {
+            let _ = std::fs::remove_file(out);
+            return Err(anyhow::Error::new(e).context(format!(
+                "copying {} to {}",
+                db.display(),
+                out.display()
+            )));
+        }
     };
-    let integrity: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-    if integrity != "ok" {
-        bail!(
-            "the copy at {} fails SQLite's integrity check: {integrity}",
-            out.display()
-        );
-    }
-    let (messages, calls) = (count("messages")?, count("calls")?);
     let (media_files, media_bytes) = copy_tree(&data_dir.join("media"), &media_out)
         .with_context(|| format!("copying the media to {}", media_out.display()))?;
     Ok(Summary {
-        messages,
-        calls,
+        messages: counts.messages,
+        calls: counts.calls,
         db_bytes: std::fs::metadata(out)?.len(),
         media_files,
         media_bytes,

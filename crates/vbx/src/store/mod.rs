@@ -21,6 +21,7 @@ pub mod recording;
 pub mod relay;
 pub mod search;
 pub mod session;
+pub mod snapshot;
 mod status;
 pub mod sync_state;
 mod synced;
