@@ -114,6 +114,7 @@ impl App {
             blocked,
             webhooks: http::api::metrics::WebhookCounts::default(),
             stopping: stopping_rx,
+            clock: crate::clock::Clock::default(),
         });
         Ok(App {
             listener,

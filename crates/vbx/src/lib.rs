@@ -4,6 +4,7 @@
 pub mod app;
 pub mod block_list;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod contact_book;
 pub mod device;

@@ -2,6 +2,7 @@
 //! and `validate()`, which turns the raw file into the typed [`Config`] or reports every
 //! problem at once with its key path and a fix.
 
+pub mod hours;
 pub mod legacy;
 mod load;
 pub mod user;
@@ -298,6 +299,8 @@ pub enum Action {
         timeout: Option<u32>,
     },
     Hangup,
+    /// Goes on when the business is open; when closed, the flow goes to `next`.
+    Hours(Box<hours::Hours>),
     /// A text: a reply in a message flow, an SMS sent through the REST API in a call flow.
     /// `to` defaults to the caller / sender.
     Message {
@@ -337,6 +340,7 @@ impl Action {
             Action::Device { .. } => "device",
             Action::Dial { .. } => "dial",
             Action::Hangup => "hangup",
+            Action::Hours(_) => "hours",
             Action::Message { .. } => "message",
             Action::Pause { .. } => "pause",
             Action::Play { .. } => "play",
@@ -347,11 +351,14 @@ impl Action {
         }
     }
 
-    /// Message flows can only deliver to devices, reply, or redirect.
+    /// Message flows can only deliver to devices, reply, redirect, or check the hours.
     pub fn runs_in_message_flow(&self) -> bool {
         matches!(
             self,
-            Action::Device { .. } | Action::Message { .. } | Action::Redirect { .. }
+            Action::Device { .. }
+                | Action::Hours(_)
+                | Action::Message { .. }
+                | Action::Redirect { .. }
         )
     }
 }

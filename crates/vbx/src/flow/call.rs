@@ -1,6 +1,7 @@
 //! Call flows: runs the steps of `calls[alias]` into voice TwiML, recognises outgoing calls
 //! from the browser, and resumes a flow after a `<Dial>` or `<Record>` action.
 
+use chrono::{DateTime, Utc};
 use twilio::twiml::{self, DialTarget, Verb, VoiceResponse};
 use twilio::PhoneNumber;
 
@@ -13,6 +14,8 @@ pub struct CallRequest<'a> {
     pub alias: &'a Alias,
     pub from: &'a str,
     pub to: &'a str,
+    /// When the call came (business hours).
+    pub now: DateTime<Utc>,
 }
 
 /// How a `<Dial>` placed by a device step ended (its action's `DialCallStatus`).
@@ -330,6 +333,13 @@ fn run_step(
         Action::Hangup => {
             twiml.push(Verb::Hangup);
             Flowed::Stop
+        }
+        Action::Hours(hours) => {
+            if hours.is_open(req.now) {
+                Flowed::Continue
+            } else {
+                Flowed::Incomplete
+            }
         }
         Action::Message { text, to } => {
             // A withheld or non-phone caller cannot be texted back.

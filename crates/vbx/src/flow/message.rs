@@ -1,6 +1,7 @@
 //! Message flows: runs the steps of `messages[alias]` into messaging TwiML for a text from an
 //! outside number (texts from a forwarding number go through `relay.rs` instead).
 
+use chrono::{DateTime, Utc};
 use twilio::twiml::{self, MessagingVerb};
 
 use super::{
@@ -19,6 +20,8 @@ pub struct MessageRequest<'a> {
     pub media: &'a [Media],
     /// Who is who: names in forwarded texts, `@Name` in the relay.
     pub contacts: &'a Contacts,
+    /// When the text came (business hours).
+    pub now: DateTime<Utc>,
 }
 
 /// Runs the alias's message flow for a text from an outside number.
@@ -39,6 +42,7 @@ pub fn run_message(
     for step in steps {
         let completed = match &step.action {
             Action::Device { devices, .. } => deliver(config, presence, req, devices, &mut out),
+            Action::Hours(hours) => hours.is_open(req.now),
             Action::Message { text, to } => {
                 out.twiml.push(MessagingVerb::Message(twiml::Message {
                     body: Some(text.clone()),

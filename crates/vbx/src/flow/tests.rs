@@ -7,6 +7,7 @@ use super::testing::*;
 use super::*;
 use crate::config::{Action, Device, Email, Secret, SmtpSecurity, Xmpp};
 
+mod hours;
 mod relay;
 
 const CALLER: &str = "+14155550100";
@@ -16,6 +17,7 @@ fn call<'a>(alias: &'a Alias, from: &'a str) -> CallRequest<'a> {
         alias,
         from,
         to: "+18001234567",
+        now: chrono::Utc::now(),
     }
 }
 
@@ -33,6 +35,7 @@ fn text<'a>(
         body,
         media,
         contacts: &config.contacts,
+        now: chrono::Utc::now(),
     }
 }
 
@@ -301,6 +304,7 @@ fn an_outgoing_browser_call_dials_a_number_once_with_the_vbx_caller_id() {
         alias: &default,
         from: "client:vbx",
         to: "(415) 555-0100",
+        now: chrono::Utc::now(),
     };
     let out = run_call(&config, &FixedPresence::online(&["browser"]), &req).unwrap();
     assert_eq!(
@@ -328,6 +332,7 @@ fn an_outgoing_call_to_a_name_dials_a_client() {
         alias: &default,
         from: "client:vbx",
         to: "alice",
+        now: chrono::Utc::now(),
     };
     let out = run_call(&config, &FixedPresence::default(), &req).unwrap();
     let Verb::Dial(dial) = &out.twiml.verbs[0] else {
@@ -351,6 +356,7 @@ fn a_caller_whose_to_differs_from_the_number_still_runs_the_flow() {
         alias: &default,
         from: CALLER,
         to: "+19995550000",
+        now: chrono::Utc::now(),
     };
     let out = run_call(&config, &FixedPresence::default(), &req).unwrap();
     assert_eq!(

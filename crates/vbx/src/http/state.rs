@@ -54,4 +54,6 @@ pub struct AppParts {
     /// Turns true when vbx begins to stop: open WebSockets close then (an upgraded
     /// connection is no longer the HTTP server's to drain).
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// The time the flows see (business hours).
+    pub clock: crate::clock::Clock,
 }

@@ -81,6 +81,7 @@ async fn voice(
         alias: &alias,
         from: &call.from,
         to: &call.to,
+        now: state.clock.now(),
     };
     let blocked = state.blocked.contains(&call.from);
     let outcome = if blocked {
@@ -115,6 +116,7 @@ async fn dial_action(
         alias: &alias,
         from,
         to,
+        now: state.clock.now(),
     };
     let outcome = if answered {
         DialOutcome::Answered
@@ -186,6 +188,7 @@ async fn record_action(
         alias: &alias,
         from,
         to,
+        now: state.clock.now(),
     };
     let answer = flow::resume_after_record(&state.config, state.presence.as_ref(), &req, step);
     let stored = match &answer {
@@ -218,6 +221,7 @@ async fn message(
         body: &text.body,
         media: &media,
         contacts: &contacts,
+        now: state.clock.now(),
     };
     let answer = run_message(&state, &req, &text).await;
     Ok(message_answer(answer))

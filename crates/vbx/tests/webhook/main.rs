@@ -7,6 +7,7 @@ mod common;
 
 mod concurrent;
 mod harness;
+mod hours;
 mod relay;
 
 use harness::*;

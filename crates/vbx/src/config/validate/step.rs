@@ -8,7 +8,7 @@ use twilio::twiml::{RejectReason, Voice};
 
 use super::phone;
 use super::value::{http_url, is_client_identity, join, suggest, Ctx, Table};
-use crate::config::{Action, Alias, Device, Step};
+use crate::config::{hours, Action, Alias, Device, Step};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Flow {
@@ -33,7 +33,8 @@ impl Flow {
 }
 
 const STEPS: &[&str] = &[
-    "device", "dial", "hangup", "message", "pause", "play", "record", "redirect", "reject", "say",
+    "device", "dial", "hangup", "hours", "message", "pause", "play", "record", "redirect",
+    "reject", "say",
 ];
 
 /// The longest a call may ring or a pause may last, in seconds (Twilio's `<Dial timeout>` cap).
@@ -177,6 +178,16 @@ fn step(
             cx.unknown_keys(t, &["step", "next"], "a `hangup` step");
             Some(Action::Hangup)
         }
+        "hours" => {
+            if !t.has("next") {
+                cx.problem(
+                    t.key("next"),
+                    "an `hours` step has no `next`",
+                    "add next = \"closed\": the flow that takes calls and texts while closed",
+                );
+            }
+            hours(cx, t)
+        }
         "message" => message(cx, t),
         "pause" => {
             cx.unknown_keys(t, &["step", "next", "length"], "a `pause` step");
@@ -216,7 +227,7 @@ fn step(
         cx.problem(
             path,
             format!("a `{}` step cannot run in a message flow", action.name()),
-            "message flows use device, message and redirect steps; move it to a call flow",
+            "message flows use device, hours, message and redirect steps; move it to a call flow",
         );
     }
     (cx.problems.len() == before).then_some(Step { action, next })
@@ -513,6 +524,144 @@ fn reject(cx: &mut Ctx, t: Table<'_>) -> Option<Action> {
         }
     };
     Some(Action::Reject { reason })
+}
+
+/// `timezone`, `open` (day → `HH:MM-HH:MM[,…]`) and `closed_on` (local dates).
+fn hours(cx: &mut Ctx, t: Table<'_>) -> Option<Action> {
+    cx.unknown_keys(
+        t,
+        &["step", "next", "timezone", "open", "closed_on"],
+        "an `hours` step",
+    );
+    let timezone = cx
+        .required_string(
+            t,
+            "timezone",
+            "timezone = \"America/New_York\"",
+            "set `timezone` to the IANA time zone the hours are in, e.g. \"America/New_York\"",
+        )
+        .and_then(|name| match name.parse::<chrono_tz::Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                cx.problem(
+                    t.key("timezone"),
+                    format!("`{name}` is not an IANA time zone"),
+                    "write a zone of the tz database such as \"America/New_York\" or \"Europe/Paris\"",
+                );
+                None
+            }
+        });
+    let mut open: [Vec<hours::Range>; 7] = Default::default();
+    let mut open_ok = true;
+    match t.get("open") {
+        None => {
+            cx.problem(
+                t.key("open"),
+                "`open` is missing",
+                "set the opening times by day, e.g. open = { mon = \"09:00-17:00\" }",
+            );
+            open_ok = false;
+        }
+        Some(Value::Table(days)) => {
+            let path = t.key("open");
+            for (day, ranges) in days {
+                let day_path = join(&path, day);
+                let Some(index) = hours::DAYS.iter().position(|d| d == day) else {
+                    let fix = match suggest(day, &hours::DAYS) {
+                        Some(close) => format!(
+                            "did you mean `{close}`? Days are: {}",
+                            hours::DAYS.join(", ")
+                        ),
+                        None => format!("use one of: {}", hours::DAYS.join(", ")),
+                    };
+                    cx.problem(day_path, format!("`{day}` is not a day"), fix);
+                    open_ok = false;
+                    continue;
+                };
+                let Value::String(text) = ranges else {
+                    cx.wrong_type(
+                        day_path,
+                        "a string",
+                        ranges,
+                        "mon = \"09:00-12:00,13:00-17:00\"",
+                    );
+                    open_ok = false;
+                    continue;
+                };
+                match hours::parse_ranges(text) {
+                    Ok(parsed) => open[index] = parsed,
+                    Err(why) => {
+                        cx.problem(
+                            day_path,
+                            why,
+                            "write HH:MM-HH:MM ranges separated by commas, e.g. \"09:00-12:00,13:00-17:00\"; an end before its start runs past midnight",
+                        );
+                        open_ok = false;
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            cx.wrong_type(
+                t.key("open"),
+                "a table of days",
+                other,
+                "open = { mon = \"09:00-17:00\" }",
+            );
+            open_ok = false;
+        }
+    }
+    let mut closed_on = BTreeSet::new();
+    let mut closed_ok = true;
+    match t.get("closed_on") {
+        None => {}
+        Some(Value::Array(dates)) => {
+            for (i, date) in dates.iter().enumerate() {
+                let path = format!("{}[{i}]", t.key("closed_on"));
+                let parsed = match date {
+                    Value::String(text) => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+                    Value::Datetime(d) => d.date.and_then(|d| {
+                        chrono::NaiveDate::from_ymd_opt(
+                            i32::from(d.year),
+                            u32::from(d.month),
+                            u32::from(d.day),
+                        )
+                    }),
+                    _ => None,
+                };
+                match parsed {
+                    Some(date) => {
+                        closed_on.insert(date);
+                    }
+                    None => {
+                        cx.problem(
+                            path,
+                            format!("`{}` is not a date", date.to_string().trim_matches('"')),
+                            "write dates as \"YYYY-MM-DD\", e.g. closed_on = [\"2026-12-25\"]",
+                        );
+                        closed_ok = false;
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            cx.wrong_type(
+                t.key("closed_on"),
+                "a list of dates",
+                other,
+                "closed_on = [\"2026-12-25\"]",
+            );
+            closed_ok = false;
+        }
+    }
+    let timezone = timezone?;
+    (open_ok && closed_ok).then(|| {
+        Action::Hours(Box::new(hours::Hours {
+            timezone,
+            open,
+            closed_on,
+        }))
+    })
 }
 
 fn say(cx: &mut Ctx, t: Table<'_>) -> Option<Action> {

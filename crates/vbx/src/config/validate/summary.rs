@@ -146,6 +146,19 @@ fn step_text(step: &Step) -> String {
             format!("dial({})", targets.join(", "))
         }
         Action::Hangup => "hangup".to_owned(),
+        Action::Hours(hours) => {
+            let days = crate::config::hours::DAYS
+                .iter()
+                .zip(&hours.open)
+                .filter(|(_, ranges)| !ranges.is_empty())
+                .count();
+            let closed = if hours.closed_on.is_empty() {
+                String::new()
+            } else {
+                format!(", closed on {} dates", hours.closed_on.len())
+            };
+            format!("hours({}, open {days} days a week{closed})", hours.timezone)
+        }
         Action::Message { text, to } => match to {
             Some(to) => format!("message({} to {to})", quoted(text)),
             None => format!("message({})", quoted(text)),

@@ -727,4 +727,5 @@ fn every_problem_is_reported_at_once() {
 }
 
 mod auth;
+mod hours;
 mod output;
