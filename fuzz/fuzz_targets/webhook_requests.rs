@@ -29,16 +29,14 @@ enum Word {
     Any(String),
 }
 
-const ROUTES: &[&str] = &[
-    "/flow/voice/{alias}",
-    "/flow/voice/{alias}/dial",
-    "/flow/voice/{alias}/record",
-    "/flow/msg/{alias}",
-    "/flow/status/call",
-    "/flow/status/message",
-    "/flow/status/recording",
-    "/flow/status/transcription",
-];
+/// Twilio's routes: every signed route vbx serves, from its own route lists.
+fn signed_routes() -> Vec<&'static str> {
+    vbx::http::routes()
+        .iter()
+        .filter(|route| route.access == vbx::http::Access::Signed)
+        .map(|route| route.path)
+        .collect()
+}
 
 impl Word {
     fn pick(&self, words: &[&str]) -> String {
@@ -51,10 +49,11 @@ impl Word {
 
 fuzz_target!(|hooks: Vec<Hook>| {
     let app = vbx(false);
+    let routes = signed_routes();
     for hook in hooks.iter().take(8) {
         let alias: String =
             form_urlencoded::byte_serialize(hook.alias.pick(ALIASES).as_bytes()).collect();
-        let mut path = ROUTES[usize::from(hook.route) % ROUTES.len()].replace("{alias}", &alias);
+        let mut path = routes[usize::from(hook.route) % routes.len()].replace("{alias}", &alias);
         if let Some(step) = &hook.step {
             let step: String =
                 form_urlencoded::byte_serialize(step.pick(&["0", "1", "2", "3"]).as_bytes())

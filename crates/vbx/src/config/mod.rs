@@ -274,6 +274,34 @@ pub struct Email {
     pub password: Option<Secret>,
 }
 
+/// What a menu says or plays while it listens for a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    Say(String),
+    Play(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Menu {
+    pub prompt: Prompt,
+    /// Keys (DTMF: 0-9, * and #, one or more) → the flow each sends the call to.
+    pub keys: BTreeMap<String, Alias>,
+    /// Seconds to wait for a key.
+    pub timeout: u32,
+    /// How many times to ask again after a wrong key or none.
+    pub repeat: u32,
+    /// Said after a wrong key.
+    pub invalid: String,
+}
+
+impl Menu {
+    /// How many digits Twilio collects: the longest key's.
+    pub fn num_digits(&self) -> u32 {
+        let longest = self.keys.keys().map(String::len).max().unwrap_or(1);
+        u32::try_from(longest).unwrap_or(1)
+    }
+}
+
 /// One step of a flow: what it does, and where to go when it does not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -301,6 +329,9 @@ pub enum Action {
     Hangup,
     /// Goes on when the business is open; when closed, the flow goes to `next`.
     Hours(Box<hours::Hours>),
+    /// "Press 1 for sales": a key sends the call to its flow; a wrong key or none asks again,
+    /// `repeat` more times, then the call goes to `next` (or ends).
+    Menu(Box<Menu>),
     /// A text: a reply in a message flow, an SMS sent through the REST API in a call flow.
     /// `to` defaults to the caller / sender.
     Message {
@@ -341,6 +372,7 @@ impl Action {
             Action::Dial { .. } => "dial",
             Action::Hangup => "hangup",
             Action::Hours(_) => "hours",
+            Action::Menu(_) => "menu",
             Action::Message { .. } => "message",
             Action::Pause { .. } => "pause",
             Action::Play { .. } => "play",

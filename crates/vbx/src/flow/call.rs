@@ -6,7 +6,7 @@ use twilio::twiml::{self, DialTarget, Verb, VoiceResponse};
 use twilio::PhoneNumber;
 
 use super::{pick_device, Effect, FlowError, Presence, Urls, VoiceOutcome};
-use crate::config::{Action, Alias, Config, Device, Step};
+use crate::config::{Action, Alias, Config, Device, Menu, Prompt, Step};
 
 /// An incoming call, as far as the engine cares.
 #[derive(Debug, Clone, Copy)]
@@ -133,6 +133,81 @@ pub fn after_outgoing() -> VoiceOutcome {
         twiml,
         effects: Vec::new(),
     }
+}
+
+/// Continues a call after a menu step's `<Gather>` (`digits`: what the caller pressed, empty
+/// for nothing; `attempt`: how many times the menu asked before). A key of the menu sends the
+/// call to its flow; a wrong key says so and asks again, nothing asks again, until the menu
+/// asked `repeat` more times: then the call goes to the step's `next`, or ends.
+pub fn resume_after_menu(
+    config: &Config,
+    req: &CallRequest<'_>,
+    step: usize,
+    attempt: u32,
+    digits: &str,
+) -> Result<VoiceOutcome, FlowError> {
+    let current = step_at(config, req.alias, step)?;
+    let Action::Menu(menu) = &current.action else {
+        return Err(FlowError::UnknownStep {
+            kind: "menu",
+            alias: req.alias.to_string(),
+            step,
+        });
+    };
+    let urls = Urls::new(config);
+    if let Some(alias) = menu.keys.get(digits) {
+        return Ok(redirect_to(&urls, alias));
+    }
+    let mut twiml = VoiceResponse::new();
+    if !digits.is_empty() {
+        twiml.push(Verb::Say(twiml::Say {
+            text: menu.invalid.clone(),
+            ..Default::default()
+        }));
+    }
+    if attempt < menu.repeat {
+        twiml.push(gather(menu, urls.menu_action(req.alias, step, attempt + 1)));
+    } else {
+        let last = match &current.next {
+            Some(next) => Verb::Redirect(twiml::Redirect {
+                url: urls.voice(next),
+                method: None,
+            }),
+            None => Verb::Hangup,
+        };
+        twiml.push(last);
+    }
+    Ok(VoiceOutcome {
+        twiml,
+        effects: Vec::new(),
+    })
+}
+
+/// A menu's `<Gather>`: the prompt inside it (a key cuts it short), its answer to `action`
+/// even when nothing was pressed.
+fn gather(menu: &Menu, action: String) -> Verb {
+    let prompt = match &menu.prompt {
+        Prompt::Say(text) => twiml::GatherChild::Say(twiml::Say {
+            text: text.clone(),
+            ..Default::default()
+        }),
+        Prompt::Play(url) => twiml::GatherChild::Play(twiml::Play {
+            url: url.clone(),
+            ..Default::default()
+        }),
+    };
+    // `#` ends the input unless it is part of a key.
+    let hash_is_a_key = menu.keys.keys().any(|k| k.contains('#'));
+    Verb::Gather(twiml::Gather {
+        input: Some("dtmf".into()),
+        action: Some(action),
+        num_digits: Some(menu.num_digits()),
+        timeout: Some(menu.timeout),
+        finish_on_key: hash_is_a_key.then(String::new),
+        action_on_empty_result: Some(true),
+        children: vec![prompt],
+        ..Default::default()
+    })
 }
 
 /// Continues a call after a `<Record>` step finished: the steps after it run.
@@ -340,6 +415,10 @@ fn run_step(
             } else {
                 Flowed::Incomplete
             }
+        }
+        Action::Menu(menu) => {
+            twiml.push(gather(menu, urls.menu_action(req.alias, index, 0)));
+            Flowed::Stop
         }
         Action::Message { text, to } => {
             // A withheld or non-phone caller cannot be texted back.

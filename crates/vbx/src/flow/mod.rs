@@ -6,8 +6,8 @@ mod message;
 mod relay;
 
 pub use call::{
-    after_outgoing, dialled_by_step, outgoing_address, resume_after_dial, resume_after_record,
-    run_call, CallRequest, DialOutcome,
+    after_outgoing, dialled_by_step, outgoing_address, resume_after_dial, resume_after_menu,
+    resume_after_record, run_call, CallRequest, DialOutcome,
 };
 pub use message::{run_message, MessageRequest};
 pub use relay::relay_from_device;
@@ -134,6 +134,14 @@ impl Urls {
 
     pub fn dial_action(&self, alias: &Alias, step: usize) -> String {
         format!("{}/flow/voice/{alias}/dial?step={step}", self.base)
+    }
+
+    /// Where a menu's `<Gather>` sends the key: `attempt` counts the times it asked before.
+    pub fn menu_action(&self, alias: &Alias, step: usize, attempt: u32) -> String {
+        format!(
+            "{}/flow/voice/{alias}/menu?step={step}&attempt={attempt}",
+            self.base
+        )
     }
 
     pub fn outgoing_action(&self, alias: &Alias) -> String {

@@ -8,6 +8,7 @@ use super::*;
 use crate::config::{Action, Device, Email, Secret, SmtpSecurity, Xmpp};
 
 mod hours;
+mod menu;
 mod relay;
 
 const CALLER: &str = "+14155550100";

@@ -26,6 +26,7 @@ pub fn routes() -> Vec<Route> {
     [
         signed("/flow/voice/{alias}").post(voice),
         signed("/flow/voice/{alias}/dial").post(dial_action),
+        signed("/flow/voice/{alias}/menu").post(menu_action),
         signed("/flow/voice/{alias}/outgoing").post(outgoing_action),
         signed("/flow/voice/{alias}/record").post(record_action),
         signed("/flow/msg/{alias}").post(message),
@@ -42,6 +43,14 @@ pub fn routes() -> Vec<Route> {
 #[derive(Deserialize)]
 struct StepQuery {
     step: usize,
+}
+
+/// A menu's action: its step, and how many times it asked before.
+#[derive(Deserialize)]
+struct MenuQuery {
+    step: usize,
+    #[serde(default)]
+    attempt: u32,
 }
 
 fn call_alias(state: &AppState, alias: &str) -> Result<Alias, WebhookError> {
@@ -146,6 +155,29 @@ async fn dial_action(
             .map_err(anyhow::Error::from)
             .and_then(|o| stored.map(|()| o)),
     ))
+}
+
+/// What the caller pressed at a menu step's `<Gather>` (Twilio sends `Digits`, empty when
+/// nothing was pressed and the menu asked for the action anyway).
+async fn menu_action(
+    State(state): State<AppState>,
+    Path(alias): Path<String>,
+    query: Result<Query<MenuQuery>, axum::extract::rejection::QueryRejection>,
+    SignedForm(params): SignedForm,
+) -> Result<Response, WebhookError> {
+    let alias = call_alias(&state, &alias)?;
+    let Query(MenuQuery { step, attempt }) = query.map_err(|e| {
+        WebhookError::BadRequest(format!("the `step` and `attempt` query parameters: {e}"))
+    })?;
+    let digits = params.get("Digits").unwrap_or_default().trim();
+    let req = CallRequest {
+        alias: &alias,
+        from: params.get("From").unwrap_or_default(),
+        to: params.get("To").unwrap_or_default(),
+        now: state.clock.now(),
+    };
+    let answer = flow::resume_after_menu(&state.config, &req, step, attempt, digits);
+    Ok(voice_answer(answer.map_err(anyhow::Error::from)))
 }
 
 /// Whether someone picked up the `<Dial>`ed leg (`answered` is a conference's).

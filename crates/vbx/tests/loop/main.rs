@@ -9,5 +9,6 @@ mod harness;
 mod full;
 mod media;
 mod outbox;
+mod phone;
 mod setup;
 mod sync;

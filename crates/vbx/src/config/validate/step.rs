@@ -8,7 +8,7 @@ use twilio::twiml::{RejectReason, Voice};
 
 use super::phone;
 use super::value::{http_url, is_client_identity, join, suggest, Ctx, Table};
-use crate::config::{hours, Action, Alias, Device, Step};
+use crate::config::{hours, Action, Alias, Device, Menu, Prompt, Step};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Flow {
@@ -33,7 +33,7 @@ impl Flow {
 }
 
 const STEPS: &[&str] = &[
-    "device", "dial", "hangup", "hours", "message", "pause", "play", "record", "redirect",
+    "device", "dial", "hangup", "hours", "menu", "message", "pause", "play", "record", "redirect",
     "reject", "say",
 ];
 
@@ -45,6 +45,10 @@ const MAX_LOOP: u32 = 1000;
 const MAX_RECORDING: u32 = 14_400;
 /// Twilio's longest message body.
 const MAX_TEXT: usize = 1600;
+/// The longest a menu waits for a key, in seconds.
+const MAX_GATHER_WAIT: u32 = 60;
+/// The most times a menu asks again.
+const MAX_REPEAT: u32 = 10;
 
 /// Where the steps of one flow table may point.
 struct Links<'a> {
@@ -188,6 +192,7 @@ fn step(
             }
             hours(cx, t)
         }
+        "menu" => menu(cx, t, links),
         "message" => message(cx, t),
         "pause" => {
             cx.unknown_keys(t, &["step", "next", "length"], "a `pause` step");
@@ -660,6 +665,126 @@ fn hours(cx: &mut Ctx, t: Table<'_>) -> Option<Action> {
             timezone,
             open,
             closed_on,
+        }))
+    })
+}
+
+/// `prompt` or `prompt_url`, `keys` (key → alias), `timeout`, `repeat`, `invalid`.
+fn menu(cx: &mut Ctx, t: Table<'_>, links: &Links<'_>) -> Option<Action> {
+    cx.unknown_keys(
+        t,
+        &[
+            "step",
+            "next",
+            "prompt",
+            "prompt_url",
+            "keys",
+            "timeout",
+            "repeat",
+            "invalid",
+        ],
+        "a `menu` step",
+    );
+    let said = non_empty(cx, t, "prompt", "prompt = \"For sales press 1.\"");
+    let played = non_empty(
+        cx,
+        t,
+        "prompt_url",
+        "prompt_url = \"https://example.com/menu.mp3\"",
+    );
+    if let Some(url) = &played {
+        if http_url(url).is_none() {
+            cx.problem(
+                t.key("prompt_url"),
+                format!("`{url}` is not an http(s) URL"),
+                "write the address of an audio file, e.g. \"https://example.com/menu.mp3\"",
+            );
+        }
+    }
+    let prompt = match (said, played) {
+        (Some(text), None) => Some(Prompt::Say(text)),
+        (None, Some(url)) => Some(Prompt::Play(url)),
+        (Some(_), Some(_)) => {
+            cx.problem(
+                t.key("prompt_url"),
+                "a `menu` step has both `prompt` and `prompt_url`",
+                "keep one: `prompt` is said, `prompt_url` is played",
+            );
+            None
+        }
+        (None, None) => {
+            if !t.has("prompt") && !t.has("prompt_url") {
+                cx.problem(
+                    t.key("prompt"),
+                    "a `menu` step has no `prompt`",
+                    "set prompt = \"For sales press 1, for support press 2.\" (or prompt_url)",
+                );
+            }
+            None
+        }
+    };
+    let mut keys = BTreeMap::new();
+    let mut keys_ok = true;
+    match t.get("keys") {
+        Some(Value::Table(table)) if !table.is_empty() => {
+            let path = t.key("keys");
+            for (key, target) in table {
+                let key_path = join(&path, key);
+                if !key
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+                {
+                    cx.problem(
+                        key_path.clone(),
+                        format!("`{key}` is not a key of the phone"),
+                        "use keys made of 0-9, * and #, e.g. \"1\" = \"sales\"",
+                    );
+                    keys_ok = false;
+                }
+                let Value::String(target) = target else {
+                    cx.wrong_type(key_path, "an alias", target, "\"1\" = \"sales\"");
+                    keys_ok = false;
+                    continue;
+                };
+                match link(cx, key_path, target, links) {
+                    Some(alias) => {
+                        keys.insert(key.clone(), alias);
+                    }
+                    None => keys_ok = false,
+                }
+            }
+        }
+        Some(Value::Table(_)) | None => {
+            cx.problem(
+                t.key("keys"),
+                "a `menu` step has no `keys`",
+                "map each key to a flow, e.g. keys = { \"1\" = \"sales\", \"2\" = \"support\" }",
+            );
+            keys_ok = false;
+        }
+        Some(other) => {
+            cx.wrong_type(
+                t.key("keys"),
+                "a table of keys",
+                other,
+                "keys = { \"1\" = \"sales\" }",
+            );
+            keys_ok = false;
+        }
+    }
+    let timeout = cx.integer(t, "timeout", 1..=MAX_GATHER_WAIT).unwrap_or(5);
+    let repeat = cx.integer(t, "repeat", 0..=MAX_REPEAT).unwrap_or(2);
+    let invalid = cx
+        .string(t, "invalid", "invalid = \"Sorry, that is not an option.\"")
+        .unwrap_or_else(|| "Sorry, that is not an option.".to_owned());
+    let prompt = prompt?;
+    keys_ok.then(|| {
+        Action::Menu(Box::new(Menu {
+            prompt,
+            keys,
+            timeout,
+            repeat,
+            invalid,
         }))
     })
 }

@@ -159,6 +159,14 @@ fn step_text(step: &Step) -> String {
             };
             format!("hours({}, open {days} days a week{closed})", hours.timezone)
         }
+        Action::Menu(menu) => {
+            let keys: Vec<String> = menu
+                .keys
+                .iter()
+                .map(|(key, alias)| format!("{key} → {alias}"))
+                .collect();
+            format!("menu({})", keys.join(", "))
+        }
         Action::Message { text, to } => match to {
             Some(to) => format!("message({} to {to})", quoted(text)),
             None => format!("message({})", quoted(text)),

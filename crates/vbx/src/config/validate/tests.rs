@@ -728,4 +728,5 @@ fn every_problem_is_reported_at_once() {
 
 mod auth;
 mod hours;
+mod menu;
 mod output;

@@ -1,0 +1,100 @@
+//! The phone system's steps through the whole loop: the simulator calls, vbx answers signed
+//! webhooks with TwiML, the simulator carries it out (business hours, a menu with scripted
+//! keys), and the test reads what the caller heard.
+
+use chrono::TimeZone as _;
+use twilio_sim::InboundCall;
+
+use crate::harness::*;
+
+const PHONE: &str = r#"
+[devices]
+browser = { type = "browser" }
+
+[calls]
+default   = [ { step = "hours", timezone = "America/New_York", open = { mon = "09:00-17:00" }, next = "closed" },
+              { step = "menu", prompt = "For sales press 1, for support press 2.", keys = { "1" = "sales", "2" = "support" }, timeout = 3, repeat = 2, invalid = "Sorry, that is not an option.", next = "voicemail" } ]
+sales     = [ { step = "say", text = "Sales speaking." } ]
+support   = [ { step = "say", text = "Support speaking." } ]
+closed    = [ { step = "say", text = "We are closed." } ]
+voicemail = [ { step = "say", text = "Leave a message." } ]
+
+[messages]
+default = [ { step = "device", devices = ["browser"] } ]
+"#;
+
+async fn start(sim: &TestSim) -> TestApp {
+    let (key, secret) = sim.key();
+    let app = Builder::new(PHONE)
+        .sim(sim)
+        .api_key(&key, &secret)
+        .start()
+        .await;
+    vbx::cli::setup::setup(&app.state.config, &sim.client())
+        .await
+        .unwrap();
+    app
+}
+
+/// Monday 2026-12-07 at `hour` in New York.
+fn monday(hour: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono_tz::America::New_York
+        .with_ymd_and_hms(2026, 12, 7, hour, 0, 0)
+        .single()
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// Calls with `digits` entered at each menu, waits for the end, answers what was said.
+async fn heard(sim: &TestSim, digits: &[&str]) -> Vec<String> {
+    let sid = sim
+        .sim()
+        .incoming_call(InboundCall {
+            from: OUTSIDE.into(),
+            to: sim.number(),
+            digits: digits.iter().map(|d| (*d).to_owned()).collect(),
+            ..Default::default()
+        })
+        .unwrap();
+    sim.sim().wait_for_call_end(&sid, WAIT).await.unwrap();
+    sim.sim()
+        .call_transcript(&sid)
+        .into_iter()
+        .filter_map(|line| line.split_once("]: ").map(|(_, said)| said.to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_caller_picks_from_the_menu_after_a_wrong_key_and_a_silence() {
+    let sim = TestSim::start().await;
+    let app = start(&sim).await;
+    app.state.clock.set(monday(10));
+    let prompt = "For sales press 1, for support press 2.";
+    assert_eq!(
+        heard(&sim, &["9", "", "2"]).await,
+        [
+            prompt,
+            "Sorry, that is not an option.",
+            prompt,
+            prompt,
+            "Support speaking."
+        ]
+    );
+    assert_eq!(heard(&sim, &["1"]).await, [prompt, "Sales speaking."]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_caller_who_never_picks_goes_to_next_and_one_after_hours_hears_closed() {
+    let sim = TestSim::start().await;
+    let app = start(&sim).await;
+    app.state.clock.set(monday(10));
+    let prompt = "For sales press 1, for support press 2.";
+    assert_eq!(
+        heard(&sim, &["", "", ""]).await,
+        [prompt, prompt, prompt, "Leave a message."]
+    );
+    app.state.clock.set(monday(18));
+    assert_eq!(heard(&sim, &[]).await, ["We are closed."]);
+    app.stop().await;
+}
