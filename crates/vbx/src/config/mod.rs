@@ -231,8 +231,9 @@ pub enum Device {
 
 impl Device {
     /// Whether a call flow can ring this device.
+    /// A browser answers a call, and an `sms` device is a phone: its number rings.
     pub fn takes_calls(&self) -> bool {
-        matches!(self, Device::Browser { .. })
+        matches!(self, Device::Browser { .. } | Device::Sms { .. })
     }
 
     pub fn type_name(&self) -> &'static str {
@@ -272,6 +273,16 @@ pub struct Email {
     pub security: SmtpSecurity,
     pub username: Option<String>,
     pub password: Option<Secret>,
+}
+
+/// Which devices of a `device` step a call rings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Ring {
+    /// The first online device, else the first without presence.
+    #[default]
+    First,
+    /// Every device online or without presence, in one `<Dial>`.
+    All,
 }
 
 /// What a menu says or plays while it listens for a key.
@@ -316,6 +327,8 @@ pub enum Action {
         devices: Vec<String>,
         /// Seconds a call rings the device before falling back (default 30).
         timeout: u32,
+        /// A call rings the first usable device, or all of them at once.
+        ring: Ring,
     },
     /// Dial numbers, clients, a conference, a queue or SIP addresses (at least one).
     Dial {

@@ -6,7 +6,7 @@ use twilio::twiml::{self, DialTarget, Verb, VoiceResponse};
 use twilio::PhoneNumber;
 
 use super::{pick_device, Effect, FlowError, Presence, Urls, VoiceOutcome};
-use crate::config::{Action, Alias, Config, Device, Menu, Prompt, Step};
+use crate::config::{Action, Alias, Config, Device, Menu, Prompt, Ring, Step};
 
 /// An incoming call, as far as the engine cares.
 #[derive(Debug, Clone, Copy)]
@@ -65,18 +65,22 @@ pub fn resume_after_dial(
     }
 }
 
-/// Who picks up when a step's `<Dial>` is answered, as the call log keeps it: the browser's
-/// `client:<identity>` for a device step, the one target of a dial step, or '' when a dial
-/// step rang several targets at once (Twilio's action does not say which answered).
+/// Who picks up when a step's `<Dial>` is answered, as the call log keeps it: the one device
+/// a device step can ring (a browser's `client:<identity>`, an sms device's number), the one
+/// target of a dial step, or '' when the step could ring several (Twilio's action does not
+/// say which answered).
 pub fn dialled_by_step(config: &Config, alias: &Alias, step: usize) -> Option<String> {
     match &step_at(config, alias, step).ok()?.action {
         Action::Device { devices, .. } => {
-            devices
+            let mut callable = devices
                 .iter()
-                .find_map(|name| match config.devices.get(name.as_str()) {
-                    Some(Device::Browser { identity, .. }) => Some(format!("client:{identity}")),
-                    _ => None,
-                })
+                .filter_map(|name| config.devices.get(name.as_str()))
+                .filter_map(ring_target);
+            match (callable.next(), callable.next()) {
+                (Some(one), None) => Some(address_of(&one)),
+                (Some(_), Some(_)) => Some(String::new()),
+                (None, _) => None,
+            }
         }
         Action::Dial {
             numbers,
@@ -101,6 +105,31 @@ pub fn dialled_by_step(config: &Config, alias: &Alias, step: usize) -> Option<St
     }
 }
 
+/// What a device step dials for `device`: a browser's client, an sms device's number (the
+/// phone it is); `None` for devices that take no calls.
+fn ring_target(device: &Device) -> Option<DialTarget> {
+    match device {
+        Device::Browser { identity, .. } => Some(DialTarget::Client(twiml::Client {
+            identity: identity.clone(),
+            ..Default::default()
+        })),
+        Device::Sms { number } => Some(DialTarget::Number(twiml::Number {
+            number: number.to_string(),
+            ..Default::default()
+        })),
+        Device::Xmpp(_) | Device::Email(_) => None,
+    }
+}
+
+/// The call log's address of a dialled target (as `calls.answered_to` keeps it).
+fn address_of(target: &DialTarget) -> String {
+    match target {
+        DialTarget::Number(n) => n.number.clone(),
+        DialTarget::Client(c) => format!("client:{}", c.identity),
+        _ => String::new(),
+    }
+}
+
 /// What a browser's outgoing call dials for `To`: a phone number, else a client identity.
 fn outgoing_target(to: &str) -> DialTarget {
     match PhoneNumber::parse_lenient(to) {
@@ -118,11 +147,7 @@ fn outgoing_target(to: &str) -> DialTarget {
 /// The address a browser's outgoing call to `to` reached when answered (as
 /// [`dialled_by_step`]).
 pub fn outgoing_address(to: &str) -> String {
-    match outgoing_target(to.trim()) {
-        DialTarget::Number(n) => n.number,
-        DialTarget::Client(c) => format!("client:{}", c.identity),
-        _ => String::new(),
-    }
+    address_of(&outgoing_target(to.trim()))
 }
 
 /// Ends a browser's outgoing call once the number it dialled hung up or did not answer.
@@ -336,19 +361,35 @@ fn run_step(
 ) -> Flowed {
     let twiml = &mut out.twiml;
     match &step.action {
-        Action::Device { devices, timeout } => {
-            let Some((_, Device::Browser { identity, .. })) =
-                pick_device(config, presence, devices, Device::takes_calls)
-            else {
-                return Flowed::Incomplete;
+        Action::Device {
+            devices,
+            timeout,
+            ring,
+        } => {
+            let targets: Vec<DialTarget> = match ring {
+                Ring::First => pick_device(config, presence, devices, Device::takes_calls)
+                    .and_then(|(_, device)| ring_target(device))
+                    .into_iter()
+                    .collect(),
+                // Every device that is online or has no presence (an offline tab would only
+                // make the caller wait).
+                Ring::All => devices
+                    .iter()
+                    .filter_map(|name| {
+                        let device = config.devices.get(name.as_str())?;
+                        (presence.online(name, device) != Some(false))
+                            .then(|| ring_target(device))
+                            .flatten()
+                    })
+                    .collect(),
             };
+            if targets.is_empty() {
+                return Flowed::Incomplete;
+            }
             twiml.push(Verb::Dial(twiml::Dial {
                 action: Some(urls.dial_action(req.alias, index)),
                 timeout: Some(*timeout),
-                targets: vec![DialTarget::Client(twiml::Client {
-                    identity: identity.clone(),
-                    ..Default::default()
-                })],
+                targets,
                 ..Default::default()
             }));
             Flowed::Stop

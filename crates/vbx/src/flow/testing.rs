@@ -31,6 +31,7 @@ pub fn device(names: &[&str]) -> Action {
     Action::Device {
         devices: names.iter().map(|s| s.to_string()).collect(),
         timeout: 30,
+        ring: crate::config::Ring::First,
     }
 }
 

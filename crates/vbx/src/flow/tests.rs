@@ -10,6 +10,7 @@ use crate::config::{Action, Device, Email, Secret, SmtpSecurity, Xmpp};
 mod hours;
 mod menu;
 mod relay;
+mod ring;
 
 const CALLER: &str = "+14155550100";
 

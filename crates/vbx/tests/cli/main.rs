@@ -96,10 +96,10 @@ number = "555-1234"
 
 [devices]
 browser = { type = "browser" }
-cell = { type = "sms", number = "+18005555555" }
+inbox = { type = "email", from = "vbx@example.com", to = "me@example.com", smtp_host = "mail.example.com", smtp_port = 587 }
 
 [calls]
-default = [ { step = "device", devices = ["cell"], next = "missing" } ]
+default = [ { step = "device", devices = ["inbox"], next = "missing" } ]
 
 [messages]
 default = [ { step = "say", text = "hi" } ]

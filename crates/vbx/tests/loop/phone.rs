@@ -1,6 +1,7 @@
 //! The phone system's steps through the whole loop: the simulator calls, vbx answers signed
 //! webhooks with TwiML, the simulator carries it out (business hours, a menu with scripted
-//! keys), and the test reads what the caller heard.
+//! keys, a device step ringing every device), and the test reads what the caller heard and
+//! which phones rang.
 
 use chrono::TimeZone as _;
 use twilio_sim::InboundCall;
@@ -10,14 +11,16 @@ use crate::harness::*;
 const PHONE: &str = r#"
 [devices]
 browser = { type = "browser" }
+cell    = { type = "sms", number = "+14155550199" }
 
 [calls]
 default   = [ { step = "hours", timezone = "America/New_York", open = { mon = "09:00-17:00" }, next = "closed" },
-              { step = "menu", prompt = "For sales press 1, for support press 2.", keys = { "1" = "sales", "2" = "support" }, timeout = 3, repeat = 2, invalid = "Sorry, that is not an option.", next = "voicemail" } ]
+              { step = "menu", prompt = "For sales press 1, for support press 2.", keys = { "1" = "sales", "2" = "support", "3" = "ringing" }, timeout = 3, repeat = 2, invalid = "Sorry, that is not an option.", next = "voicemail" } ]
 sales     = [ { step = "say", text = "Sales speaking." } ]
 support   = [ { step = "say", text = "Support speaking." } ]
 closed    = [ { step = "say", text = "We are closed." } ]
 voicemail = [ { step = "say", text = "Leave a message." } ]
+ringing   = [ { step = "device", devices = ["browser", "cell"], ring = "all", timeout = 10, next = "voicemail" } ]
 
 [messages]
 default = [ { step = "device", devices = ["browser"] } ]
@@ -96,5 +99,27 @@ async fn a_caller_who_never_picks_goes_to_next_and_one_after_hours_hears_closed(
     );
     app.state.clock.set(monday(18));
     assert_eq!(heard(&sim, &[]).await, ["We are closed."]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ringing_all_with_no_tab_open_rings_the_cell() {
+    let sim = TestSim::start().await;
+    let app = start(&sim).await;
+    app.state.clock.set(monday(10));
+    // Key 3 of the menu rings every device; no tab is open.
+    let sid = sim
+        .sim()
+        .incoming_call(InboundCall {
+            from: OUTSIDE.into(),
+            to: sim.number(),
+            digits: vec!["3".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    sim.sim().wait_for_call_end(&sid, WAIT).await.unwrap();
+    let legs = sim.sim().child_calls(&sid);
+    let rang: Vec<&str> = legs.iter().map(|leg| leg.to.as_str()).collect();
+    assert_eq!(rang, [CELL], "{legs:#?}");
     app.stop().await;
 }

@@ -94,7 +94,8 @@ fn the_old_programs_example_converts_to_a_valid_equivalent_config() {
         default[0].action,
         Action::Device {
             devices: vec!["browser".into()],
-            timeout: 30
+            timeout: 30,
+            ring: crate::config::Ring::First,
         }
     );
     assert_eq!(default[0].next, Some(alias("phone")));
@@ -106,7 +107,8 @@ fn the_old_programs_example_converts_to_a_valid_equivalent_config() {
         config.messages[&alias("default")][0].action,
         Action::Device {
             devices: vec!["browser".into(), "cell".into()],
-            timeout: 30
+            timeout: 30,
+            ring: crate::config::Ring::First,
         }
     );
     assert_eq!(config.contacts.len(), 1);
@@ -263,7 +265,8 @@ fn identical_device_instances_share_a_name_and_others_are_numbered() {
         steps[1].action,
         Action::Device {
             devices: vec!["cell2".into(), "cell3".into()],
-            timeout: 30
+            timeout: 30,
+            ring: crate::config::Ring::First,
         }
     );
 }

@@ -8,7 +8,7 @@ use twilio::twiml::{RejectReason, Voice};
 
 use super::phone;
 use super::value::{http_url, is_client_identity, join, suggest, Ctx, Table};
-use crate::config::{hours, Action, Alias, Device, Menu, Prompt, Step};
+use crate::config::{hours, Action, Alias, Device, Menu, Prompt, Ring, Step};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Flow {
@@ -274,7 +274,7 @@ fn link(cx: &mut Ctx, path: String, target: &str, links: &Links<'_>) -> Option<A
 fn device(cx: &mut Ctx, t: Table<'_>, links: &Links<'_>) -> Option<Action> {
     cx.unknown_keys(
         t,
-        &["step", "next", "devices", "timeout"],
+        &["step", "next", "devices", "timeout", "ring"],
         "a `device` step",
     );
     let example = "devices = [\"browser\"]";
@@ -290,6 +290,18 @@ fn device(cx: &mut Ctx, t: Table<'_>, links: &Links<'_>) -> Option<Action> {
         Some(_) => cx.string_list(t, "devices", false, example),
     };
     let timeout = cx.integer(t, "timeout", 1..=MAX_SECONDS).unwrap_or(30);
+    let ring = match cx.string(t, "ring", "ring = \"all\"").as_deref() {
+        None | Some("first") => Ring::First,
+        Some("all") => Ring::All,
+        Some(other) => {
+            cx.problem(
+                t.key("ring"),
+                format!("`{other}` is not a way to ring"),
+                "use \"first\" (the first device that can take the call) or \"all\" (every one at once)",
+            );
+            Ring::First
+        }
+    };
     let names = names?;
     if names.is_empty() {
         cx.problem(
@@ -317,13 +329,17 @@ fn device(cx: &mut Ctx, t: Table<'_>, links: &Links<'_>) -> Option<Action> {
                 cx.problem(
                     path,
                     format!("device `{name}` ({}) cannot take calls", device.type_name()),
-                    "use it in a message flow; to ring a phone, add a `dial` step with its number",
+                    "use it in a message flow; a call rings browsers and sms devices (phones)",
                 );
             }
             Some(_) => devices.push(name),
         }
     }
-    Some(Action::Device { devices, timeout })
+    Some(Action::Device {
+        devices,
+        timeout,
+        ring,
+    })
 }
 
 fn dial(cx: &mut Ctx, t: Table<'_>) -> Option<Action> {

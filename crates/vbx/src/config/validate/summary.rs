@@ -115,13 +115,20 @@ fn device_line(device: &Device) -> String {
 
 fn step_text(step: &Step) -> String {
     let mut text = match &step.action {
-        Action::Device { devices, timeout } => {
-            let ring = if *timeout == 30 {
+        Action::Device {
+            devices,
+            timeout,
+            ring,
+        } => {
+            let mut extra = if *timeout == 30 {
                 String::new()
             } else {
                 format!(", {timeout}s")
             };
-            format!("device({}{ring})", devices.join(", "))
+            if *ring == crate::config::Ring::All {
+                extra.push_str(", all at once");
+            }
+            format!("device({}{extra})", devices.join(", "))
         }
         Action::Dial {
             numbers,

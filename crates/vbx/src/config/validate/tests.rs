@@ -145,7 +145,8 @@ fn the_base_configuration_is_valid_and_gets_the_defaults() {
         default[0].action,
         Action::Device {
             devices: vec!["browser".into()],
-            timeout: 30
+            timeout: 30,
+            ring: crate::config::Ring::First,
         }
     );
     assert_eq!(default[0].next, Alias::parse("phone"));
@@ -361,14 +362,42 @@ fn a_call_step_in_a_message_flow_is_reported() {
 
 #[test]
 fn a_device_that_cannot_take_calls_is_reported_in_a_call_flow() {
+    let inbox = r#"cell = { type = "sms", number = "+18005555555" }
+inbox = { type = "email", from = "vbx@example.com", to = "me@example.com", smtp_host = "mail.example.com", smtp_port = 587 }"#;
+    let p = only(
+        &with(&[
+            (r#"cell = { type = "sms", number = "+18005555555" }"#, inbox),
+            (
+                r#"devices = ["browser"], next"#,
+                r#"devices = ["browser", "inbox"], next"#,
+            ),
+        ]),
+        "calls.default[0].devices[1]",
+    );
+    assert!(
+        p.message.contains("`inbox` (email) cannot take calls"),
+        "{p}"
+    );
+    // An sms device is a phone: a call rings its number.
+    let config = check(&with(&[(
+        r#"devices = ["browser"], next"#,
+        r#"devices = ["browser", "cell"], ring = "all", next"#,
+    )]))
+    .unwrap();
+    let Action::Device { devices, ring, .. } =
+        &config.calls[&Alias::parse("default").unwrap()][0].action
+    else {
+        panic!("not a device step");
+    };
+    assert_eq!((devices.len(), *ring), (2, crate::config::Ring::All));
     let p = only(
         &with(&[(
             r#"devices = ["browser"], next"#,
-            r#"devices = ["browser", "cell"], next"#,
+            r#"devices = ["browser"], ring = "everyone", next"#,
         )]),
-        "calls.default[0].devices[1]",
+        "calls.default[0].ring",
     );
-    assert!(p.message.contains("`cell` (sms) cannot take calls"), "{p}");
+    assert!(p.message.contains("not a way to ring"), "{p}");
 }
 
 #[test]
