@@ -305,10 +305,7 @@ mod tests {
             created_at_ms: at,
             media: vec![],
         };
-        store
-            .write(move |conn| message::blocking::record_message_in(conn, &text))
-            .await
-            .unwrap();
+        crate::store::test_support::record_text(store, text).await;
     }
 
     async fn voicemail_from(store: &Store, sid: &str, from: &str, at: i64) {

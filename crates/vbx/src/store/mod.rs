@@ -270,6 +270,15 @@ pub(crate) mod test_support {
         super::writer::open(&dir.join(super::DB_FILE), super::BUSY_TIMEOUT).unwrap()
     }
 
+    /// Stores `text` as the writer thread does for any text in or out (no feed row): a
+    /// thread's history for a test to read.
+    pub async fn record_text(store: &Store, text: super::message::NewMessage) {
+        store
+            .write(move |conn| super::message::blocking::record_message_in(conn, &text))
+            .await
+            .unwrap();
+    }
+
     /// A store in a fresh temporary directory; keep the `TempDir` alive for the test.
     pub async fn store() -> (TempDir, Store) {
         let dir = TempDir::new().unwrap();

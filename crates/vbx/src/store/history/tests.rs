@@ -24,10 +24,7 @@ async fn text(store: &Store, sid: &str, from: &str, to: &str, body: &str, at: i6
         created_at_ms: at,
         media: vec![],
     };
-    store
-        .write(move |conn| message::blocking::record_message_in(conn, &text))
-        .await
-        .unwrap();
+    crate::store::test_support::record_text(store, text).await;
 }
 
 async fn ring(store: &Store, sid: &str, from: &str, to: &str, parent: Option<&str>, at: i64) {

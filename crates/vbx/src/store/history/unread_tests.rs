@@ -64,10 +64,7 @@ async fn apply(store: &Store, op: &Op, at: i64) {
                 created_at_ms: at,
                 media: vec![],
             };
-            store
-                .write(move |conn| message::blocking::record_message_in(conn, &text))
-                .await
-                .unwrap();
+            crate::store::test_support::record_text(store, text).await;
         }
         Op::Status { sid } => {
             store
