@@ -116,9 +116,55 @@ impl Default for EventHub {
     }
 }
 
+/// Waits until `events` brings one that `wanted` says yes to, or has missed some (a lagged
+/// receiver may have missed a wanted one: the caller looks again either way). A hub that
+/// closed brings nothing more: this then waits forever, for the caller's other wake-ups.
+pub async fn wait_for(events: &mut broadcast::Receiver<Event>, wanted: impl Fn(&Event) -> bool) {
+    loop {
+        match events.recv().await {
+            Ok(event) if wanted(&event) => return,
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn waiting_for_an_event_skips_the_others_and_gives_up_on_a_lag() {
+        let (tx, mut rx) = broadcast::channel(2);
+        let wanted = |event: &Event| matches!(event, Event::Message { .. });
+        tx.send(Event::Call { sid: "CA1".into() }).unwrap();
+        tx.send(Event::Message { sid: "SM1".into() }).unwrap();
+        wait_for(&mut rx, wanted).await;
+        assert!(
+            rx.try_recv().is_err(),
+            "the wanted event was the last one taken"
+        );
+        // Three unwanted events into a channel of two: the receiver lagged and may have
+        // missed a wanted one, so the wait ends.
+        for i in 0..3 {
+            tx.send(Event::Call {
+                sid: format!("CA{i}"),
+            })
+            .unwrap();
+        }
+        tokio::time::timeout(std::time::Duration::from_secs(5), wait_for(&mut rx, wanted))
+            .await
+            .expect("a lag ends the wait");
+        // Nothing wanted and no lag: it keeps waiting.
+        while rx.try_recv().is_ok() {}
+        tx.send(Event::Call { sid: "CA9".into() }).unwrap();
+        let waiting = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            wait_for(&mut rx, wanted),
+        );
+        assert!(waiting.await.is_err());
+    }
 
     fn feed(cursor: i64) -> Event {
         Event::Feed {

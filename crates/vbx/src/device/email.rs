@@ -301,14 +301,11 @@ impl EmailSender {
 }
 
 async fn wait_for_queued_email(events: &mut broadcast::Receiver<Event>) {
-    loop {
-        match events.recv().await {
-            Ok(Event::Queued { kind, .. }) if kind == EMAIL => return,
-            Ok(_) => {}
-            Err(broadcast::error::RecvError::Lagged(_)) => return,
-            Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
-        }
-    }
+    crate::event::wait_for(
+        events,
+        |event| matches!(event, Event::Queued { kind, .. } if kind == EMAIL),
+    )
+    .await;
 }
 
 #[cfg(test)]

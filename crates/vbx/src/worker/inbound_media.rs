@@ -161,16 +161,7 @@ pub fn relative_path(message_sid: &str, idx: i64) -> Option<String> {
 }
 
 async fn new_message(events: &mut tokio::sync::broadcast::Receiver<crate::event::Event>) {
-    loop {
-        match events.recv().await {
-            Ok(Event::MediaArrived { .. }) => return,
-            Ok(_) => {}
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                std::future::pending::<()>().await
-            }
-        }
-    }
+    crate::event::wait_for(events, |event| matches!(event, Event::MediaArrived { .. })).await;
 }
 
 #[cfg(test)]

@@ -295,19 +295,14 @@ fn is_same_send(message: &MessageResource, payload: &SmsPayload) -> bool {
 }
 
 async fn wait_for_new_work(events: &mut tokio::sync::broadcast::Receiver<Event>) {
-    loop {
-        match events.recv().await {
-            // Only new `sms` work; the xmpp device queues texts with an `Outbox` event. Any
-            // other event would cost a look at the outbox for nothing, once per webhook.
-            Ok(Event::Queued { kind, .. }) if kind == SMS => return,
-            Ok(Event::Outbox { .. }) => return,
-            Ok(_) => {}
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                std::future::pending::<()>().await
-            }
-        }
-    }
+    // Only new `sms` work; the xmpp device queues texts with an `Outbox` event. Any other
+    // event would cost a look at the outbox for nothing, once per webhook.
+    crate::event::wait_for(events, |event| match event {
+        Event::Queued { kind, .. } => kind == SMS,
+        Event::Outbox { .. } => true,
+        _ => false,
+    })
+    .await;
 }
 
 #[cfg(test)]
