@@ -249,6 +249,28 @@ impl App {
         };
         let media_stop = stop.clone();
         workers.spawn("media download", async move { media.run(media_stop).await });
+        let recordings = crate::worker::recordings::RecordingWorker {
+            client: self.state.twilio.clone(),
+            store: self.state.store.clone(),
+            events: self.state.events.clone(),
+            data_dir: self.state.config.server.data_dir.clone(),
+            delete_after_download: self.state.config.twilio.delete_recordings_after_download,
+        };
+        let recordings_stop = stop.clone();
+        workers.spawn("recordings", async move {
+            recordings.run(recordings_stop).await
+        });
+        let notices = crate::worker::notices::Notices {
+            store: self.state.store.clone(),
+            config: self.state.config.clone(),
+            events: self.state.events.clone(),
+            links: self.state.media_links.clone(),
+            contacts: self.state.contacts.clone(),
+        };
+        let notices_stop = stop.clone();
+        workers.spawn("voicemail notices", async move {
+            notices.run(notices_stop).await
+        });
         let email = crate::device::email::EmailSender::new(
             self.state.store.clone(),
             self.state.config.clone(),

@@ -60,6 +60,26 @@ impl MediaLinks {
         )
     }
 
+    /// The public link of recording `sid` (a voicemail notice's), under its own domain so it
+    /// never doubles as a media item's.
+    pub fn recording_link(&self, sid: &str) -> String {
+        format!(
+            "{}/flow/media/rec/{sid}/{}",
+            self.base,
+            self.token(&format!("rec\0{sid}"), -1)
+        )
+    }
+
+    /// Whether `token` is the one of recording `sid` (in constant time).
+    pub fn verify_recording(&self, sid: &str, token: &str) -> bool {
+        token.len() == TOKEN_LEN
+            && bool::from(
+                self.token(&format!("rec\0{sid}"), -1)
+                    .as_bytes()
+                    .ct_eq(token.as_bytes()),
+            )
+    }
+
     /// Whether `token` is the one of item `idx` of `sid` (in constant time).
     pub fn verify(&self, sid: &str, idx: i64, token: &str) -> bool {
         token.len() == TOKEN_LEN

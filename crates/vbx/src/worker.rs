@@ -4,6 +4,8 @@
 
 pub mod health;
 pub mod inbound_media;
+pub mod notices;
+pub mod recordings;
 pub mod sender;
 pub mod sync;
 

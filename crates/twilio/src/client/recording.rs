@@ -55,6 +55,12 @@ impl Client {
             .await
     }
 
+    /// Deletes the recording and its audio at Twilio (Twilio answers 204).
+    pub async fn delete_recording(&self, sid: &RecordingSid) -> Result<(), Error> {
+        self.delete(self.account_url(&format!("Recordings/{sid}.json")))
+            .await
+    }
+
     /// The recording's audio as WAV (the URI without extension); append `.mp3` for MP3,
     /// which Twilio refuses for encrypted recordings. Fetch it with [`Client::download`].
     pub fn recording_audio_url(&self, sid: &RecordingSid) -> Url {

@@ -96,6 +96,7 @@ pub struct RawTwilio {
     pub api_base: Option<String>,
     pub sync_interval_seconds: Option<i64>,
     pub token_ttl_seconds: Option<i64>,
+    pub delete_recordings_after_download: Option<bool>,
 }
 
 impl fmt::Debug for RawTwilio {
@@ -113,6 +114,10 @@ impl fmt::Debug for RawTwilio {
             .field("api_base", &self.api_base)
             .field("sync_interval_seconds", &self.sync_interval_seconds)
             .field("token_ttl_seconds", &self.token_ttl_seconds)
+            .field(
+                "delete_recordings_after_download",
+                &self.delete_recordings_after_download,
+            )
             .finish()
     }
 }

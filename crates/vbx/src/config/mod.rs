@@ -156,6 +156,8 @@ pub struct Twilio {
     pub sync_interval: std::time::Duration,
     /// How long a browser's access token lasts (`token_ttl_seconds`, an hour unless set).
     pub token_ttl: std::time::Duration,
+    /// Twilio's copy of a recording is deleted once vbx downloaded its own.
+    pub delete_recordings_after_download: bool,
 }
 
 /// How often the reconciliation sync runs unless `twilio.sync_interval_seconds` says.
@@ -313,6 +315,24 @@ impl Menu {
     }
 }
 
+/// A voicemail box: the greeting, then a recording; devices in `notify` hear of each message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voicemail {
+    pub greeting: Prompt,
+    /// Seconds the caller may speak.
+    pub max_length: u32,
+    pub transcribe: bool,
+    /// Devices (sms, email, xmpp) told about each new voicemail.
+    pub notify: Vec<String>,
+}
+
+impl Voicemail {
+    pub const DEFAULT_GREETING: &'static str = "Please leave a message after the tone.";
+    pub const DEFAULT_MAX_LENGTH: u32 = 120;
+    /// Twilio transcribes recordings between 2 and 120 seconds only.
+    pub const MAX_TRANSCRIBED: u32 = 120;
+}
+
 /// One step of a flow: what it does, and where to go when it does not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -363,6 +383,8 @@ pub enum Action {
         max_length: Option<u32>,
         transcribe: bool,
     },
+    /// The greeting, then `<Record>`; the steps after it run once the caller is done.
+    Voicemail(Box<Voicemail>),
     /// Another alias (a relative URL) or an absolute URL.
     Redirect {
         url: String,
@@ -393,6 +415,7 @@ impl Action {
             Action::Redirect { .. } => "redirect",
             Action::Reject { .. } => "reject",
             Action::Say { .. } => "say",
+            Action::Voicemail(_) => "voicemail",
         }
     }
 

@@ -310,6 +310,7 @@ fn check_twilio(cx: &mut Ctx, raw: &RawTwilio) -> Option<Twilio> {
         api_base: api_base?,
         sync_interval: sync_interval?,
         token_ttl: token_ttl?,
+        delete_recordings_after_download: raw.delete_recordings_after_download.unwrap_or(false),
     })
 }
 

@@ -40,8 +40,12 @@ pub struct EmailPayload {
     pub media: Vec<String>,
     /// Where each item is downloaded from (Twilio, with the account's credentials); rows
     /// queued before links existed have none and carry Twilio's URLs in `media`.
+    /// `file:<path>` is a file under the data directory (a voicemail notice's audio).
     #[serde(default)]
     pub media_sources: Vec<String>,
+    /// The subject, when it is not a text's (`SMS From …`): a voicemail notice's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 /// How much media is attached; the rest becomes links in the body. Mail servers commonly
@@ -246,7 +250,11 @@ impl EmailSender {
                 continue;
             }
             let source = payload.media_sources.get(index).unwrap_or(url);
-            match self.twilio.download(source, cap).await {
+            let fetched = match source.strip_prefix("file:") {
+                Some(path) => self.read_local(path, cap).await,
+                None => self.twilio.download(source, cap).await,
+            };
+            match fetched {
                 Ok((content_type, bytes)) => {
                     budget -= bytes.len();
                     items.push(MediaItem::Attached(Attachment::new(
@@ -273,6 +281,32 @@ impl EmailSender {
             }
         }
         Ok(items)
+    }
+
+    /// A file of vbx's own under the data directory, as a download would give it.
+    async fn read_local(
+        &self,
+        relative: &str,
+        cap: usize,
+    ) -> Result<(Option<String>, Vec<u8>), twilio::client::Error> {
+        let unusable = |message: String| twilio::client::Error::Config(message);
+        if relative
+            .split('/')
+            .any(|part| part.is_empty() || part == "..")
+        {
+            return Err(unusable(format!(
+                "`{relative}` is not a path under the data directory"
+            )));
+        }
+        let path = self.config.server.data_dir.join(relative);
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| unusable(format!("reading {}: {e}", path.display())))?;
+        if bytes.len() > cap {
+            return Err(twilio::client::Error::TooLarge { limit: cap });
+        }
+        let wav = bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WAVE";
+        Ok((wav.then(|| "audio/x-wav".to_owned()), bytes))
     }
 
     /// Runs until `shutdown` turns true: sends what is due, then waits a second or for a new

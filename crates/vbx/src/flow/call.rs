@@ -210,6 +210,20 @@ pub fn resume_after_menu(
 
 /// A menu's `<Gather>`: the prompt inside it (a key cuts it short), its answer to `action`
 /// even when nothing was pressed.
+/// A greeting said or played on its own.
+fn prompt(prompt: &Prompt) -> Verb {
+    match prompt {
+        Prompt::Say(text) => Verb::Say(twiml::Say {
+            text: text.clone(),
+            ..Default::default()
+        }),
+        Prompt::Play(url) => Verb::Play(twiml::Play {
+            url: url.clone(),
+            ..Default::default()
+        }),
+    }
+}
+
 fn gather(menu: &Menu, action: String) -> Verb {
     let prompt = match &menu.prompt {
         Prompt::Say(text) => twiml::GatherChild::Say(twiml::Say {
@@ -502,6 +516,19 @@ fn run_step(
                 action: Some(urls.record_action(req.alias, index)),
                 max_length: *max_length,
                 recording_status_callback: Some(urls.recording_status()),
+                transcribe: transcribe.then_some(true),
+                transcribe_callback: transcribe.then(|| urls.transcription_status()),
+                ..Default::default()
+            }));
+            Flowed::Stop
+        }
+        Action::Voicemail(voicemail) => {
+            twiml.push(prompt(&voicemail.greeting));
+            let transcribe = voicemail.transcribe;
+            twiml.push(Verb::Record(twiml::Record {
+                action: Some(urls.record_action(req.alias, index)),
+                max_length: Some(voicemail.max_length),
+                recording_status_callback: Some(urls.voicemail_status(req.alias, index)),
                 transcribe: transcribe.then_some(true),
                 transcribe_callback: transcribe.then(|| urls.transcription_status()),
                 ..Default::default()

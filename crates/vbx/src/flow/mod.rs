@@ -156,6 +156,15 @@ impl Urls {
         format!("{}/flow/status/recording", self.base)
     }
 
+    /// The recording status callback of a `voicemail` step: it says which step, for its
+    /// notices.
+    pub fn voicemail_status(&self, alias: &Alias, step: usize) -> String {
+        format!(
+            "{}/flow/status/recording?alias={alias}&step={step}",
+            self.base
+        )
+    }
+
     pub fn transcription_status(&self) -> String {
         format!("{}/flow/status/transcription", self.base)
     }

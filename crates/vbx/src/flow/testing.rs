@@ -100,6 +100,7 @@ pub fn config() -> Config {
             api_base: "https://api.twilio.com".parse().expect("url"),
             sync_interval: crate::config::DEFAULT_SYNC_INTERVAL,
             token_ttl: std::time::Duration::from_secs(3600),
+            delete_recordings_after_download: false,
         },
         devices,
         calls,

@@ -11,6 +11,7 @@ mod hours;
 mod menu;
 mod relay;
 mod ring;
+mod voicemail;
 
 const CALLER: &str = "+14155550100";
 

@@ -301,12 +301,26 @@ async fn message_status(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Which `voicemail` step a recording status callback is for (none for other recordings).
+#[derive(Deserialize)]
+struct RecordingQuery {
+    alias: Option<String>,
+    step: Option<usize>,
+}
+
 async fn recording_status(
     State(state): State<AppState>,
+    query: Result<Query<RecordingQuery>, axum::extract::rejection::QueryRejection>,
     SignedForm(params): SignedForm,
 ) -> Result<StatusCode, WebhookError> {
+    let Query(query) = query.map_err(|e| {
+        WebhookError::BadRequest(format!("the `alias` and `step` query parameters: {e}"))
+    })?;
     let update = RecordingStatusCallback::from_params(&params)?;
-    record::recording_status(&state, &update).await;
+    // A step that is gone from the configuration (it changed since the call) has no notices.
+    let alias = query.alias.as_deref().and_then(Alias::parse);
+    let step = alias.as_ref().zip(query.step);
+    record::recording_status(&state, &update, step).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -306,6 +306,7 @@ pub async fn a_recorded_voicemail_shows_in_its_thread_once(store: &Store) {
         url: "https://api.twilio.com/Recordings/RE5".into(),
         duration_s: Some(12),
         status: "completed".into(),
+        source: crate::store::recording::VOICEMAIL,
         now_ms: T0 + 30,
     };
     let out = store
@@ -331,7 +332,10 @@ pub async fn a_recorded_voicemail_shows_in_its_thread_once(store: &Store) {
         .unwrap();
     assert_eq!(item(&ended, 0)["outcome"], "voicemail");
     // The recording's own status callback, and a retried action, add no second voicemail.
-    store.record_recording(&recording).await.unwrap();
+    store
+        .record_recording(&recording, Vec::new())
+        .await
+        .unwrap();
     store
         .record_record_end(Some(recording), Vec::new(), T0 + 31)
         .await

@@ -92,7 +92,8 @@ macro_rules! call_outcome {
                WHEN ",
             call_direction!("c."),
             " = 'inbound' THEN \
-                 CASE WHEN EXISTS (SELECT 1 FROM recordings r WHERE r.call_sid = c.sid) \
+                 CASE WHEN EXISTS (SELECT 1 FROM recordings r \
+                        WHERE r.call_sid = c.sid AND r.source = 'voicemail') \
                         THEN 'voicemail' \
                       WHEN c.status IN ('busy', 'failed') THEN c.status \
                       ELSE 'missed' END \

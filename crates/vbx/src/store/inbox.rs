@@ -325,14 +325,18 @@ mod tests {
             .await
             .unwrap();
         store
-            .record_recording(&recording::RecordingUpdate {
-                sid: format!("RE{sid}"),
-                call_sid: format!("CA{sid}"),
-                url: "https://api.twilio.com/x".into(),
-                duration_s: Some(4),
-                status: "completed".into(),
-                now_ms: at,
-            })
+            .record_recording(
+                &recording::RecordingUpdate {
+                    sid: format!("RE{sid}"),
+                    call_sid: format!("CA{sid}"),
+                    url: "https://api.twilio.com/x".into(),
+                    duration_s: Some(4),
+                    status: "completed".into(),
+                    source: recording::VOICEMAIL,
+                    now_ms: at,
+                },
+                Vec::new(),
+            )
             .await
             .unwrap();
     }

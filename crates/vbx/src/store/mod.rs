@@ -27,6 +27,7 @@ pub mod sync_state;
 mod synced;
 pub(crate) mod texts;
 mod views;
+mod voicemail;
 pub mod webhooks;
 mod work;
 pub mod writer;

@@ -10,6 +10,18 @@ use super::{sql_limit, Context, Result};
 pub const SMS: &str = "sms";
 pub const EMAIL: &str = "email";
 pub const XMPP: &str = "xmpp";
+/// Downloading a recording into the data directory (and deleting Twilio's copy, if asked).
+pub const RECORDING_DOWNLOAD: &str = "recording";
+/// Deleting a recording at Twilio that the user deleted in vbx.
+pub const RECORDING_DELETE: &str = "recording-delete";
+/// A voicemail notice for one device, turned into an `sms`, `email` or `xmpp` row when due:
+/// once the transcript is in, or when waiting for it is over.
+pub const VOICEMAIL_NOTICE: &str = "voicemail-notice";
+
+/// The idempotency key of the notice of voicemail `recording` for `device`.
+pub fn notice_key(recording: &str, device: &str) -> String {
+    format!("vm:{recording}:{device}")
+}
 
 /// A row left `sending` this long is taken to belong to a worker that died, and is claimed
 /// again.
@@ -65,6 +77,19 @@ const ENQUEUE: &str =
      VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4) \
      ON CONFLICT (idempotency_key) DO NOTHING \
      RETURNING id";
+
+const ENQUEUE_AT: &str =
+    "INSERT INTO outbox (kind, payload, idempotency_key, status, attempts, next_attempt_at, \
+         created_at, updated_at) \
+     VALUES (?1, ?2, ?3, 'pending', 0, ?5, ?4, ?4) \
+     ON CONFLICT (idempotency_key) DO NOTHING \
+     RETURNING id";
+
+/// The notices of one voicemail (keys from `vm:<sid>:` up to, not including, `vm:<sid>;`)
+/// still waiting: due now.
+const NOTICES_DUE: &str = "UPDATE outbox SET next_attempt_at = ?3, updated_at = ?3 \
+    WHERE idempotency_key >= ?1 AND idempotency_key < ?2 \
+      AND kind = 'voicemail-notice' AND status = 'pending' AND next_attempt_at > ?3";
 
 const MARK_SENT: &str = "UPDATE outbox \
     SET status = 'sent', result = ?2, last_error = NULL, updated_at = ?3 WHERE id = ?1";
@@ -301,7 +326,30 @@ pub mod blocking {
         idempotency_key: Option<&str>,
         now_ms: i64,
     ) -> Result<Option<i64>> {
+        enqueue_at(conn, kind, payload, idempotency_key, now_ms, now_ms)
+    }
+
+    /// Like [`enqueue`], first due at `due_ms`.
+    pub fn enqueue_at(
+        conn: &Connection,
+        kind: &str,
+        payload: &serde_json::Value,
+        idempotency_key: Option<&str>,
+        now_ms: i64,
+        due_ms: i64,
+    ) -> Result<Option<i64>> {
         let op = "enqueue";
+        if due_ms != now_ms {
+            return conn
+                .prepare_cached(super::ENQUEUE_AT)
+                .op(op)?
+                .query_row(
+                    params![kind, payload.to_string(), idempotency_key, now_ms, due_ms],
+                    |row| row.get(0),
+                )
+                .optional()
+                .op(op);
+        }
         conn.prepare_cached(super::ENQUEUE)
             .op(op)?
             .query_row(
@@ -310,6 +358,16 @@ pub mod blocking {
             )
             .optional()
             .op(op)
+    }
+
+    /// The waiting notices of voicemail `recording` are due at `now_ms`; answers how many.
+    pub fn notices_due(conn: &Connection, recording: &str, now_ms: i64) -> Result<usize> {
+        let from = format!("vm:{recording}:");
+        let to = format!("vm:{recording};");
+        conn.prepare_cached(super::NOTICES_DUE)
+            .op("notices_due")?
+            .execute(params![from, to, now_ms])
+            .op("notices_due")
     }
 }
 

@@ -16,6 +16,27 @@ pub struct RecordingRow {
     pub transcription_status: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub heard_at: Option<i64>,
+    pub party: Option<String>,
+    /// [`VOICEMAIL`] or [`CALL`].
+    pub source: String,
+    /// The downloaded copy, relative to the data directory.
+    pub local_path: Option<String>,
+    pub twilio_deleted_at: Option<i64>,
+}
+
+/// A recording left by `<Record>` (a `voicemail` or `record` step).
+pub const VOICEMAIL: &str = "voicemail";
+/// A recording of a bridged call (`<Dial record>`).
+pub const CALL: &str = "call";
+
+/// What Twilio's `RecordingSource` says the recording is; without one it came from `<Record>`
+/// (the only recordings older vbx asked for).
+pub fn source_of(recording_source: Option<&str>) -> &'static str {
+    match recording_source {
+        None | Some("RecordVerb") => VOICEMAIL,
+        Some(_) => CALL,
+    }
 }
 
 /// What a recording callback (or the `<Record>` action request) says.
@@ -26,18 +47,22 @@ pub struct RecordingUpdate {
     pub url: String,
     pub duration_s: Option<i64>,
     pub status: String,
+    /// [`VOICEMAIL`] or [`CALL`].
+    pub source: &'static str,
     pub now_ms: i64,
 }
 
-/// The statement of [`upsert_recording`]: sid, call, url, duration, status, time.
+/// The statement of [`upsert_recording`]: sid, call, url, duration, status, time, source. A
+/// call recording is nothing to hear, so it is never new.
 const UPSERT_RECORDING: &str = "INSERT INTO recordings \
-        (sid, call_sid, url, duration_s, status, created_at, updated_at) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+        (sid, call_sid, url, duration_s, status, created_at, updated_at, source, heard_at) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, CASE WHEN ?7 = 'call' THEN ?6 END) \
     ON CONFLICT (sid) DO UPDATE SET \
         call_sid = excluded.call_sid, \
         url = excluded.url, \
         duration_s = COALESCE(excluded.duration_s, recordings.duration_s), \
         status = excluded.status, \
+        source = excluded.source, \
         updated_at = excluded.updated_at";
 
 /// The statement of [`set_transcription`]: recording, text, status, time.
@@ -86,6 +111,7 @@ mod tests {
             url: format!("https://api.twilio.com/Recordings/{REC}"),
             duration_s,
             status: status.into(),
+            source: VOICEMAIL,
             now_ms,
         }
     }
@@ -170,6 +196,7 @@ pub mod blocking {
                 update.duration_s,
                 update.status,
                 update.now_ms,
+                update.source,
             ])
             .op(op)?;
         Ok(())

@@ -6,7 +6,9 @@
 use super::call::{blocking as call, CallStatusUpdate};
 use super::event::blocking as feed;
 use super::message::blocking as message;
+use super::outbox::{blocking as outbox, VOICEMAIL_NOTICE};
 use super::recording::{blocking as recording, RecordingUpdate};
+use super::webhooks::Work;
 use super::{Changes, Result, Store};
 
 impl Store {
@@ -57,12 +59,22 @@ impl Store {
 
     /// A recording callback (the latest wins; one without a duration keeps the known one),
     /// with the voicemail's feed row once its call is known.
-    pub async fn record_recording(&self, update: &RecordingUpdate) -> Result<Changes> {
+    /// A recording status callback, with the work it brings (the download, a voicemail's
+    /// notices).
+    pub async fn record_recording(
+        &self,
+        update: &RecordingUpdate,
+        work: Vec<Work>,
+    ) -> Result<Changes> {
         let update = update.clone();
         self.write(move |conn| {
             recording::upsert_recording(conn, &update)?;
             let mut out = Changes::default();
             out.push(feed::voicemail_changed(conn, &update.sid, update.now_ms)?);
+            if update.source == super::recording::CALL {
+                out.push(feed::call_changed(conn, &update.call_sid, update.now_ms)?);
+            }
+            super::webhooks::store_work(conn, &work, update.now_ms, &mut out)?;
             Ok(out)
         })
         .await
@@ -83,6 +95,10 @@ impl Store {
             let known = recording::set_transcription(conn, &sid, text.as_deref(), &status, now)?;
             if known {
                 out.push(feed::voicemail_changed(conn, &sid, now)?);
+            }
+            // The notices waited for this transcript (or for its failure).
+            if outbox::notices_due(conn, &sid, now)? > 0 {
+                out.queued.push((VOICEMAIL_NOTICE, 0));
             }
             Ok((known, out))
         })
@@ -175,10 +191,11 @@ mod tests {
             url: "https://api.twilio.com/r".into(),
             duration_s: Some(7),
             status: "completed".into(),
+            source: crate::store::recording::VOICEMAIL,
             now_ms: at,
         };
         assert!(store
-            .record_recording(&update(1))
+            .record_recording(&update(1), Vec::new())
             .await
             .unwrap()
             .feed
@@ -198,7 +215,10 @@ mod tests {
             },
         )
         .unwrap();
-        let out = store.record_recording(&update(2)).await.unwrap();
+        let out = store
+            .record_recording(&update(2), Vec::new())
+            .await
+            .unwrap();
         assert_eq!(kinds(&out), ["voicemail"]);
         assert_eq!(out.feed[0].number.as_deref(), Some(ANN));
 

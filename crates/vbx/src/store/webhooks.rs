@@ -23,6 +23,13 @@ pub enum Work {
         payload: serde_json::Value,
         key: String,
     },
+    /// Like `Enqueue`, first due at `due` (unix ms).
+    Later {
+        kind: &'static str,
+        payload: serde_json::Value,
+        key: String,
+        due: i64,
+    },
 }
 
 impl Store {
@@ -129,7 +136,7 @@ impl Store {
 }
 
 /// Stores `work` in the writer thread's transaction; a queued text appears in its thread.
-fn store_work(
+pub(super) fn store_work(
     conn: &rusqlite::Connection,
     work: &[Work],
     now: i64,
@@ -139,6 +146,16 @@ fn store_work(
         match work {
             Work::Relay { device, number } => {
                 relay_write::set_relay_target(conn, device, number, now)?;
+            }
+            Work::Later {
+                kind,
+                payload,
+                key,
+                due,
+            } => {
+                if let Some(id) = outbox::enqueue_at(conn, kind, payload, Some(key), now, *due)? {
+                    out.queued.push((*kind, id));
+                }
             }
             Work::Enqueue { kind, payload, key } => {
                 if let Some(id) = outbox::enqueue(conn, kind, payload, Some(key), now)? {

@@ -11,4 +11,8 @@ mod media;
 mod outbox;
 mod phone;
 mod setup;
+#[path = "../email/smtp.rs"]
+#[allow(dead_code)] // The email tests use all of it; these, what they need.
+mod smtp;
 mod sync;
+mod voicemail;

@@ -9,6 +9,7 @@ mod concurrent;
 mod harness;
 mod hours;
 mod relay;
+mod voicemail;
 
 use harness::*;
 use vbx::store::{call, message, outbox, recording};

@@ -8,7 +8,13 @@ use twilio::twiml::{RejectReason, Voice};
 
 use super::phone;
 use super::value::{http_url, is_client_identity, join, suggest, Ctx, Table};
-use crate::config::{hours, Action, Alias, Device, Menu, Prompt, Ring, Step};
+use crate::config::{hours, Action, Alias, Device, Prompt, Ring, Step};
+
+mod menu;
+mod voicemail;
+
+use menu::menu;
+use voicemail::voicemail;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Flow {
@@ -33,8 +39,19 @@ impl Flow {
 }
 
 const STEPS: &[&str] = &[
-    "device", "dial", "hangup", "hours", "menu", "message", "pause", "play", "record", "redirect",
-    "reject", "say",
+    "device",
+    "dial",
+    "hangup",
+    "hours",
+    "menu",
+    "message",
+    "pause",
+    "play",
+    "record",
+    "redirect",
+    "reject",
+    "say",
+    "voicemail",
 ];
 
 /// The longest a call may ring or a pause may last, in seconds (Twilio's `<Dial timeout>` cap).
@@ -218,6 +235,7 @@ fn step(
         "redirect" => redirect(cx, t, links, targets),
         "reject" => reject(cx, t),
         "say" => say(cx, t),
+        "voicemail" => voicemail(cx, t, links),
         unknown => {
             let fix = match suggest(unknown, STEPS) {
                 Some(close) => format!("did you mean \"{close}\"? Steps are: {}", STEPS.join(", ")),
@@ -421,6 +439,43 @@ fn dial(cx: &mut Ctx, t: Table<'_>) -> Option<Action> {
         sips,
         timeout,
     })
+}
+
+/// Something said (`say`: key and example) or played (`play`), not both; `Ok(None)` when
+/// neither is given, `Err` after reporting a problem.
+fn said_or_played(
+    cx: &mut Ctx,
+    t: Table<'_>,
+    what: &str,
+    (say_key, say_example): (&str, &str),
+    (play_key, play_example): (&str, &str),
+) -> Result<Option<Prompt>, ()> {
+    let said = non_empty(cx, t, say_key, say_example);
+    let played = non_empty(cx, t, play_key, play_example);
+    if let Some(url) = &played {
+        if http_url(url).is_none() {
+            cx.problem(
+                t.key(play_key),
+                format!("`{url}` is not an http(s) URL"),
+                format!("write the address of an audio file, e.g. {play_example}"),
+            );
+            return Err(());
+        }
+    }
+    match (said, played) {
+        (Some(text), None) => Ok(Some(Prompt::Say(text))),
+        (None, Some(url)) => Ok(Some(Prompt::Play(url))),
+        (Some(_), Some(_)) => {
+            cx.problem(
+                t.key(play_key),
+                format!("{what} has both `{say_key}` and `{play_key}`"),
+                format!("keep one: `{say_key}` is said, `{play_key}` is played"),
+            );
+            Err(())
+        }
+        (None, None) if t.has(say_key) || t.has(play_key) => Err(()),
+        (None, None) => Ok(None),
+    }
 }
 
 fn non_empty(cx: &mut Ctx, t: Table<'_>, key: &str, example: &str) -> Option<String> {
@@ -681,126 +736,6 @@ fn hours(cx: &mut Ctx, t: Table<'_>) -> Option<Action> {
             timezone,
             open,
             closed_on,
-        }))
-    })
-}
-
-/// `prompt` or `prompt_url`, `keys` (key → alias), `timeout`, `repeat`, `invalid`.
-fn menu(cx: &mut Ctx, t: Table<'_>, links: &Links<'_>) -> Option<Action> {
-    cx.unknown_keys(
-        t,
-        &[
-            "step",
-            "next",
-            "prompt",
-            "prompt_url",
-            "keys",
-            "timeout",
-            "repeat",
-            "invalid",
-        ],
-        "a `menu` step",
-    );
-    let said = non_empty(cx, t, "prompt", "prompt = \"For sales press 1.\"");
-    let played = non_empty(
-        cx,
-        t,
-        "prompt_url",
-        "prompt_url = \"https://example.com/menu.mp3\"",
-    );
-    if let Some(url) = &played {
-        if http_url(url).is_none() {
-            cx.problem(
-                t.key("prompt_url"),
-                format!("`{url}` is not an http(s) URL"),
-                "write the address of an audio file, e.g. \"https://example.com/menu.mp3\"",
-            );
-        }
-    }
-    let prompt = match (said, played) {
-        (Some(text), None) => Some(Prompt::Say(text)),
-        (None, Some(url)) => Some(Prompt::Play(url)),
-        (Some(_), Some(_)) => {
-            cx.problem(
-                t.key("prompt_url"),
-                "a `menu` step has both `prompt` and `prompt_url`",
-                "keep one: `prompt` is said, `prompt_url` is played",
-            );
-            None
-        }
-        (None, None) => {
-            if !t.has("prompt") && !t.has("prompt_url") {
-                cx.problem(
-                    t.key("prompt"),
-                    "a `menu` step has no `prompt`",
-                    "set prompt = \"For sales press 1, for support press 2.\" (or prompt_url)",
-                );
-            }
-            None
-        }
-    };
-    let mut keys = BTreeMap::new();
-    let mut keys_ok = true;
-    match t.get("keys") {
-        Some(Value::Table(table)) if !table.is_empty() => {
-            let path = t.key("keys");
-            for (key, target) in table {
-                let key_path = join(&path, key);
-                if !key
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
-                {
-                    cx.problem(
-                        key_path.clone(),
-                        format!("`{key}` is not a key of the phone"),
-                        "use keys made of 0-9, * and #, e.g. \"1\" = \"sales\"",
-                    );
-                    keys_ok = false;
-                }
-                let Value::String(target) = target else {
-                    cx.wrong_type(key_path, "an alias", target, "\"1\" = \"sales\"");
-                    keys_ok = false;
-                    continue;
-                };
-                match link(cx, key_path, target, links) {
-                    Some(alias) => {
-                        keys.insert(key.clone(), alias);
-                    }
-                    None => keys_ok = false,
-                }
-            }
-        }
-        Some(Value::Table(_)) | None => {
-            cx.problem(
-                t.key("keys"),
-                "a `menu` step has no `keys`",
-                "map each key to a flow, e.g. keys = { \"1\" = \"sales\", \"2\" = \"support\" }",
-            );
-            keys_ok = false;
-        }
-        Some(other) => {
-            cx.wrong_type(
-                t.key("keys"),
-                "a table of keys",
-                other,
-                "keys = { \"1\" = \"sales\" }",
-            );
-            keys_ok = false;
-        }
-    }
-    let timeout = cx.integer(t, "timeout", 1..=MAX_GATHER_WAIT).unwrap_or(5);
-    let repeat = cx.integer(t, "repeat", 0..=MAX_REPEAT).unwrap_or(2);
-    let invalid = cx
-        .string(t, "invalid", "invalid = \"Sorry, that is not an option.\"")
-        .unwrap_or_else(|| "Sorry, that is not an option.".to_owned());
-    let prompt = prompt?;
-    keys_ok.then(|| {
-        Action::Menu(Box::new(Menu {
-            prompt,
-            keys,
-            timeout,
-            repeat,
-            invalid,
         }))
     })
 }

@@ -61,6 +61,22 @@ pub fn summary(config: &Config) -> String {
         }
     }
 
+    for (alias, steps) in &config.calls {
+        for (i, step) in steps.iter().enumerate() {
+            if let Action::Voicemail(v) = &step.action {
+                if v.transcribe && v.max_length > crate::config::Voicemail::MAX_TRANSCRIBED {
+                    let _ = writeln!(
+                        out,
+                        "  note: calls.{alias}[{i}]: Twilio transcribes recordings of 2 to {} seconds only; \
+                         longer voicemails (max_length = {}) arrive without a transcript",
+                        crate::config::Voicemail::MAX_TRANSCRIBED,
+                        v.max_length
+                    );
+                }
+            }
+        }
+    }
+
     let count = config.contacts.len();
     let _ = writeln!(out, "contacts: {count}");
     match &config.server.auth {
@@ -203,6 +219,20 @@ fn step_text(step: &Step) -> String {
                 parts.push("transcribed".to_owned());
             }
             format!("record({})", parts.join(", "))
+        }
+        Action::Voicemail(voicemail) => {
+            let mut parts = vec![match &voicemail.greeting {
+                crate::config::Prompt::Say(text) => quoted(text),
+                crate::config::Prompt::Play(url) => url.clone(),
+            }];
+            parts.push(format!("up to {}s", voicemail.max_length));
+            if voicemail.transcribe {
+                parts.push("transcribed".to_owned());
+            }
+            if !voicemail.notify.is_empty() {
+                parts.push(format!("notify {}", voicemail.notify.join(", ")));
+            }
+            format!("voicemail({})", parts.join(", "))
         }
         Action::Redirect { url } => format!("redirect → {url}"),
         Action::Reject { reason } => match reason {

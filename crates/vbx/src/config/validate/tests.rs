@@ -759,3 +759,4 @@ mod auth;
 mod hours;
 mod menu;
 mod output;
+mod voicemail;

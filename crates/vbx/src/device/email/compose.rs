@@ -74,6 +74,9 @@ impl MediaItem {
 
 /// `SMS From <name or number>`, on one line.
 pub fn subject(payload: &EmailPayload) -> String {
+    if let Some(subject) = &payload.subject {
+        return one_line(subject);
+    }
     let name = payload
         .from_name
         .as_deref()
@@ -259,12 +262,23 @@ mod tests {
             body: body.into(),
             media: vec![],
             media_sources: vec![],
+            subject: None,
         }
     }
 
     fn headers(message: &Message) -> String {
         let raw = String::from_utf8(message.formatted()).unwrap();
         raw.split("\r\n\r\n").next().unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_voicemail_notice_has_its_own_subject_on_one_line() {
+        let mut notice = payload(Some("Ann"), "");
+        notice.subject = Some("Voicemail from Ann\r\nBcc: x@example.com (0:32)".into());
+        assert_eq!(
+            subject(&notice),
+            "Voicemail from Ann Bcc: x@example.com (0:32)"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub fn routes() -> Vec<Route> {
         Route::new("/flow/media/{id}", Access::Capability).get(outgoing),
         Route::new("/flow/media/in/{sid}/{idx}/{token}", Access::Capability).get(incoming_link),
         Route::new("/api/media/{sid}/{idx}", Access::User).get(message_media),
+        Route::new("/flow/media/rec/{sid}/{token}", Access::Capability).get(recording_link),
         Route::new("/api/recordings/{sid}", Access::User).get(recording),
     ]
 }
@@ -33,7 +34,6 @@ pub const MAX_UPLOADS: usize = 10;
 const MAX_DOWNLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 pub const OUT_DIR: &str = "media/out";
-const RECORDINGS_DIR: &str = "media/rec";
 
 /// The type of an image vbx accepts for MMS, from its first bytes.
 pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
@@ -238,19 +238,41 @@ async fn serve_message_media(state: &AppState, sid: &str, idx: i64) -> Result<Re
     ))
 }
 
-/// `GET /api/recordings/{sid}`: a voicemail's audio.
+/// `GET /api/recordings/{sid}`: a voicemail's or a recorded call's audio.
 pub async fn recording(
     State(state): State<AppState>,
     _user: User,
     ApiPath(sid): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no recording {sid}"));
-    if !is_safe_sid(&sid) {
-        return Err(not_found());
+    serve_recording(&state, &sid).await
+}
+
+/// `GET /flow/media/rec/{sid}/{token}`: a recording for whoever a voicemail notice went to
+/// (a phone, an XMPP client, an email reader). A wrong token is the same 404 as no recording.
+pub async fn recording_link(
+    State(state): State<AppState>,
+    ApiPath((sid, token)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    if !state.media_links.verify_recording(&sid, &token) {
+        return Err(ApiError::NotFound("no such recording".into()));
     }
-    let row = state.store.recording(&sid).await?.ok_or_else(not_found)?;
+    serve_recording(&state, &sid).await.map_err(|e| match e {
+        ApiError::Twilio(detail) => {
+            tracing::warn!(sid, error = detail, "a recording link could not be served");
+            ApiError::Twilio("this recording is not available right now".into())
+        }
+        other => other,
+    })
+}
+
+/// vbx's copy of recording `sid`, or Twilio's (fetched with the account's credentials, and
+/// kept).
+async fn serve_recording(state: &AppState, sid: &str) -> Result<Response, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no recording {sid}"));
+    // Where the recordings worker puts its download.
+    let relative = crate::worker::recordings::recording_path(sid).ok_or_else(not_found)?;
+    let row = state.store.recording(sid).await?.ok_or_else(not_found)?;
     let data_dir = &state.config.server.data_dir;
-    let relative = format!("{RECORDINGS_DIR}/{sid}");
     if let Some(bytes) = read_if_present(data_dir.join(&relative)).await? {
         let content_type = sniff_audio(&bytes);
         return Ok(file_response(bytes, content_type, "private, max-age=86400"));

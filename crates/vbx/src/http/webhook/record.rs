@@ -9,11 +9,11 @@ use twilio::webhook::{
     RecordAction, RecordingStatusCallback, TranscriptionCallback,
 };
 
-use crate::config::Alias;
+use crate::config::{Action, Alias};
 use crate::event::Event;
 use crate::flow::{Effect, Media, MessageOutcome, VoiceOutcome};
 use crate::http::AppState;
-use crate::store::outbox::{EMAIL, SMS, XMPP};
+use crate::store::outbox::{self, EMAIL, RECORDING_DOWNLOAD, SMS, VOICEMAIL_NOTICE, XMPP};
 use crate::store::webhooks::Work;
 use crate::store::{self, call, message, now_ms, recording, Changes};
 
@@ -91,12 +91,22 @@ pub async fn record_action(
             url: url.clone(),
             duration_s: action.recording_duration.map(i64::from),
             status: "completed".into(),
+            source: recording::VOICEMAIL,
             now_ms: now,
         }),
         _ => None,
     };
     let key = format!("record:{}:{alias}:{step}", action.call_sid);
-    let work = plan(state, &key, &outcome.effects);
+    let mut work = plan(state, &key, &outcome.effects);
+    if let Some(update) = &recorded {
+        work.extend(recording_work(
+            state,
+            &update.sid,
+            &update.url,
+            Some((alias, step)),
+            now,
+        ));
+    }
     let out = state
         .store
         .record_record_end(recorded, work, now)
@@ -210,18 +220,35 @@ pub async fn message_status(state: &AppState, update: &MessageStatusCallback) {
     }
 }
 
-pub async fn recording_status(state: &AppState, update: &RecordingStatusCallback) {
+/// A recording status callback; `step` is the `voicemail` step that asked for it, if one did.
+pub async fn recording_status(
+    state: &AppState,
+    update: &RecordingStatusCallback,
+    step: Option<(&Alias, usize)>,
+) {
     let sid = update.recording_sid.to_string();
+    let now = now_ms();
+    let source = recording::source_of(update.params.get("RecordingSource"));
+    // Only a finished recording can be fetched; `absent` and `failed` ones have no audio.
+    let work = if update.recording_status == "completed" {
+        recording_work(state, &sid, &update.recording_url, step, now)
+    } else {
+        Vec::new()
+    };
     let result = state
         .store
-        .record_recording(&recording::RecordingUpdate {
-            sid: sid.clone(),
-            call_sid: update.call_sid.to_string(),
-            url: update.recording_url.clone(),
-            duration_s: update.recording_duration.map(i64::from),
-            status: update.recording_status.clone(),
-            now_ms: now_ms(),
-        })
+        .record_recording(
+            &recording::RecordingUpdate {
+                sid: sid.clone(),
+                call_sid: update.call_sid.to_string(),
+                url: update.recording_url.clone(),
+                duration_s: update.recording_duration.map(i64::from),
+                status: update.recording_status.clone(),
+                source,
+                now_ms: now,
+            },
+            work,
+        )
         .await
         .map(|out| ((), out));
     if settle(state, "storing a recording", &sid, result).is_some() {
@@ -245,6 +272,50 @@ pub async fn transcription(state: &AppState, update: &TranscriptionCallback) {
         .await;
     settle(state, "storing a transcription", &sid, result);
 }
+
+/// What a finished recording brings: its download into the data directory, and the notices
+/// of the `voicemail` step that recorded it (due once the transcript is in, or after
+/// [`NOTICE_WAIT_MS`] without it). Both the `<Record>` action and the recording status
+/// callback ask; the keys make it once.
+fn recording_work(
+    state: &AppState,
+    sid: &str,
+    url: &str,
+    step: Option<(&Alias, usize)>,
+    now: i64,
+) -> Vec<Work> {
+    let mut work = vec![Work::Enqueue {
+        kind: RECORDING_DOWNLOAD,
+        payload: json!({ "sid": sid, "url": url }),
+        key: format!("download:{sid}"),
+    }];
+    let voicemail =
+        step.and_then(
+            |(alias, index)| match &state.config.calls.get(alias)?.get(index)?.action {
+                Action::Voicemail(v) => Some(v),
+                _ => None,
+            },
+        );
+    if let Some(voicemail) = voicemail {
+        let due = if voicemail.transcribe {
+            now + NOTICE_WAIT_MS
+        } else {
+            now
+        };
+        for device in &voicemail.notify {
+            work.push(Work::Later {
+                kind: VOICEMAIL_NOTICE,
+                payload: json!({ "recording": sid, "device": device }),
+                key: outbox::notice_key(sid, device),
+                due,
+            });
+        }
+    }
+    work
+}
+
+/// How long a voicemail notice waits for the transcript.
+pub const NOTICE_WAIT_MS: i64 = 120_000;
 
 /// Publishes what a committed status callback produced. Twilio gets its answer whatever
 /// happens here, so a failure is logged and gives `None`.

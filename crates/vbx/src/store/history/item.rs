@@ -440,7 +440,7 @@ impl VoicemailJoin {
 pub(super) const VOICEMAIL_SELECT: &str = concat!(
     "SELECT r.sid, r.call_sid, r.duration_s, r.transcription_text, r.created_at, ",
     call_party!("c."),
-    " AS party FROM recordings r JOIN calls c ON c.sid = r.call_sid"
+    " AS party FROM recordings r JOIN calls c ON c.sid = r.call_sid AND r.source = 'voicemail'"
 );
 
 /// The statement of [`voicemail_item`].

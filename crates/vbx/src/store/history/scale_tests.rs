@@ -175,16 +175,15 @@ fn random_write(db: &Connection, rng: &mut Rng) -> String {
             // Recording SIDs are fewer than call SIDs: a callback may move one to another call.
             let call_sid = format!("CA{}", rng.below(8));
             let rsid = format!("RE{}", rng.below(4));
-            recording::blocking::upsert_recording(
-                db,
-                &recording::RecordingUpdate {
-                    sid: rsid.clone(),
-                    call_sid: call_sid.clone(),
-                    url: "https://api.twilio.com/x".into(),
-                    duration_s: None,
-                    status: "completed".into(),
-                    now_ms: at,
-                },
+            // The statement of a vbx before recordings had a source: the older schemas this
+            // writes into have no such column.
+            db.execute(
+                "INSERT INTO recordings \
+                     (sid, call_sid, url, duration_s, status, created_at, updated_at) \
+                 VALUES (?1, ?2, 'https://api.twilio.com/x', NULL, 'completed', ?3, ?3) \
+                 ON CONFLICT (sid) DO UPDATE SET call_sid = excluded.call_sid, \
+                     status = excluded.status, updated_at = excluded.updated_at",
+                rusqlite::params![rsid, call_sid, at],
             )
             .unwrap();
             format!("recording {rsid} of {call_sid} at {at}")
@@ -428,6 +427,7 @@ fn voicemail(db: &Connection, sid: &str, call_sid: &str, at: i64) {
             url: "https://api.twilio.com/x".into(),
             duration_s: Some(4),
             status: "completed".into(),
+            source: recording::VOICEMAIL,
             now_ms: at,
         },
     )

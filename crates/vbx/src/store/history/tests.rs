@@ -52,14 +52,18 @@ async fn ring(store: &Store, sid: &str, from: &str, to: &str, parent: Option<&st
 
 async fn voicemail(store: &Store, sid: &str, call_sid: &str, at: i64) {
     store
-        .record_recording(&recording::RecordingUpdate {
-            sid: sid.into(),
-            call_sid: call_sid.into(),
-            url: format!("https://api.twilio.com/Recordings/{sid}"),
-            duration_s: Some(7),
-            status: "completed".into(),
-            now_ms: at,
-        })
+        .record_recording(
+            &recording::RecordingUpdate {
+                sid: sid.into(),
+                call_sid: call_sid.into(),
+                url: format!("https://api.twilio.com/Recordings/{sid}"),
+                duration_s: Some(7),
+                status: "completed".into(),
+                source: recording::VOICEMAIL,
+                now_ms: at,
+            },
+            Vec::new(),
+        )
         .await
         .unwrap();
 }
@@ -572,6 +576,7 @@ async fn a_new_calls_item_made_from_the_call_is_the_one_read_back() {
                                             url: "https://api.twilio.com/r".into(),
                                             duration_s: Some(3),
                                             status: "completed".into(),
+                                            source: recording::VOICEMAIL,
                                             now_ms: 5,
                                         },
                                     )?;
