@@ -277,6 +277,15 @@ pub struct Email {
     pub password: Option<Secret>,
 }
 
+/// How a `device` or `dial` step bridges the call it rings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bridge {
+    /// A phone leg must press 1 to take the call (its own voicemail cannot).
+    pub screen: bool,
+    /// The bridged call is recorded.
+    pub record: bool,
+}
+
 /// Which devices of a `device` step a call rings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Ring {
@@ -349,6 +358,7 @@ pub enum Action {
         timeout: u32,
         /// A call rings the first usable device, or all of them at once.
         ring: Ring,
+        bridge: Bridge,
     },
     /// Dial numbers, clients, a conference, a queue or SIP addresses (at least one).
     Dial {
@@ -358,6 +368,7 @@ pub enum Action {
         queue: Option<String>,
         sips: Vec<String>,
         timeout: Option<u32>,
+        bridge: Bridge,
     },
     Hangup,
     /// Goes on when the business is open; when closed, the flow goes to `next`.

@@ -6,7 +6,7 @@ use twilio::twiml::{self, DialTarget, Verb, VoiceResponse};
 use twilio::PhoneNumber;
 
 use super::{pick_device, Effect, FlowError, Presence, Urls, VoiceOutcome};
-use crate::config::{Action, Alias, Config, Device, Menu, Prompt, Ring, Step};
+use crate::config::{Action, Alias, Bridge, Config, Device, Menu, Prompt, Ring, Step};
 
 /// An incoming call, as far as the engine cares.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +57,7 @@ pub fn resume_after_dial(
         return Ok(VoiceOutcome {
             twiml,
             effects: Vec::new(),
+            path: Vec::new(),
         });
     }
     match &current.next {
@@ -157,6 +158,7 @@ pub fn after_outgoing() -> VoiceOutcome {
     VoiceOutcome {
         twiml,
         effects: Vec::new(),
+        path: Vec::new(),
     }
 }
 
@@ -181,8 +183,15 @@ pub fn resume_after_menu(
     };
     let urls = Urls::new(config);
     if let Some(alias) = menu.keys.get(digits) {
-        return Ok(redirect_to(&urls, alias));
+        let mut out = redirect_to(&urls, alias);
+        out.path.push(format!("pressed {digits} → {alias}"));
+        return Ok(out);
     }
+    let mut path = vec![if digits.is_empty() {
+        "no key pressed".to_owned()
+    } else {
+        format!("pressed {digits}: not an option")
+    }];
     let mut twiml = VoiceResponse::new();
     if !digits.is_empty() {
         twiml.push(Verb::Say(twiml::Say {
@@ -194,22 +203,55 @@ pub fn resume_after_menu(
         twiml.push(gather(menu, urls.menu_action(req.alias, step, attempt + 1)));
     } else {
         let last = match &current.next {
-            Some(next) => Verb::Redirect(twiml::Redirect {
-                url: urls.voice(next),
-                method: None,
-            }),
-            None => Verb::Hangup,
+            Some(next) => {
+                path.push(format!("no choice → {next}"));
+                Verb::Redirect(twiml::Redirect {
+                    url: urls.voice(next),
+                    method: None,
+                })
+            }
+            None => {
+                path.push("no choice: hung up".to_owned());
+                Verb::Hangup
+            }
         };
         twiml.push(last);
     }
     Ok(VoiceOutcome {
         twiml,
         effects: Vec::new(),
+        path,
     })
 }
 
-/// A menu's `<Gather>`: the prompt inside it (a key cuts it short), its answer to `action`
-/// even when nothing was pressed.
+/// `dial` with what `bridge` asks: the conversation recorded from the answer, its recording
+/// reported to vbx (a `DialVerb` recording: the call's, not a voicemail).
+fn bridged(dial: twiml::Dial, bridge: Bridge, urls: &Urls) -> twiml::Dial {
+    if !bridge.record {
+        return dial;
+    }
+    twiml::Dial {
+        record: Some(twiml::DialRecord::RecordFromAnswer),
+        recording_status_callback: Some(urls.recording_status()),
+        ..dial
+    }
+}
+
+/// Who a `<Dial>` rings, for the call's path: numbers, `client:` identities, SIP addresses.
+fn rang(targets: &[DialTarget]) -> String {
+    let names: Vec<&str> = targets
+        .iter()
+        .filter_map(|target| match target {
+            DialTarget::Number(n) => Some(n.number.as_str()),
+            DialTarget::Client(c) => Some(c.identity.as_str()),
+            DialTarget::Sip(s) => Some(s.uri.as_str()),
+            DialTarget::Text(t) => Some(t.as_str()),
+            DialTarget::Conference(_) | DialTarget::Queue(_) => None,
+        })
+        .collect();
+    names.join(", ")
+}
+
 /// A greeting said or played on its own.
 fn prompt(prompt: &Prompt) -> Verb {
     match prompt {
@@ -224,6 +266,8 @@ fn prompt(prompt: &Prompt) -> Verb {
     }
 }
 
+/// A menu's `<Gather>`: the prompt inside it (a key cuts it short), its answer to `action`
+/// even when nothing was pressed.
 fn gather(menu: &Menu, action: String) -> Verb {
     let prompt = match &menu.prompt {
         Prompt::Say(text) => twiml::GatherChild::Say(twiml::Say {
@@ -290,6 +334,7 @@ fn redirect_to(urls: &Urls, alias: &Alias) -> VoiceOutcome {
     VoiceOutcome {
         twiml,
         effects: Vec::new(),
+        path: Vec::new(),
     }
 }
 
@@ -324,6 +369,7 @@ fn outgoing_call(config: &Config, req: &CallRequest<'_>) -> Option<VoiceOutcome>
     Some(VoiceOutcome {
         twiml,
         effects: Vec::new(),
+        path: Vec::new(),
     })
 }
 
@@ -379,6 +425,7 @@ fn run_step(
             devices,
             timeout,
             ring,
+            bridge,
         } => {
             let targets: Vec<DialTarget> = match ring {
                 Ring::First => pick_device(config, presence, devices, Device::takes_calls)
@@ -398,14 +445,20 @@ fn run_step(
                     .collect(),
             };
             if targets.is_empty() {
+                out.path.push("no device online".to_owned());
                 return Flowed::Incomplete;
             }
-            twiml.push(Verb::Dial(twiml::Dial {
-                action: Some(urls.dial_action(req.alias, index)),
-                timeout: Some(*timeout),
-                targets,
-                ..Default::default()
-            }));
+            out.path.push(format!("rang {}", rang(&targets)));
+            twiml.push(Verb::Dial(bridged(
+                twiml::Dial {
+                    action: Some(urls.dial_action(req.alias, index)),
+                    timeout: Some(*timeout),
+                    targets,
+                    ..Default::default()
+                },
+                *bridge,
+                urls,
+            )));
             Flowed::Stop
         }
         Action::Dial {
@@ -415,6 +468,7 @@ fn run_step(
             queue,
             sips,
             timeout,
+            bridge,
         } => {
             let mut targets: Vec<DialTarget> = numbers
                 .iter()
@@ -449,15 +503,20 @@ fn run_step(
                     ..Default::default()
                 })
             }));
+            out.path.push(format!("dialled {}", rang(&targets)));
             // Twilio comes back when the dial ends: an unanswered, busy or failed number goes on
             // to `next`, and vbx learns who answered and for how long (the call log says so).
             // The steps after it run from there, as they would after a `<Dial>` without one.
-            twiml.push(Verb::Dial(twiml::Dial {
-                action: Some(urls.dial_action(req.alias, index)),
-                timeout: *timeout,
-                targets,
-                ..Default::default()
-            }));
+            twiml.push(Verb::Dial(bridged(
+                twiml::Dial {
+                    action: Some(urls.dial_action(req.alias, index)),
+                    timeout: *timeout,
+                    targets,
+                    ..Default::default()
+                },
+                *bridge,
+                urls,
+            )));
             Flowed::Stop
         }
         Action::Hangup => {
@@ -466,8 +525,13 @@ fn run_step(
         }
         Action::Hours(hours) => {
             if hours.is_open(req.now) {
+                out.path.push("open".to_owned());
                 Flowed::Continue
             } else {
+                out.path.push(match &step.next {
+                    Some(next) => format!("closed → {next}"),
+                    None => "closed".to_owned(),
+                });
                 Flowed::Incomplete
             }
         }
@@ -523,6 +587,7 @@ fn run_step(
             Flowed::Stop
         }
         Action::Voicemail(voicemail) => {
+            out.path.push("voicemail".to_owned());
             twiml.push(prompt(&voicemail.greeting));
             let transcribe = voicemail.transcribe;
             twiml.push(Verb::Record(twiml::Record {

@@ -70,6 +70,9 @@ impl Media {
 pub struct VoiceOutcome {
     pub twiml: VoiceResponse,
     pub effects: Vec<Effect>,
+    /// What the call went through here, for the call's path ("closed", "pressed 1 → sales",
+    /// "rang browser, cell", "voicemail"), in order.
+    pub path: Vec<String>,
 }
 
 /// What the engine answers for a text.
@@ -89,6 +92,7 @@ pub fn rejected_call() -> VoiceOutcome {
     VoiceOutcome {
         twiml,
         effects: Vec::new(),
+        path: Vec::new(),
     }
 }
 

@@ -32,6 +32,7 @@ pub fn device(names: &[&str]) -> Action {
         devices: names.iter().map(|s| s.to_string()).collect(),
         timeout: 30,
         ring: crate::config::Ring::First,
+        bridge: Default::default(),
     }
 }
 
@@ -74,6 +75,7 @@ pub fn config() -> Config {
             queue: None,
             sips: vec![],
             timeout: None,
+            bridge: Default::default(),
         })],
     );
     let mut messages = BTreeMap::new();

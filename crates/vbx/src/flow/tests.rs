@@ -201,6 +201,7 @@ fn a_dial_step_without_next_goes_on_with_its_following_steps_either_way() {
         queue: None,
         sips: Vec::new(),
         timeout: None,
+        bridge: Default::default(),
     };
     config
         .calls
@@ -237,6 +238,7 @@ fn a_dial_step_with_next_comes_back_to_vbx_and_goes_there_when_nobody_answers() 
                     queue: None,
                     sips: Vec::new(),
                     timeout: Some(15),
+                    bridge: Default::default(),
                 },
                 "voicemail",
             ),
@@ -286,6 +288,7 @@ fn dial_rings_every_kind_of_target() {
             queue: Some("support".into()),
             sips: vec!["sip:a@example.com".into()],
             timeout: Some(20),
+            bridge: Default::default(),
         })],
     );
     let out = run_call(&config, &FixedPresence::default(), &call(&a, CALLER)).unwrap();

@@ -139,12 +139,18 @@ async fn dial_action(
         .flatten();
     let stored = match &answer {
         Ok(o) => {
+            let ended = match (&answered_to, answered) {
+                (Some(to), true) if !to.is_empty() => format!("answered by {to}"),
+                (_, true) => "answered".to_owned(),
+                (_, false) => format!("not answered ({})", action.dial_call_status.as_str()),
+            };
+            let went: Vec<String> = std::iter::once(ended).chain(o.path.clone()).collect();
             record::dial_action(
                 &state,
                 &action,
                 answered_to,
                 &format!("dial:{}:{alias}:{step}", action.call_sid),
-                o.effects.as_slice(),
+                (o.effects.as_slice(), &went),
             )
             .await
         }
@@ -177,7 +183,18 @@ async fn menu_action(
         now: state.clock.now(),
     };
     let answer = flow::resume_after_menu(&state.config, &req, step, attempt, digits);
-    Ok(voice_answer(answer.map_err(anyhow::Error::from)))
+    let stored = match (&answer, params.get("CallSid")) {
+        (Ok(o), Some(call)) => {
+            let key = format!("menu:{call}:{alias}:{step}:{attempt}");
+            record::menu_action(&state, call, &key, &o.path).await
+        }
+        _ => Ok(()),
+    };
+    Ok(voice_answer(
+        answer
+            .map_err(anyhow::Error::from)
+            .and_then(|o| stored.map(|()| o)),
+    ))
 }
 
 /// Whether someone picked up the `<Dial>`ed leg (`answered` is a conference's).
@@ -201,7 +218,7 @@ async fn outgoing_action(
         answered.then(|| flow::outgoing_address(params.get("To").unwrap_or_default()));
     let answer = flow::after_outgoing();
     let key = format!("outgoing:{}:{alias}", action.call_sid);
-    let stored = record::dial_action(&state, &action, answered_to, &key, &[]).await;
+    let stored = record::dial_action(&state, &action, answered_to, &key, (&[], &[])).await;
     Ok(voice_answer(stored.map(|()| answer)))
 }
 

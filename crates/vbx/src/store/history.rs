@@ -566,6 +566,9 @@ pub struct CallEntry {
     pub outcome: String,
     pub answered_to: Option<String>,
     pub talk: Option<i64>,
+    /// What the call went through in the flows (see `CallItem::path`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -630,6 +633,7 @@ pub async fn call_log(
             outcome: item.outcome,
             answered_to: item.answered_to,
             talk: item.talk,
+            path: item.path,
         });
     }
     Ok(Page {

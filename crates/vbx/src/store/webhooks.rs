@@ -9,7 +9,7 @@ use super::message::{blocking as message, NewMessage};
 use super::outbox::{blocking as outbox, SMS};
 use super::recording::{blocking as recording, RecordingUpdate};
 use super::relay::{self, blocking as relay_write};
-use super::{Changes, Result, Store};
+use super::{Changes, Context, Result, Store};
 
 /// One thing a flow asked for, stored with the event that ran it.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,12 @@ pub enum Work {
         kind: &'static str,
         payload: serde_json::Value,
         key: String,
+    },
+    /// Something call `call` went through (see `VoiceOutcome::path`); `key` makes it once.
+    Path {
+        call: String,
+        key: String,
+        what: String,
     },
     /// Like `Enqueue`, first due at `due` (unix ms).
     Later {
@@ -72,10 +78,24 @@ impl Store {
         let (sid, dial_status) = (sid.to_owned(), dial_status.to_owned());
         self.write(move |conn| {
             let mut out = Changes::default();
+            // The path first, so the call's new row carries it.
+            store_work(conn, &work, now, &mut out)?;
             if call::record_dial(conn, &sid, &dial_status, answered_to.as_deref(), talk)? {
                 out.push(feed::call_changed(conn, &sid, now)?);
             }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// What call `sid` went through at a step that stores nothing else (a menu's answer):
+    /// the path entries in `work`, and the call's row again for the tabs.
+    pub async fn record_call_path(&self, sid: &str, work: Vec<Work>, now: i64) -> Result<Changes> {
+        let sid = sid.to_owned();
+        self.write(move |conn| {
+            let mut out = Changes::default();
             store_work(conn, &work, now, &mut out)?;
+            out.push(feed::call_changed(conn, &sid, now)?);
             Ok(out)
         })
         .await
@@ -146,6 +166,15 @@ pub(super) fn store_work(
         match work {
             Work::Relay { device, number } => {
                 relay_write::set_relay_target(conn, device, number, now)?;
+            }
+            Work::Path { call, key, what } => {
+                conn.prepare_cached(
+                    "INSERT INTO call_path (call_sid, key, at, what) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (call_sid, key) DO NOTHING",
+                )
+                .op("call path")?
+                .execute(rusqlite::params![call, key, now, what])
+                .op("call path")?;
             }
             Work::Later {
                 kind,

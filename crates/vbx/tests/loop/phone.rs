@@ -31,6 +31,7 @@ async fn start(sim: &TestSim) -> TestApp {
     let app = Builder::new(PHONE)
         .sim(sim)
         .api_key(&key, &secret)
+        .user("owner", "correct horse battery")
         .start()
         .await;
     vbx::cli::setup::setup(&app.state.config, &sim.client())
@@ -84,7 +85,40 @@ async fn a_caller_picks_from_the_menu_after_a_wrong_key_and_a_silence() {
         ]
     );
     assert_eq!(heard(&sim, &["1"]).await, [prompt, "Sales speaking."]);
+
+    // The call log says what each call went through.
+    assert_eq!(
+        paths(&app).await,
+        [
+            vec!["open", "pressed 1 → sales"],
+            vec![
+                "open",
+                "pressed 9: not an option",
+                "no key pressed",
+                "pressed 2 → support"
+            ],
+        ]
+    );
     app.stop().await;
+}
+
+/// The paths of the calls in the call log, newest first.
+async fn paths(app: &TestApp) -> Vec<Vec<String>> {
+    let session = app.login("owner", "correct horse battery").await;
+    let reply = app.get("/api/calls", &session).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let log: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|call| {
+            call["path"]
+                .as_array()
+                .map(|p| p.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -99,6 +133,19 @@ async fn a_caller_who_never_picks_goes_to_next_and_one_after_hours_hears_closed(
     );
     app.state.clock.set(monday(18));
     assert_eq!(heard(&sim, &[]).await, ["We are closed."]);
+    assert_eq!(
+        paths(&app).await,
+        [
+            vec!["closed → closed"],
+            vec![
+                "open",
+                "no key pressed",
+                "no key pressed",
+                "no key pressed",
+                "no choice → voicemail"
+            ],
+        ]
+    );
     app.stop().await;
 }
 
@@ -121,5 +168,15 @@ async fn ringing_all_with_no_tab_open_rings_the_cell() {
     let legs = sim.sim().child_calls(&sid);
     let rang: Vec<&str> = legs.iter().map(|leg| leg.to.as_str()).collect();
     assert_eq!(rang, [CELL], "{legs:#?}");
+    // Ringing several at once, the dial's answer does not say which one took it.
+    assert_eq!(
+        paths(&app).await.remove(0),
+        [
+            "open",
+            "pressed 3 → ringing",
+            &format!("rang {CELL}"),
+            "answered"
+        ]
+    );
     app.stop().await;
 }

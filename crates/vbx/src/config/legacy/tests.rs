@@ -96,6 +96,7 @@ fn the_old_programs_example_converts_to_a_valid_equivalent_config() {
             devices: vec!["browser".into()],
             timeout: 30,
             ring: crate::config::Ring::First,
+            bridge: Default::default(),
         }
     );
     assert_eq!(default[0].next, Some(alias("phone")));
@@ -109,6 +110,7 @@ fn the_old_programs_example_converts_to_a_valid_equivalent_config() {
             devices: vec!["browser".into(), "cell".into()],
             timeout: 30,
             ring: crate::config::Ring::First,
+            bridge: Default::default(),
         }
     );
     assert_eq!(config.contacts.len(), 1);
@@ -267,6 +269,7 @@ fn identical_device_instances_share_a_name_and_others_are_numbered() {
             devices: vec!["cell2".into(), "cell3".into()],
             timeout: 30,
             ring: crate::config::Ring::First,
+            bridge: Default::default(),
         }
     );
 }

@@ -8,7 +8,7 @@ use twilio::twiml::{RejectReason, Voice};
 
 use super::phone;
 use super::value::{http_url, is_client_identity, join, suggest, Ctx, Table};
-use crate::config::{hours, Action, Alias, Device, Prompt, Ring, Step};
+use crate::config::{hours, Action, Alias, Bridge, Device, Prompt, Ring, Step};
 
 mod menu;
 mod voicemail;
@@ -292,7 +292,9 @@ fn link(cx: &mut Ctx, path: String, target: &str, links: &Links<'_>) -> Option<A
 fn device(cx: &mut Ctx, t: Table<'_>, links: &Links<'_>) -> Option<Action> {
     cx.unknown_keys(
         t,
-        &["step", "next", "devices", "timeout", "ring"],
+        &[
+            "step", "next", "devices", "timeout", "ring", "screen", "record",
+        ],
         "a `device` step",
     );
     let example = "devices = [\"browser\"]";
@@ -353,10 +355,12 @@ fn device(cx: &mut Ctx, t: Table<'_>, links: &Links<'_>) -> Option<Action> {
             Some(_) => devices.push(name),
         }
     }
+    let bridge = bridge(cx, t);
     Some(Action::Device {
         devices,
         timeout,
         ring,
+        bridge,
     })
 }
 
@@ -370,6 +374,8 @@ fn dial(cx: &mut Ctx, t: Table<'_>) -> Option<Action> {
         "conference",
         "queue",
         "timeout",
+        "screen",
+        "record",
     ];
     cx.unknown_keys(t, &keys, "a `dial` step");
     let mut numbers = Vec::new();
@@ -431,6 +437,7 @@ fn dial(cx: &mut Ctx, t: Table<'_>) -> Option<Action> {
             "a conference or a queue is dialled alone; split it into separate flows",
         );
     }
+    let bridge = bridge(cx, t);
     Some(Action::Dial {
         numbers,
         clients,
@@ -438,7 +445,16 @@ fn dial(cx: &mut Ctx, t: Table<'_>) -> Option<Action> {
         queue,
         sips,
         timeout,
+        bridge,
     })
+}
+
+/// `screen` and `record` of a step that bridges a call.
+fn bridge(cx: &mut Ctx, t: Table<'_>) -> Bridge {
+    Bridge {
+        screen: cx.boolean(t, "screen").unwrap_or(false),
+        record: cx.boolean(t, "record").unwrap_or(false),
+    }
 }
 
 /// Something said (`say`: key and example) or played (`play`), not both; `Ok(None)` when

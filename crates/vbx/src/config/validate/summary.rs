@@ -129,12 +129,24 @@ fn device_line(device: &Device) -> String {
     }
 }
 
+fn bridge_text(bridge: &crate::config::Bridge) -> String {
+    let mut text = String::new();
+    if bridge.screen {
+        text.push_str(", screened");
+    }
+    if bridge.record {
+        text.push_str(", recorded");
+    }
+    text
+}
+
 fn step_text(step: &Step) -> String {
     let mut text = match &step.action {
         Action::Device {
             devices,
             timeout,
             ring,
+            bridge,
         } => {
             let mut extra = if *timeout == 30 {
                 String::new()
@@ -144,6 +156,7 @@ fn step_text(step: &Step) -> String {
             if *ring == crate::config::Ring::All {
                 extra.push_str(", all at once");
             }
+            extra.push_str(&bridge_text(bridge));
             format!("device({}{extra})", devices.join(", "))
         }
         Action::Dial {
@@ -153,6 +166,7 @@ fn step_text(step: &Step) -> String {
             queue,
             sips,
             timeout,
+            bridge,
         } => {
             let mut targets: Vec<String> = numbers.iter().map(ToString::to_string).collect();
             targets.extend(clients.iter().map(|c| format!("client {c}")));
@@ -166,7 +180,7 @@ fn step_text(step: &Step) -> String {
             if let Some(timeout) = timeout {
                 targets.push(format!("{timeout}s"));
             }
-            format!("dial({})", targets.join(", "))
+            format!("dial({}{})", targets.join(", "), bridge_text(bridge))
         }
         Action::Hangup => "hangup".to_owned(),
         Action::Hours(hours) => {

@@ -147,6 +147,7 @@ fn the_base_configuration_is_valid_and_gets_the_defaults() {
             devices: vec!["browser".into()],
             timeout: 30,
             ring: crate::config::Ring::First,
+            bridge: Default::default(),
         }
     );
     assert_eq!(default[0].next, Alias::parse("phone"));
@@ -216,6 +217,7 @@ other = [ { step = "hangup" } ]"#,
                 queue: None,
                 sips: vec!["sip:a@example.com".into()],
                 timeout: Some(20),
+                bridge: Default::default(),
             },
             Action::Dial {
                 numbers: vec![],
@@ -223,7 +225,8 @@ other = [ { step = "hangup" } ]"#,
                 conference: Some("team".into()),
                 queue: None,
                 sips: vec![],
-                timeout: None
+                timeout: None,
+                bridge: Default::default(),
             },
             Action::Message {
                 text: "We missed you".into(),

@@ -12,6 +12,7 @@ fn ringing(config: &mut Config, devices: &[&str], ring: Ring) {
                 devices: devices.iter().map(|d| (*d).to_owned()).collect(),
                 timeout: 20,
                 ring,
+                bridge: Default::default(),
             },
             "phone",
         )],
@@ -74,5 +75,40 @@ fn ringing_first_takes_the_online_browser_else_the_phone() {
     assert_eq!(
         dialled_by_step(&config, &default, 0).as_deref(),
         Some("+18005555555")
+    );
+}
+
+#[test]
+fn a_recorded_device_step_records_from_the_answer_and_reports_the_recording() {
+    let mut config = config();
+    ringing(&mut config, &["browser", "cell"], Ring::All);
+    if let Some(Action::Device { bridge, .. }) = config
+        .calls
+        .get_mut(&alias("default"))
+        .map(|steps| &mut steps[0].action)
+    {
+        bridge.record = true;
+    }
+    let default = alias("default");
+    let out = run_call(&config, &FixedPresence::default(), &call(&default, CALLER)).unwrap();
+    let [Verb::Dial(dial)] = &out.twiml.verbs[..] else {
+        panic!("{:?}", out.twiml);
+    };
+    assert_eq!(dial.record, Some(twiml::DialRecord::RecordFromAnswer));
+    // No step in the URL: a call's recording has no voicemail notices.
+    assert_eq!(
+        dial.recording_status_callback.as_deref(),
+        Some("https://vbx.example.com/flow/status/recording")
+    );
+    assert_eq!(out.path, ["rang +18005555555"]);
+    // Unrecorded, the dial says nothing about recording.
+    ringing(&mut config, &["cell"], Ring::All);
+    let out = run_call(&config, &FixedPresence::default(), &call(&default, CALLER)).unwrap();
+    let [Verb::Dial(dial)] = &out.twiml.verbs[..] else {
+        panic!("{:?}", out.twiml);
+    };
+    assert_eq!(
+        (dial.record, dial.recording_status_callback.as_deref()),
+        (None, None)
     );
 }

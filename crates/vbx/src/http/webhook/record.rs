@@ -40,7 +40,8 @@ pub async fn incoming_call(
         started_at_ms: now,
     };
     let key = format!("call:{}:{alias}", incoming.call_sid);
-    let work = plan(state, &key, &outcome.effects);
+    let mut work = plan(state, &key, &outcome.effects);
+    work.extend(path(&sid, &key, &outcome.path));
     let out = state
         .store
         .record_incoming_call(new_call, blocked, work)
@@ -58,8 +59,10 @@ pub async fn dial_action(
     action: &DialAction,
     answered_to: Option<String>,
     key: &str,
-    effects: &[Effect],
+    (effects, went): (&[Effect], &[String]),
 ) -> anyhow::Result<()> {
+    let mut work = plan(state, key, effects);
+    work.extend(path(action.call_sid.as_str(), key, went));
     let out = state
         .store
         .record_dial_end(
@@ -67,7 +70,7 @@ pub async fn dial_action(
             action.dial_call_status.as_str(),
             answered_to,
             action.dial_call_duration.map(i64::from),
-            plan(state, key, effects),
+            work,
             now_ms(),
         )
         .await
@@ -98,6 +101,7 @@ pub async fn record_action(
     };
     let key = format!("record:{}:{alias}:{step}", action.call_sid);
     let mut work = plan(state, &key, &outcome.effects);
+    work.extend(path(action.call_sid.as_str(), &key, &outcome.path));
     if let Some(update) = &recorded {
         work.extend(recording_work(
             state,
@@ -271,6 +275,34 @@ pub async fn transcription(state: &AppState, update: &TranscriptionCallback) {
         )
         .await;
     settle(state, "storing a transcription", &sid, result);
+}
+
+/// Stores what a call went through at a menu (the key it pressed, where it went).
+pub async fn menu_action(
+    state: &AppState,
+    call_sid: &str,
+    key: &str,
+    went: &[String],
+) -> anyhow::Result<()> {
+    let out = state
+        .store
+        .record_call_path(call_sid, path(call_sid, key, went), now_ms())
+        .await
+        .context("storing a menu's answer")?;
+    state.events.publish_changes(out);
+    Ok(())
+}
+
+/// `went` as the store's path entries of `call`, keyed by the webhook (`key`) and their place.
+fn path(call: &str, key: &str, went: &[String]) -> Vec<Work> {
+    went.iter()
+        .enumerate()
+        .map(|(i, what)| Work::Path {
+            call: call.to_owned(),
+            key: format!("{key}:path:{i}"),
+            what: what.clone(),
+        })
+        .collect()
 }
 
 /// What a finished recording brings: its download into the data directory, and the notices

@@ -123,3 +123,32 @@ fn a_voicemail_cannot_run_in_a_message_flow() {
         "{problem:?}"
     );
 }
+
+#[test]
+fn device_and_dial_steps_take_screen_and_record() {
+    let text = with(&[
+        (
+            r#"default = [ { step = "device", devices = ["browser"], next = "phone" } ]"#,
+            r#"default = [ { step = "device", devices = ["browser", "cell"], ring = "all", screen = true, record = true, next = "phone" } ]"#,
+        ),
+        (
+            r#"phone = [ { step = "dial", number = "+18005555555" } ]"#,
+            r#"phone = [ { step = "dial", number = "+18005555555", screen = true } ]"#,
+        ),
+    ]);
+    let config = check(&text).unwrap();
+    let bridge = |alias: &str| match &config.calls[&Alias::parse(alias).unwrap()][0].action {
+        Action::Device { bridge, .. } | Action::Dial { bridge, .. } => *bridge,
+        other => panic!("{other:?}"),
+    };
+    assert!(bridge("default").screen && bridge("default").record);
+    assert!(bridge("phone").screen && !bridge("phone").record);
+    let summary = crate::config::summary(&config);
+    assert!(
+        summary.contains("all at once, screened, recorded)"),
+        "{summary}"
+    );
+
+    let wrong = text.replace("record = true", "record = \"yes\"");
+    only(&wrong, "calls.default[0].record");
+}
