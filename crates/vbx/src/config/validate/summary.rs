@@ -302,8 +302,12 @@ fn reachable(flows: &BTreeMap<Alias, Vec<Step>>) -> BTreeSet<Alias> {
         }
         for step in flows.get(&alias).into_iter().flatten() {
             todo.extend(step.next.iter().cloned());
-            if let Action::Redirect { url } = &step.action {
-                todo.extend(Alias::parse(url).filter(|a| flows.contains_key(a)));
+            match &step.action {
+                Action::Redirect { url } => {
+                    todo.extend(Alias::parse(url).filter(|a| flows.contains_key(a)));
+                }
+                Action::Menu(menu) => todo.extend(menu.keys.values().cloned()),
+                _ => {}
             }
         }
     }

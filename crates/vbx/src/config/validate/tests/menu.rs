@@ -95,3 +95,22 @@ fn a_menu_cannot_run_in_a_message_flow() {
         "{problem:?}"
     );
 }
+
+#[test]
+fn a_flow_a_menu_key_leads_to_is_reachable() {
+    let text = with(&[(
+        r#"default = [ { step = "device", devices = ["browser"], next = "phone" } ]"#,
+        r#"default = [ { step = "menu", prompt = "Press 1.", keys = { "1" = "sales" } } ]
+sales = [ { step = "say", text = "Sales." } ]"#,
+    )]);
+    let summary = crate::config::summary(&check(&text).unwrap());
+    assert!(summary.contains("calls.sales: say"), "{summary}");
+    assert!(
+        !summary.contains("calls.sales: say(\"Sales.\", woman, en)  (not reachable"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("calls.phone: dial(+18005555555)  (not reachable from default)"),
+        "{summary}"
+    );
+}
