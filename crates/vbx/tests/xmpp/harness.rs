@@ -38,14 +38,14 @@ impl std::ops::Deref for XmppApp {
     }
 }
 
-fn flows(port: u16, secret: &str) -> String {
+fn flows(port: u16, secret: &str, calls: &str) -> String {
     format!(
         r#"
 [devices]
 {DEVICE} = {{ type = "xmpp", component = "{COMPONENT}", secret = "{secret}", server = "127.0.0.1", port = {port}, target = "{TARGET}" }}
 
 [calls]
-default = [ {{ step = "hangup" }} ]
+default = [ {calls} ]
 
 [messages]
 default = [ {{ step = "device", devices = ["{DEVICE}"] }} ]
@@ -94,8 +94,13 @@ impl XmppApp {
 
     /// Starts vbx with its XMPP device pointed at 127.0.0.1:`port`, using `secret`.
     pub async fn start_on_port(port: u16, secret: &str) -> XmppApp {
+        XmppApp::start_with_calls(port, secret, r#"{ step = "hangup" }"#).await
+    }
+
+    /// Like [`XmppApp::start_on_port`], with `calls` the steps of the default call flow.
+    pub async fn start_with_calls(port: u16, secret: &str, calls: &str) -> XmppApp {
         let twilio = fake_twilio().await;
-        let app = Builder::new(&flows(port, secret))
+        let app = Builder::new(&flows(port, secret, calls))
             .public_url(PUBLIC_URL)
             .api_base(&twilio.uri())
             .start()

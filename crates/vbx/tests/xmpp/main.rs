@@ -475,3 +475,60 @@ async fn the_client_port_in_place_of_the_component_port_is_reported_as_such() {
     assert_eq!(app.online(), Some(false));
     app.stop().await;
 }
+
+/// A voicemail step that tells the XMPP device: the notice reaches the client from the caller's
+/// JID with the contact's nick, the duration, and the recording's link out of band.
+#[tokio::test]
+async fn a_voicemail_notice_reaches_the_client_with_the_recordings_link() {
+    let prosody = Prosody::start(SECRET);
+    let app = XmppApp::start_with_calls(
+        prosody.component_port,
+        SECRET,
+        &format!(r#"{{ step = "voicemail", notify = ["{DEVICE}"] }}"#),
+    )
+    .await;
+    let mut target = Client::login(prosody.c2s_port, TARGET, PASSWORD, "phone").await;
+    target.available().await;
+
+    let call = sid("CA");
+    let answer = app
+        .post_signed("/flow/voice/default", &borrow(&call_params(&call, ANN)))
+        .await;
+    assert!(answer.body.contains("<Record "), "{}", answer.body);
+    let recording = sid("RE");
+    let url =
+        format!("https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Recordings/{recording}");
+    let status = app
+        .post_signed(
+            "/flow/status/recording?alias=default&step=0",
+            &[
+                ("AccountSid", ACCOUNT),
+                ("CallSid", &call),
+                ("RecordingSid", &recording),
+                ("RecordingUrl", &url),
+                ("RecordingStatus", "completed"),
+                ("RecordingDuration", "75"),
+                ("RecordingSource", "RecordVerb"),
+            ],
+        )
+        .await;
+    assert_eq!(status.status, 204);
+
+    let notice = target
+        .wait_for("the voicemail notice", |s| is_from(s, "message", &jid(ANN)))
+        .await;
+    let body = child_text(&notice, "body", vbx::device::xmpp::stream::NS_CLIENT).unwrap();
+    let (said, link) = body.split_once('\n').unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(said, format!("Voicemail from {ANN_NAME} (1:15)"));
+    assert!(
+        link.starts_with(&format!("{PUBLIC_URL}/flow/media/rec/{recording}/")),
+        "{link}"
+    );
+    let oob: Vec<String> = notice
+        .children_named("x", NS_OOB)
+        .filter_map(|x| x.child("url", NS_OOB))
+        .map(Element::text)
+        .collect();
+    assert_eq!(oob, [link]);
+    app.stop().await;
+}
