@@ -224,17 +224,22 @@ pub fn resume_after_menu(
     })
 }
 
-/// `dial` with what `bridge` asks: the conversation recorded from the answer, its recording
-/// reported to vbx (a `DialVerb` recording: the call's, not a voicemail).
-fn bridged(dial: twiml::Dial, bridge: Bridge, urls: &Urls) -> twiml::Dial {
-    if !bridge.record {
-        return dial;
+/// `dial` with what `bridge` asks: each phone leg screened through vbx's URL (browsers never
+/// are), and the conversation recorded from the answer with its recording reported to vbx (a
+/// `DialVerb` recording: the call's, not a voicemail).
+fn bridged(mut dial: twiml::Dial, bridge: Bridge, screen_url: String, urls: &Urls) -> twiml::Dial {
+    if bridge.screen {
+        for target in &mut dial.targets {
+            if let DialTarget::Number(number) = target {
+                number.callbacks.url = Some(screen_url.clone());
+            }
+        }
     }
-    twiml::Dial {
-        record: Some(twiml::DialRecord::RecordFromAnswer),
-        recording_status_callback: Some(urls.recording_status()),
-        ..dial
+    if bridge.record {
+        dial.record = Some(twiml::DialRecord::RecordFromAnswer);
+        dial.recording_status_callback = Some(urls.recording_status());
     }
+    dial
 }
 
 /// Who a `<Dial>` rings, for the call's path: numbers, `client:` identities, SIP addresses.
@@ -291,6 +296,14 @@ fn gather(menu: &Menu, action: String) -> Verb {
         children: vec![prompt],
         ..Default::default()
     })
+}
+
+/// Whether step `step` of `alias` screens its phone legs.
+pub fn screens(config: &Config, alias: &Alias, step: usize) -> bool {
+    match step_at(config, alias, step).map(|s| &s.action) {
+        Ok(Action::Device { bridge, .. } | Action::Dial { bridge, .. }) => bridge.screen,
+        _ => false,
+    }
 }
 
 /// Continues a call after a `<Record>` step finished: the steps after it run.
@@ -457,6 +470,7 @@ fn run_step(
                     ..Default::default()
                 },
                 *bridge,
+                urls.screen(req.alias, index),
                 urls,
             )));
             Flowed::Stop
@@ -515,6 +529,7 @@ fn run_step(
                     ..Default::default()
                 },
                 *bridge,
+                urls.screen(req.alias, index),
                 urls,
             )));
             Flowed::Stop

@@ -4,13 +4,15 @@
 mod call;
 mod message;
 mod relay;
+mod screen;
 
 pub use call::{
     after_outgoing, dialled_by_step, outgoing_address, resume_after_dial, resume_after_menu,
-    resume_after_record, run_call, CallRequest, DialOutcome,
+    resume_after_record, run_call, screens, CallRequest, DialOutcome,
 };
 pub use message::{run_message, MessageRequest};
 pub use relay::relay_from_device;
+pub use screen::{screen_answer, screen_prompt, ACCEPT as SCREEN_ACCEPT};
 
 use twilio::twiml::{MessagingResponse, VoiceResponse};
 
@@ -146,6 +148,16 @@ impl Urls {
             "{}/flow/voice/{alias}/menu?step={step}&attempt={attempt}",
             self.base
         )
+    }
+
+    /// The `<Number url>` a screened phone leg runs when it answers.
+    pub fn screen(&self, alias: &Alias, step: usize) -> String {
+        format!("{}/flow/voice/{alias}/screen?step={step}", self.base)
+    }
+
+    /// Where a screened leg's key goes.
+    pub fn screen_answer(&self, alias: &Alias, step: usize) -> String {
+        format!("{}/flow/voice/{alias}/screen/answer?step={step}", self.base)
     }
 
     pub fn outgoing_action(&self, alias: &Alias) -> String {

@@ -29,6 +29,8 @@ pub fn routes() -> Vec<Route> {
         signed("/flow/voice/{alias}/menu").post(menu_action),
         signed("/flow/voice/{alias}/outgoing").post(outgoing_action),
         signed("/flow/voice/{alias}/record").post(record_action),
+        signed("/flow/voice/{alias}/screen").post(screen),
+        signed("/flow/voice/{alias}/screen/answer").post(screen_answer),
         signed("/flow/msg/{alias}").post(message),
         signed("/flow/status/call").post(call_status),
         signed("/flow/status/message").post(message_status),
@@ -118,7 +120,7 @@ async fn dial_action(
     let alias = call_alias(&state, &alias)?;
     let step = step_query(query)?;
     let action = DialAction::from_params(&params)?;
-    let answered = was_answered(&action);
+    let answered = was_answered(&action) && !screened_out(&state, &alias, step, &action).await;
     let from = params.get("From").unwrap_or_default();
     let to = params.get("To").unwrap_or_default();
     let req = CallRequest {
@@ -195,6 +197,73 @@ async fn menu_action(
             .map_err(anyhow::Error::from)
             .and_then(|o| stored.map(|()| o)),
     ))
+}
+
+/// A screened phone leg answered (`CallSid` is the leg, `ParentCallSid` the caller's call):
+/// it hears who is calling and is asked for the key.
+async fn screen(
+    State(state): State<AppState>,
+    Path(alias): Path<String>,
+    query: Result<Query<StepQuery>, axum::extract::rejection::QueryRejection>,
+    SignedForm(params): SignedForm,
+) -> Result<Response, WebhookError> {
+    let alias = call_alias(&state, &alias)?;
+    let step = step_query(query)?;
+    let contacts = state.contacts.snapshot();
+    let from = params.get("From").unwrap_or_default();
+    let answer = flow::screen_prompt(&state.config, &contacts, &alias, step, from);
+    Ok(voice_answer(Ok(answer)))
+}
+
+/// The screened leg's key: 1 bridges it, anything else hangs it up; the caller's call keeps
+/// which it was (a refusal also tells the dial's action that this leg did not take the call).
+async fn screen_answer(
+    State(state): State<AppState>,
+    Path(alias): Path<String>,
+    query: Result<Query<StepQuery>, axum::extract::rejection::QueryRejection>,
+    SignedForm(params): SignedForm,
+) -> Result<Response, WebhookError> {
+    let alias = call_alias(&state, &alias)?;
+    let step = step_query(query)?;
+    let leg = params.get("CallSid").unwrap_or_default();
+    let parent = params
+        .get("ParentCallSid")
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| WebhookError::BadRequest("a screened leg without `ParentCallSid`".into()))?;
+    let digits = params.get("Digits").unwrap_or_default().trim();
+    let answer = flow::screen_answer(digits, params.get("To").unwrap_or_default());
+    let accepted = digits == flow::SCREEN_ACCEPT;
+    let stored = record::screened(
+        &state,
+        parent,
+        &record::screen_key(&alias, step, leg, accepted),
+        &answer.path,
+    )
+    .await;
+    Ok(voice_answer(stored.map(|()| answer)))
+}
+
+/// Whether the leg the dial bridged refused the call at screening (then nobody took it,
+/// whatever `DialCallStatus` says). A store that cannot answer counts as no refusal.
+async fn screened_out(state: &AppState, alias: &Alias, step: usize, action: &DialAction) -> bool {
+    let Some(leg) = action.dial_call_sid.as_deref() else {
+        return false;
+    };
+    if !flow::screens(&state.config, alias, step) {
+        return false;
+    }
+    let key = record::screen_key(alias, step, leg, false);
+    match state
+        .store
+        .call_path_has(action.call_sid.as_str(), &key)
+        .await
+    {
+        Ok(refused) => refused,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a screened leg's answer");
+            false
+        }
+    }
 }
 
 /// Whether someone picked up the `<Dial>`ed leg (`answered` is a conference's).

@@ -149,6 +149,18 @@ impl Store {
         .await
     }
 
+    /// Whether call `sid`'s path has the entry `key` (a screened leg's refusal, say).
+    pub async fn call_path_has(&self, sid: &str, key: &str) -> Result<bool> {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM call_path WHERE call_sid = $1 AND key = $2)",
+        )
+        .bind(sid)
+        .bind(key)
+        .fetch_one(self.pool())
+        .await
+        .op("call_path_has")
+    }
+
     /// Where replies from `device` go (the last number that wrote to it), if anywhere.
     pub async fn relay_target(&self, device: &str) -> Result<Option<String>> {
         relay::relay_target(self.pool(), device).await

@@ -9,6 +9,7 @@ mod concurrent;
 mod harness;
 mod hours;
 mod relay;
+mod screen;
 mod voicemail;
 
 use harness::*;

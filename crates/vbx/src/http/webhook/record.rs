@@ -293,6 +293,36 @@ pub async fn menu_action(
     Ok(())
 }
 
+/// The path key of a screened leg's answer: `screen:<alias>:<step>:<leg>:accepted|refused`.
+pub fn screen_key(alias: &Alias, step: usize, leg: &str, accepted: bool) -> String {
+    let answer = if accepted { "accepted" } else { "refused" };
+    format!("screen:{alias}:{step}:{leg}:{answer}")
+}
+
+/// Stores a screened leg's answer on the caller's call `parent` (one entry, keyed by `key`).
+pub async fn screened(
+    state: &AppState,
+    parent: &str,
+    key: &str,
+    went: &[String],
+) -> anyhow::Result<()> {
+    let work = went
+        .iter()
+        .map(|what| Work::Path {
+            call: parent.to_owned(),
+            key: key.to_owned(),
+            what: what.clone(),
+        })
+        .collect();
+    let out = state
+        .store
+        .record_call_path(parent, work, now_ms())
+        .await
+        .context("storing a screened leg's answer")?;
+    state.events.publish_changes(out);
+    Ok(())
+}
+
 /// `went` as the store's path entries of `call`, keyed by the webhook (`key`) and their place.
 fn path(call: &str, key: &str, went: &[String]) -> Vec<Work> {
     went.iter()
