@@ -76,13 +76,18 @@ impl Store {
         now: i64,
     ) -> Result<Changes> {
         let (sid, dial_status) = (sid.to_owned(), dial_status.to_owned());
+        // The path first, so the call's new row carries it; then what the resumed flow queued,
+        // after the call in the feed.
+        let (path, rest): (Vec<Work>, Vec<Work>) = work
+            .into_iter()
+            .partition(|w| matches!(w, Work::Path { .. }));
         self.write(move |conn| {
             let mut out = Changes::default();
-            // The path first, so the call's new row carries it.
-            store_work(conn, &work, now, &mut out)?;
+            store_work(conn, &path, now, &mut out)?;
             if call::record_dial(conn, &sid, &dial_status, answered_to.as_deref(), talk)? {
                 out.push(feed::call_changed(conn, &sid, now)?);
             }
+            store_work(conn, &rest, now, &mut out)?;
             Ok(out)
         })
         .await
