@@ -161,7 +161,10 @@ pub enum DialTarget {
 /// Attributes shared by the `<Number>`, `<Client>` and `<Sip>` nouns.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NounCallbacks {
+    /// Call screening ("whisper"): TwiML the called party runs once it answers, before it is
+    /// bridged with the caller; its `<Hangup>` ends only that leg.
     pub url: Option<String>,
+    /// The method of `url` (Twilio's default: POST).
     pub method: Option<Method>,
     /// Space-separated: `initiated ringing answered completed`.
     pub status_callback_event: Option<String>,
