@@ -41,7 +41,7 @@ impl Sim {
     }
 
     /// What the person at `number` (E.164 or a SIP URI) does when the simulator rings it.
-    /// Without a scenario a number answers and talks for the settings' `talk_seconds`.
+    /// Without a scenario a number is [`Party::person`] talking for the settings' `talk_seconds`.
     pub fn set_party(&self, number: &str, party: Party) {
         let number = number.to_owned();
         self.with_state(|s| s.parties.insert(number, party));
@@ -50,9 +50,10 @@ impl Sim {
     /// The scenario for `number`.
     pub fn party(&self, number: &str) -> Party {
         self.read_state(|s| {
-            s.parties.get(number).copied().unwrap_or(Party::Answer {
-                talk_seconds: s.settings.talk_seconds,
-            })
+            s.parties
+                .get(number)
+                .cloned()
+                .unwrap_or_else(|| Party::person(s.settings.talk_seconds))
         })
     }
 

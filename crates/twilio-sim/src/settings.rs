@@ -92,10 +92,19 @@ impl Default for Settings {
 }
 
 /// What the person at a PSTN number (or SIP URI) does when the simulator rings it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Keys matter only when the call is screened (`<Number url>`): the screening document runs on
+/// the party's leg and its `<Gather>`s collect what the party presses.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Party {
-    /// Answers after one simulated second and hangs up after `talk_seconds`.
-    Answer { talk_seconds: u32 },
+    /// A person: answers after one simulated second, presses `keys` at every `<Gather>` of a
+    /// screening document (an empty string presses nothing and lets each time out), and hangs
+    /// up `talk_seconds` after being bridged.
+    Answer { talk_seconds: u32, keys: String },
+    /// A cell phone's voicemail: answers at once, before a person could, presses nothing and
+    /// records whatever it hears (its leg's transcript); once bridged it hangs up after
+    /// `talk_seconds`.
+    Voicemail { talk_seconds: u32 },
     /// Answers busy after one simulated second.
     Busy,
     /// Lets it ring until the caller gives up.
@@ -103,21 +112,61 @@ pub enum Party {
     /// The call cannot be placed (`failed`).
     Failed,
     /// Rings until told through [`crate::Sim::answer_call`] / [`crate::Sim::hangup_call`]
-    /// (or the control API) to answer or hang up.
+    /// (or the control API) to answer or hang up; its keys come from
+    /// [`crate::Sim::send_digits`].
     Manual,
 }
 
 impl Party {
-    /// Reads the control API's names: `answer`, `busy`, `no-answer`, `failed`, `manual`.
+    /// The key a person presses to take a screened call ("press 1 to accept").
+    pub const ACCEPT_KEY: &'static str = "1";
+
+    /// A person who talks `talk_seconds` and accepts a screened call with
+    /// [`Party::ACCEPT_KEY`]: what a number does without a scenario.
+    pub fn person(talk_seconds: u32) -> Self {
+        Self::Answer {
+            talk_seconds,
+            keys: Self::ACCEPT_KEY.to_owned(),
+        }
+    }
+
+    /// Reads the control API's names: `answer` (a person who presses 1 at screening prompts),
+    /// `answer-silent` (a person who presses nothing), `voicemail`, `busy`, `no-answer`,
+    /// `failed`, `manual`.
     pub fn from_name(name: &str, talk_seconds: u32) -> Option<Self> {
         Some(match name {
-            "answer" => Self::Answer { talk_seconds },
+            "answer" => Self::person(talk_seconds),
+            "answer-silent" => Self::Answer {
+                talk_seconds,
+                keys: String::new(),
+            },
+            "voicemail" => Self::Voicemail { talk_seconds },
             "busy" => Self::Busy,
             "no-answer" => Self::NoAnswer,
             "failed" => Self::Failed,
             "manual" => Self::Manual,
             _ => return None,
         })
+    }
+
+    /// What the party presses at each screening `<Gather>`; `None` when its keys come live
+    /// from the control API.
+    pub(crate) fn keys(&self) -> Option<String> {
+        match self {
+            Self::Answer { keys, .. } => Some(keys.clone()),
+            Self::Voicemail { .. } => Some(String::new()),
+            Self::Busy | Self::NoAnswer | Self::Failed | Self::Manual => None,
+        }
+    }
+
+    /// How long the party talks once bridged; `None` when it hangs up only when told.
+    pub(crate) fn talk_seconds(&self) -> Option<u32> {
+        match self {
+            Self::Answer { talk_seconds, .. } | Self::Voicemail { talk_seconds } => {
+                Some(*talk_seconds)
+            }
+            Self::Busy | Self::NoAnswer | Self::Failed | Self::Manual => None,
+        }
     }
 }
 
@@ -142,7 +191,21 @@ mod tests {
     fn parties_are_named_like_call_statuses() {
         assert_eq!(
             Party::from_name("answer", 7),
-            Some(Party::Answer { talk_seconds: 7 })
+            Some(Party::Answer {
+                talk_seconds: 7,
+                keys: "1".into()
+            })
+        );
+        assert_eq!(
+            Party::from_name("answer-silent", 7),
+            Some(Party::Answer {
+                talk_seconds: 7,
+                keys: String::new()
+            })
+        );
+        assert_eq!(
+            Party::from_name("voicemail", 3),
+            Some(Party::Voicemail { talk_seconds: 3 })
         );
         assert_eq!(Party::from_name("no-answer", 0), Some(Party::NoAnswer));
         assert_eq!(Party::from_name("hello", 0), None);

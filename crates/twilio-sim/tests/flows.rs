@@ -15,5 +15,7 @@ mod calls;
 mod control;
 #[path = "flows/messages.rs"]
 mod messages;
+#[path = "flows/screen.rs"]
+mod screen;
 #[path = "flows/signal.rs"]
 mod signal;

@@ -169,9 +169,11 @@ async fn change_settings(State(sim): State<Sim>, body: Bytes) -> Result<Json<Val
 #[serde(deny_unknown_fields)]
 struct SetParty {
     number: String,
-    /// `answer`, `busy`, `no-answer`, `failed` or `manual`.
+    /// `answer`, `answer-silent`, `voicemail`, `busy`, `no-answer`, `failed` or `manual`.
     party: String,
     talk_seconds: Option<u32>,
+    /// What an `answer` party presses at each screening `<Gather>` (default `1`).
+    keys: Option<String>,
 }
 
 async fn set_party(State(sim): State<Sim>, body: Bytes) -> Result<StatusCode, ControlError> {
@@ -179,12 +181,30 @@ async fn set_party(State(sim): State<Sim>, body: Bytes) -> Result<StatusCode, Co
     let talk = req
         .talk_seconds
         .unwrap_or_else(|| sim.settings().talk_seconds);
-    let party = Party::from_name(&req.party, talk).ok_or_else(|| {
+    let mut party = Party::from_name(&req.party, talk).ok_or_else(|| {
         bad_request(format!(
-            "party {} is not one of answer, busy, no-answer, failed, manual",
+            "party {} is not one of answer, answer-silent, voicemail, busy, no-answer, failed, \
+             manual",
             req.party
         ))
     })?;
+    if let Some(pressed) = req.keys {
+        let Party::Answer { keys, .. } = &mut party else {
+            return Err(bad_request(format!(
+                "keys go with party answer, not {}",
+                req.party
+            )));
+        };
+        if let Some(bad) = pressed
+            .chars()
+            .find(|c| !matches!(c, '0'..='9' | '*' | '#'))
+        {
+            return Err(bad_request(format!(
+                "keys {pressed:?} holds {bad:?}; a phone has 0-9, * and #"
+            )));
+        }
+        *keys = pressed;
+    }
     sim.set_party(&req.number, party);
     Ok(StatusCode::NO_CONTENT)
 }

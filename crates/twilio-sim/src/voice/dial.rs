@@ -1,14 +1,16 @@
 //! `<Dial>`: one child leg per `<Number>`/`<Client>`/`<Sip>` rings in parallel (PSTN parties
 //! per scenario, clients at the simulated browsers), the first to answer is bridged with the
 //! caller until one side hangs up, the others are canceled, and the `action` URL gets
-//! `DialCallStatus`, `DialCallSid`, `DialCallDuration`. `<Conference>`/`<Queue>` are joined
-//! at once and last the settings' `talk_seconds`.
+//! `DialCallStatus`, `DialCallSid`, `DialCallDuration`. A PSTN leg with a `url` is screened
+//! first ([`super::screen`]). `<Conference>`/`<Queue>` are joined at once and last the
+//! settings' `talk_seconds`.
 
 use twilio::twiml::{Dial, DialRecord, DialTarget, Method, NounCallbacks};
 use twilio::CallSid;
 
 use super::callback::{self, Callbacks};
 use super::run::{End, Flow, Interrupt, Run, Source};
+use super::screen::Screening;
 use super::{base_params, new_call, set_status, Command};
 use crate::hook;
 use crate::resource::{CallDirection, CallStatus, Recording, RecordingSource};
@@ -35,6 +37,12 @@ struct Leg {
     params: Vec<(String, String)>,
     /// Browser connections this leg rings.
     ringing: Vec<u64>,
+    /// The noun's `url`: what the callee runs once it answers, before the bridge. Only PSTN
+    /// parties are screened; a browser's `<Client url>` is not simulated.
+    screen: Option<(String, Method)>,
+    /// The dialling call's `elapsed` when this leg answered.
+    answered_at: Option<f64>,
+    screening: Option<Screening>,
 }
 
 impl Leg {
@@ -44,6 +52,9 @@ impl Leg {
             Target::Pstn {
                 party: Party::Answer { .. },
             } => Some((RING_SECONDS, CallStatus::InProgress)),
+            Target::Pstn {
+                party: Party::Voicemail { .. },
+            } => Some((0.0, CallStatus::InProgress)),
             Target::Pstn { party: Party::Busy } => Some((RING_SECONDS, CallStatus::Busy)),
             Target::Pstn {
                 party: Party::Failed,
@@ -67,6 +78,11 @@ enum Rung {
 
 impl Run {
     pub(super) async fn dial(&mut self, dial: &Dial) -> Flow {
+        if self.direction == CallDirection::OutboundDial {
+            // Only a dial leg's screening document runs on a leg.
+            let message = "a screening document (<Number url>) cannot <Dial>";
+            return Flow::End(self.app_error(None, 13201, message).await);
+        }
         // Twilio answers the caller when the Dial starts (answerOnBridge is not simulated).
         if !self.answer().await {
             return Flow::End(End::Closed);
@@ -95,9 +111,11 @@ impl Run {
                     Ok(talk) => talk,
                     Err(flow) => return flow,
                 };
+                // The dialled call's duration: its screening and the conversation.
+                let duration = legs[leg].answered_at.map_or(talk, |at| self.elapsed - at);
                 extra.push(("DialCallStatus".to_owned(), "completed".to_owned()));
                 extra.push(("DialCallSid".to_owned(), legs[leg].sid.to_string()));
-                extra.push(("DialCallDuration".to_owned(), talk.round().to_string()));
+                extra.push(("DialCallDuration".to_owned(), duration.round().to_string()));
                 extra.push(("DialBridged".to_owned(), "true".to_owned()));
                 if let Some(url) = self.dial_recording(dial, &legs[leg].sid, talk) {
                     extra.push(("RecordingUrl".to_owned(), url));
@@ -168,7 +186,7 @@ impl Run {
         let caller_id = dial.caller_id.clone().unwrap_or(parent_from);
         let mut legs = Vec::new();
         for target in &dial.targets {
-            let (to, target, callbacks) = match target {
+            let (to, target, noun) = match target {
                 DialTarget::Text(number) => {
                     let number = number.trim().to_owned();
                     let party = self.sim.party(&number);
@@ -197,7 +215,11 @@ impl Run {
                 ),
                 DialTarget::Conference(_) | DialTarget::Queue(_) => continue,
             };
-            legs.push(self.place_leg(&caller_id, to, target, callbacks));
+            let mut leg = self.place_leg(&caller_id, to, target, noun);
+            if matches!(leg.target, Target::Pstn { .. }) {
+                leg.screen = noun.and_then(|n| self.screen_url(n));
+            }
+            legs.push(leg);
         }
         for leg in &mut legs {
             if let Target::Client {
@@ -272,24 +294,46 @@ impl Run {
             callbacks,
             params,
             ringing: Vec::new(),
+            screen: None,
+            answered_at: None,
+            screening: None,
         }
     }
 
-    /// Rings every leg until one answers, all give up, the Dial times out or the caller
-    /// hangs up. `Err` carries what the call does instead (redirect, shutdown).
+    /// The noun's screening `url` resolved against the document, with its method. A URL that
+    /// cannot be resolved screens nothing (Twilio would flag it; the leg is bridged).
+    fn screen_url(&self, noun: &NounCallbacks) -> Option<(String, Method)> {
+        let url = hook::join(self.doc_url.as_deref(), noun.url.as_deref()?).ok()?;
+        Some((url, noun.method.unwrap_or(Method::Post)))
+    }
+
+    /// Rings every leg until one is bridged, all give up, the Dial times out or the caller
+    /// hangs up. A leg being screened does not stop the others ringing, and the timeout ends
+    /// only the ringing ones: screenings run to their end. `Err` carries what the call does
+    /// instead (redirect, shutdown).
     async fn ring(&mut self, legs: &mut [Leg], timeout: f64) -> Result<Rung, Flow> {
         let mut t = 0.0;
+        let mut timed_out = false;
         loop {
             let ringing: Vec<usize> = (0..legs.len())
                 .filter(|i| legs[*i].status == CallStatus::Ringing)
                 .collect();
-            if ringing.is_empty() {
-                return Ok(Rung::Unanswered(unanswered_status(legs)));
+            let screening = legs.iter().any(|l| l.screening.is_some());
+            if ringing.is_empty() && !screening {
+                return Ok(Rung::Unanswered(if timed_out {
+                    CallStatus::NoAnswer
+                } else {
+                    unanswered_status(legs)
+                }));
             }
-            let next_due = ringing
-                .iter()
-                .filter_map(|i| legs[*i].due().map(|(at, _)| at))
-                .fold(timeout, f64::min);
+            let next_due = if ringing.is_empty() {
+                f64::INFINITY
+            } else {
+                ringing
+                    .iter()
+                    .filter_map(|i| legs[*i].due().map(|(at, _)| at))
+                    .fold(timeout, f64::min)
+            };
             let before = self.elapsed;
             let interrupt = self.wait_for((next_due - t).max(0.0), false, true).await;
             t += self.elapsed - before;
@@ -299,25 +343,56 @@ impl Run {
                     for i in ringing {
                         match legs[i].due() {
                             Some((at, CallStatus::InProgress)) if at <= t => {
-                                self.end_other_legs(legs, i);
-                                return Ok(Rung::Answered { leg: i, by: None });
+                                if let Some(rung) = self.picked_up(legs, i, None) {
+                                    return Ok(rung);
+                                }
                             }
-                            Some((at, status)) if at <= t => {
-                                self.end_leg(&mut legs[i], status, None)
-                            }
+                            Some((at, status)) if at <= t => self.end_leg(&mut legs[i], status),
                             _ => {}
                         }
                     }
-                    if t >= timeout {
-                        self.end_legs(legs, CallStatus::NoAnswer);
-                        return Ok(Rung::Unanswered(CallStatus::NoAnswer));
+                    if t >= timeout && !timed_out {
+                        timed_out = true;
+                        for leg in legs.iter_mut() {
+                            if leg.status == CallStatus::Ringing {
+                                self.end_leg(leg, CallStatus::NoAnswer);
+                            }
+                        }
                     }
                 }
                 Some(Interrupt::HungUp) => {
                     self.end_legs(legs, CallStatus::Canceled);
                     return Ok(Rung::Unanswered(CallStatus::Canceled));
                 }
+                Some(Interrupt::Leg(sid, Command::Screened { accepted, took })) => {
+                    let Some(i) = legs
+                        .iter()
+                        .position(|l| l.sid == sid && l.screening.is_some())
+                    else {
+                        continue;
+                    };
+                    let alone = ringing.is_empty()
+                        && legs.iter().filter(|l| l.screening.is_some()).count() == 1;
+                    // The task is over; what it ran decides.
+                    legs[i].screening = None;
+                    self.screened_for(&mut legs[i], took.as_secs_f64(), alone);
+                    if accepted {
+                        self.event(format!("{sid} accepted the call"));
+                        self.end_other_legs(legs, i);
+                        return Ok(Rung::Answered { leg: i, by: None });
+                    }
+                    self.event(format!("{sid} ended during screening"));
+                    self.end_leg(&mut legs[i], CallStatus::Completed);
+                }
                 Some(Interrupt::Leg(sid, command)) => {
+                    if let Some(screening) = legs
+                        .iter()
+                        .find(|l| l.sid == sid)
+                        .and_then(|l| l.screening.as_ref())
+                    {
+                        screening.forward(sid, command);
+                        continue;
+                    }
                     let Some(i) = legs
                         .iter()
                         .position(|l| l.sid == sid && l.status == CallStatus::Ringing)
@@ -336,14 +411,15 @@ impl Run {
                     }
                     match (command, by) {
                         (Command::Answer { .. }, _) => {
-                            self.end_other_legs(legs, i);
-                            return Ok(Rung::Answered { leg: i, by });
+                            if let Some(rung) = self.picked_up(legs, i, by) {
+                                return Ok(rung);
+                            }
                         }
                         // A browser that goes away (or hangs up) stops ringing; the others go on.
                         (Command::Hangup { .. }, Some(conn)) => {
                             legs[i].ringing.retain(|c| *c != conn);
                         }
-                        _ => self.end_leg(&mut legs[i], CallStatus::Busy, None),
+                        _ => self.end_leg(&mut legs[i], CallStatus::Busy),
                     }
                 }
                 Some(other) => return Err(self.interrupted(other)),
@@ -351,8 +427,39 @@ impl Run {
         }
     }
 
-    /// Caller and callee talk until one hangs up (or `timeLimit`); the simulated talk time.
-    async fn bridge(&mut self, leg: &mut Leg, by: Option<u64>, dial: &Dial) -> Result<f64, Flow> {
+    /// Leg `i` answered (a browser connection `by`, or its PSTN party): a leg with a screening
+    /// URL starts its screening and the others ring on (`None`); any other is bridged at once.
+    fn picked_up(&self, legs: &mut [Leg], i: usize, by: Option<u64>) -> Option<Rung> {
+        if let (Some(screen), None) = (legs[i].screen.clone(), by) {
+            let leg = &mut legs[i];
+            // In progress before the screening's first request says so.
+            self.answer_leg(leg);
+            let keys = match &leg.target {
+                Target::Pstn { party } => party.keys(),
+                Target::Client { .. } => None,
+            };
+            leg.screening = self.screen(&leg.sid, leg.params.clone(), screen, keys);
+            if leg.screening.is_some() {
+                return None;
+            }
+        }
+        self.end_other_legs(legs, i);
+        Some(Rung::Answered { leg: i, by })
+    }
+
+    /// Takes the simulated time a screening took as the truth: this call's clock also ran
+    /// while the screening waited for its webhooks. The leg's duration counts from its answer
+    /// `took` ago; when this call waited for nothing else (`alone`), it waited that long.
+    fn screened_for(&mut self, leg: &mut Leg, took: f64, alone: bool) {
+        if let (true, Some(at)) = (alone, leg.answered_at) {
+            self.elapsed = at + took;
+        }
+        leg.answered_at = Some(self.elapsed - took);
+    }
+
+    /// A leg's party picked up: its record, its `answered` callback, and when (for its
+    /// duration).
+    fn answer_leg(&self, leg: &mut Leg) {
         set_status(
             &self.sim,
             self.epoch,
@@ -361,8 +468,17 @@ impl Run {
             None,
         );
         leg.status = CallStatus::InProgress;
+        leg.answered_at = Some(self.elapsed);
         let params = leg.status_params(CallStatus::InProgress);
         leg.callbacks.fire(&self.sim, &leg.sid, "answered", params);
+    }
+
+    /// Caller and callee talk until one hangs up (or `timeLimit`); the simulated talk time.
+    async fn bridge(&mut self, leg: &mut Leg, by: Option<u64>, dial: &Dial) -> Result<f64, Flow> {
+        // A screened leg was answered when its screening started.
+        if leg.answered_at.is_none() {
+            self.answer_leg(leg);
+        }
         let others: Vec<u64> = leg
             .ringing
             .iter()
@@ -374,11 +490,9 @@ impl Run {
             crate::browser::connected(&self.sim, conn, &leg.sid);
         }
         self.event(format!("bridged with {}", leg.sid));
-        let talk_limit = match leg.target {
-            Target::Pstn {
-                party: Party::Answer { talk_seconds },
-            } => f64::from(talk_seconds),
-            _ => f64::INFINITY,
+        let talk_limit = match &leg.target {
+            Target::Pstn { party } => party.talk_seconds().map_or(f64::INFINITY, f64::from),
+            Target::Client { .. } => f64::INFINITY,
         };
         let limit = talk_limit.min(f64::from(dial.time_limit.unwrap_or(14_400)));
         let mut talk = 0.0;
@@ -402,7 +516,7 @@ impl Run {
         if matches!(outcome, Err(Flow::End(End::Closed))) {
             return outcome.map(|()| talk);
         }
-        self.end_leg(leg, CallStatus::Completed, Some(talk));
+        self.end_leg(leg, CallStatus::Completed);
         if let Some(conn) = by {
             crate::browser::disconnected(&self.sim, conn, &leg.sid);
         }
@@ -418,11 +532,21 @@ impl Run {
         });
     }
 
-    /// Ends a leg with `status`: record, callback, browsers told, its control gone.
-    fn end_leg(&self, leg: &mut Leg, status: CallStatus, talk: Option<f64>) {
+    /// Ends a leg with `status` (a leg that answered completes, whatever ended it): its
+    /// screening stopped, record, callback, browsers told, its control gone.
+    fn end_leg(&self, leg: &mut Leg, status: CallStatus) {
         if leg.status.is_final() {
             return;
         }
+        if let Some(screening) = leg.screening.take() {
+            screening.stop();
+        }
+        let talk = leg.answered_at.map(|at| self.elapsed - at);
+        let status = if talk.is_some() {
+            CallStatus::Completed
+        } else {
+            status
+        };
         leg.status = status;
         set_status(&self.sim, self.epoch, &leg.sid, status, talk);
         let mut params = leg.status_params(status);
@@ -440,14 +564,14 @@ impl Run {
 
     fn end_legs(&self, legs: &mut [Leg], status: CallStatus) {
         for leg in legs {
-            self.end_leg(leg, status, None);
+            self.end_leg(leg, status);
         }
     }
 
     fn end_other_legs(&self, legs: &mut [Leg], winner: usize) {
         for (i, leg) in legs.iter_mut().enumerate() {
             if i != winner {
-                self.end_leg(leg, CallStatus::Canceled, None);
+                self.end_leg(leg, CallStatus::Canceled);
             }
         }
     }
@@ -476,8 +600,17 @@ impl Run {
     }
 }
 
-/// `DialCallStatus` when no leg answered and none is still ringing: busy if anyone was busy,
-/// failed if every leg failed, otherwise no-answer.
+/// `DialCallStatus` when no leg was bridged and none is still ringing or screening: busy if
+/// anyone was busy, failed if every leg failed, otherwise no-answer.
+///
+/// A leg that answered but ended during its screening (the whisper's `<Hangup>`, its party
+/// hanging up) was not connected, and counts as not answered. Twilio does not document the
+/// status it reports then, but its own call-forwarding code shows it is not `completed`: the
+/// Find Me Twimlet (`HumanCheck`) and OpenVBX's dial applet hang up the whisper on whoever
+/// presses nothing, then try the next number or voicemail unless `DialCallStatus` is
+/// `completed` or `answered` (twilio-labs/function-templates `funlet-find-me`, which quotes
+/// Twilio's `findme.php`; twilio/OpenVBX `TwimlDial.php`). Nothing says which other value it
+/// is, so it is `no-answer`, what an app expects when nobody took the call.
 fn unanswered_status(legs: &[Leg]) -> CallStatus {
     if legs.iter().any(|l| l.status == CallStatus::Busy) {
         CallStatus::Busy

@@ -8,6 +8,7 @@ mod dial;
 mod outbound;
 mod record;
 mod run;
+mod screen;
 mod verbs;
 
 use std::collections::VecDeque;
@@ -39,6 +40,10 @@ pub(crate) enum Command {
     Digits(String),
     /// REST `Url`/`Twiml` update: drop what the call is doing and run this instead.
     Redirect(Source),
+    /// A dial leg's screening document ran to its end (`accepted`: bridge it) or ended the
+    /// leg, after `took` simulated time; sent by the leg's screening task to the call that
+    /// dialled it.
+    Screened { accepted: bool, took: Duration },
 }
 
 /// The sender half through which commands reach the task running a call (dial legs share their
@@ -66,6 +71,8 @@ pub struct InboundCall {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Script {
     pub digits: VecDeque<String>,
+    /// Entered at every `<Gather>` once `digits` are used up (a screened party's keys).
+    pub keys: Option<String>,
     pub hangup_after: Option<u32>,
     pub record_seconds: Option<u32>,
     pub transcription: Option<String>,
@@ -245,6 +252,7 @@ impl Sim {
             hangup_after: call.hangup_after,
             record_seconds: call.record_seconds,
             transcription: call.transcription,
+            keys: None,
         };
         let (run, source) = self.with_state(|s| -> Result<(Run, Option<Source>), SimError> {
             let number = s

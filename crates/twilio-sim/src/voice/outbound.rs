@@ -116,6 +116,7 @@ async fn ring(run: &mut Run, to: &str, timeout: f64) -> Result<Option<u64>, End>
     let due = match (identity.is_some(), sim.party(to)) {
         (true, _) => None,
         (false, Party::Answer { .. }) => Some((RING_SECONDS, Ok(None))),
+        (false, Party::Voicemail { .. }) => Some((0.0, Ok(None))),
         (false, Party::Busy) => Some((RING_SECONDS, Err(CallStatus::Busy))),
         (false, Party::Failed) => Some((0.0, Err(CallStatus::Failed))),
         (false, Party::NoAnswer | Party::Manual) => None,

@@ -189,7 +189,7 @@ impl Run {
         });
     }
 
-    async fn fetch(&mut self, source: Source) -> Result<VoiceResponse, End> {
+    pub(super) async fn fetch(&mut self, source: Source) -> Result<VoiceResponse, End> {
         let (url, method, purpose, extra) = match source {
             Source::Twiml(xml) => {
                 self.doc_url = None;
@@ -380,7 +380,7 @@ impl Run {
                             }
                             Command::Digits(digits) => self.hear(format!("digits: {digits}")),
                             Command::Redirect(source) => return Some(Interrupt::Redirect(source)),
-                            Command::Answer { .. } => {}
+                            Command::Answer { .. } | Command::Screened { .. } => {}
                         },
                         Some((sid, command)) if legs => return Some(Interrupt::Leg(sid, command)),
                         // A command for a leg that is over.

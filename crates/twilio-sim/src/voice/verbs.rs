@@ -109,7 +109,8 @@ impl Run {
                 return flow;
             }
         }
-        Flow::End(End::Status(CallStatus::Completed))
+        // The end of the document: a call hangs up, a screened leg is bridged.
+        Flow::Next
     }
 
     /// Plays a prompt (`answer` first unless it is a leading Pause) and waits its length.
@@ -155,9 +156,16 @@ impl Run {
                 }
             }
         }
-        let scripted = entered.is_empty() && !self.script.digits.is_empty();
-        if scripted {
-            entered = self.script.digits.pop_front().unwrap_or_default();
+        let scripted = if entered.is_empty() {
+            self.script
+                .digits
+                .pop_front()
+                .or_else(|| self.script.keys.clone())
+        } else {
+            None
+        };
+        if let Some(keys) = scripted {
+            entered = keys;
             if entered.is_empty() {
                 // The caller lets the Gather time out.
                 if let Some(interrupt) = self.wait(timeout, false).await {

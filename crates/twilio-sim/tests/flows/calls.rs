@@ -257,9 +257,7 @@ async fn a_dialled_busy_number_reports_busy_to_the_dial_action_and_its_leg_callb
 async fn an_answering_number_is_bridged_for_its_talk_time_and_the_call_goes_on_after_the_dial() {
     let world = World::start().await;
     with_voice_url(&world, "/voice").await;
-    world
-        .sim()
-        .set_party("+18005550002", Party::Answer { talk_seconds: 12 });
+    world.sim().set_party("+18005550002", Party::person(12));
     world.app.answer(
         "/voice",
         r#"<Response><Dial callerId="+15005550006"><Number>+18005550002</Number></Dial><Say>After</Say></Response>"#,

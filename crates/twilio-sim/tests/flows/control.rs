@@ -40,23 +40,50 @@ async fn parties_are_set_by_name_through_the_control_api() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        world.sim().party("+18005550009"),
-        Party::Answer { talk_seconds: 9 }
-    );
+    assert_eq!(world.sim().party("+18005550009"), Party::person(9));
     assert_eq!(
         world.sim().party("+18005550010"),
-        Party::Answer { talk_seconds: 5 },
-        "the default answers and talks for the settings' talk_seconds"
+        Party::person(5),
+        "the default answers, presses 1 to screening and talks for the settings' talk_seconds"
     );
-    let (status, body) = world
-        .control(
-            Method::POST,
-            "parties",
-            Some(json!({"number": "+18005550009", "party": "asleep"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    for (party, keys, expected) in [
+        (
+            "answer",
+            Some("42#"),
+            Party::Answer {
+                talk_seconds: 5,
+                keys: "42#".into(),
+            },
+        ),
+        (
+            "answer-silent",
+            None,
+            Party::Answer {
+                talk_seconds: 5,
+                keys: String::new(),
+            },
+        ),
+        ("voicemail", None, Party::Voicemail { talk_seconds: 5 }),
+    ] {
+        let (status, body) = world
+            .control(
+                Method::POST,
+                "parties",
+                Some(json!({"number": "+18005550011", "party": party, "keys": keys})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{party}: {body}");
+        assert_eq!(world.sim().party("+18005550011"), expected);
+    }
+    for bad in [
+        json!({"number": "+18005550009", "party": "asleep"}),
+        json!({"number": "+18005550009", "party": "voicemail", "keys": "1"}),
+        json!({"number": "+18005550009", "party": "answer", "keys": "1a"}),
+    ] {
+        let (status, body) = world.control(Method::POST, "parties", Some(bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+    assert_eq!(world.sim().party("+18005550009"), Party::person(9));
 }
 
 #[tokio::test]
