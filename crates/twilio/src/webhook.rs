@@ -476,6 +476,9 @@ pub struct RecordingStatusCallback {
     /// `in-progress`, `completed`, `absent`, `failed`, …
     pub recording_status: String,
     pub recording_duration: Option<u32>,
+    /// What made the recording: `RecordVerb` (a `<Record>`, a voicemail), `DialVerb` (a
+    /// `<Dial record>`, the call itself), `OutboundAPI`, …
+    pub recording_source: Option<String>,
     pub params: Params,
 }
 
@@ -487,6 +490,7 @@ impl RecordingStatusCallback {
             recording_url: required(p, "RecordingUrl")?.to_owned(),
             recording_status: required(p, "RecordingStatus")?.to_owned(),
             recording_duration: duration(p, "RecordingDuration")?,
+            recording_source: optional(p, "RecordingSource"),
             params: p.clone(),
         })
     }

@@ -447,7 +447,10 @@ fn a_recording_status_callback_is_read() {
     );
     assert_eq!(cb.recording_status, "completed");
     assert_eq!(cb.recording_duration, Some(17));
-    assert_eq!(cb.params.get("RecordingSource"), Some("RecordVerb"));
+    assert_eq!(cb.recording_source.as_deref(), Some("RecordVerb"));
+    let without_source = Params::from_pairs(p.iter().filter(|(n, _)| *n != "RecordingSource"));
+    let cb = RecordingStatusCallback::from_params(&without_source).unwrap();
+    assert_eq!(cb.recording_source, None);
     let without_url = Params::from_pairs(p.iter().filter(|(n, _)| *n != "RecordingUrl"));
     assert_eq!(
         RecordingStatusCallback::from_params(&without_url),
