@@ -9,6 +9,7 @@ use twilio::twiml::{Dial, DialRecord, DialTarget, Method, NounCallbacks};
 use twilio::CallSid;
 
 use super::callback::{self, Callbacks};
+use super::record::{send_apart, RecordingStatus};
 use super::run::{End, Flow, Interrupt, Run, Source};
 use super::screen::Screening;
 use super::{base_params, new_call, set_status, Command};
@@ -96,6 +97,7 @@ impl Run {
             return self.join_room(dial, room).await;
         }
         let timeout = f64::from(dial.timeout.unwrap_or(30).clamp(5, 600));
+        let started = self.elapsed;
         let mut legs = self.place_legs(dial);
         let rung = match self.ring(&mut legs, timeout).await {
             Ok(rung) => rung,
@@ -117,7 +119,13 @@ impl Run {
                 extra.push(("DialCallSid".to_owned(), legs[leg].sid.to_string()));
                 extra.push(("DialCallDuration".to_owned(), duration.round().to_string()));
                 extra.push(("DialBridged".to_owned(), "true".to_owned()));
-                if let Some(url) = self.dial_recording(dial, &legs[leg].sid, talk) {
+                let recorded = match dial.record {
+                    Some(DialRecord::RecordFromRinging | DialRecord::RecordFromRingingDual) => {
+                        self.elapsed - started
+                    }
+                    _ => talk,
+                };
+                if let Some(url) = self.dial_recording(dial, &legs[leg].sid, recorded) {
                     extra.push(("RecordingUrl".to_owned(), url));
                 }
             }
@@ -576,27 +584,40 @@ impl Run {
         }
     }
 
-    /// `record="record-from-…"` on a bridged Dial stores a recording of the conversation.
-    fn dial_recording(&self, dial: &Dial, leg: &CallSid, talk: f64) -> Option<String> {
-        if matches!(dial.record, None | Some(DialRecord::DoNotRecord)) {
-            return None;
-        }
+    /// `record="record-from-…"` on a bridged Dial stores a recording of the conversation
+    /// (`seconds` long; two channels for the `-dual` modes) and posts its
+    /// `recordingStatusCallback`; the URL for the action.
+    fn dial_recording(&self, dial: &Dial, leg: &CallSid, seconds: f64) -> Option<String> {
+        let channels = match dial.record {
+            None | Some(DialRecord::DoNotRecord) => return None,
+            Some(DialRecord::RecordFromAnswer | DialRecord::RecordFromRinging) => 1,
+            Some(DialRecord::RecordFromAnswerDual | DialRecord::RecordFromRingingDual) => 2,
+        };
         let parent = self.sid.clone();
         let epoch = self.epoch;
-        let seconds = talk.round().max(1.0) as u32;
-        self.sim.with_state(|s| {
+        let seconds = seconds.round().max(1.0) as u32;
+        let (recording, url) = self.sim.with_state(|s| {
             if s.epoch != epoch {
                 return None;
             }
-            let recording =
+            let mut recording =
                 Recording::new(parent.clone(), seconds, RecordingSource::DialVerb, s.now());
+            recording.channels = channels;
             let url = s.absolute(&recording.audio_uri(&s.account_sid));
             s.trace(parent.as_str())
                 .events
                 .push(format!("recorded {} of {leg} ({seconds} s)", recording.sid));
-            s.recordings.push(recording);
-            Some(url)
-        })
+            s.recordings.push(recording.clone());
+            Some((recording, url))
+        })?;
+        let asked = RecordingStatus {
+            callback: dial.recording_status_callback.as_deref(),
+            method: dial.recording_status_callback_method,
+            events: dial.recording_status_callback_event.as_deref(),
+        };
+        let status = self.recording_status(asked, &recording, &url);
+        send_apart(&self.sim, status.into_iter().collect());
+        Some(url)
     }
 }
 

@@ -111,38 +111,15 @@ impl Run {
     /// callback (with `transcribe="true"`), each on its own like Twilio's.
     fn recording_callbacks(&self, record: &Record, recording: &Recording, url: &str) {
         let mut requests = Vec::new();
-        let wants_completed = record
-            .recording_status_callback_event
-            .as_deref()
-            .unwrap_or("completed")
-            .split_whitespace()
-            .any(|e| e == "completed");
-        if let (Some(callback), true) = (&record.recording_status_callback, wants_completed) {
-            if let Ok(callback) = hook::join(self.doc_url.as_deref(), callback) {
-                let account = self.sim.account_sid().to_string();
-                let params = [
-                    ("AccountSid", account),
-                    ("CallSid", self.sid.to_string()),
-                    ("RecordingSid", recording.sid.to_string()),
-                    ("RecordingUrl", url.to_owned()),
-                    ("RecordingStatus", "completed".to_owned()),
-                    ("RecordingDuration", recording.duration_secs.to_string()),
-                    ("RecordingChannels", recording.channels.to_string()),
-                    ("RecordingStartTime", rfc2822(recording.start_time)),
-                    ("RecordingSource", recording.source.as_str().to_owned()),
-                    ("ErrorCode", "0".to_owned()),
-                ];
-                requests.push(Request {
-                    owner: self.sid.to_string(),
-                    purpose: "recording-status",
-                    url: callback,
-                    method: record
-                        .recording_status_callback_method
-                        .unwrap_or(Method::Post),
-                    params: params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-                });
-            }
-        }
+        requests.extend(self.recording_status(
+            RecordingStatus {
+                callback: record.recording_status_callback.as_deref(),
+                method: record.recording_status_callback_method,
+                events: record.recording_status_callback_event.as_deref(),
+            },
+            recording,
+            url,
+        ));
         if let (Some(callback), Some(true)) = (&record.transcribe_callback, record.transcribe) {
             if let Ok(callback) = hook::join(self.doc_url.as_deref(), callback) {
                 let transcription = sid::transcription();
@@ -182,11 +159,62 @@ impl Run {
                 });
             }
         }
-        for request in requests {
-            let sim: Sim = self.sim.clone();
-            tokio::spawn(async move {
-                let _ = hook::send(&sim, &request).await;
-            });
+        send_apart(&self.sim, requests);
+    }
+
+    /// The `recordingStatusCallback` request for a finished recording of this call, when the
+    /// verb asked for the `completed` event (Twilio's default).
+    pub(super) fn recording_status(
+        &self,
+        asked: RecordingStatus<'_>,
+        recording: &Recording,
+        url: &str,
+    ) -> Option<Request> {
+        let wants_completed = asked
+            .events
+            .unwrap_or("completed")
+            .split_whitespace()
+            .any(|e| e == "completed");
+        if !wants_completed {
+            return None;
         }
+        let callback = hook::join(self.doc_url.as_deref(), asked.callback?).ok()?;
+        let params = [
+            ("AccountSid", self.sim.account_sid().to_string()),
+            ("CallSid", self.sid.to_string()),
+            ("RecordingSid", recording.sid.to_string()),
+            ("RecordingUrl", url.to_owned()),
+            ("RecordingStatus", "completed".to_owned()),
+            ("RecordingDuration", recording.duration_secs.to_string()),
+            ("RecordingChannels", recording.channels.to_string()),
+            ("RecordingStartTime", rfc2822(recording.start_time)),
+            ("RecordingSource", recording.source.as_str().to_owned()),
+            ("ErrorCode", "0".to_owned()),
+        ];
+        Some(Request {
+            owner: self.sid.to_string(),
+            purpose: "recording-status",
+            url: callback,
+            method: asked.method.unwrap_or(Method::Post),
+            params: params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        })
+    }
+}
+
+/// The `recordingStatusCallback*` attributes of a `<Record>` or a `<Dial>`.
+pub(super) struct RecordingStatus<'a> {
+    pub callback: Option<&'a str>,
+    pub method: Option<Method>,
+    /// Space-separated events; `completed` when absent.
+    pub events: Option<&'a str>,
+}
+
+/// Sends each request in a task of its own, as Twilio's callbacks do not hold the call up.
+pub(super) fn send_apart(sim: &Sim, requests: Vec<Request>) {
+    for request in requests {
+        let sim = sim.clone();
+        tokio::spawn(async move {
+            let _ = hook::send(&sim, &request).await;
+        });
     }
 }

@@ -274,6 +274,47 @@ async fn an_answering_number_is_bridged_for_its_talk_time_and_the_call_goes_on_a
 }
 
 #[tokio::test]
+async fn a_recorded_dial_posts_its_recording_status_with_the_dial_verb_as_source() {
+    let world = World::start().await;
+    with_voice_url(&world, "/voice").await;
+    world.sim().set_party("+18005550005", Party::person(12));
+    world.app.answer(
+        "/voice",
+        concat!(
+            r#"<Response><Dial action="/dialed" record="record-from-answer-dual" "#,
+            r#"recordingStatusCallback="/recording" recordingStatusCallbackMethod="GET">"#,
+            "<Number>+18005550005</Number></Dial></Response>"
+        ),
+    );
+    world
+        .app
+        .answer("/dialed", "<Response><Hangup/></Response>");
+    let sid = world.sim().incoming_call(caller()).unwrap();
+    world.sim().wait_for_call_end(&sid, WAIT).await.unwrap();
+    let recording = world.sim().recordings().pop().unwrap();
+    assert_eq!(recording.call_sid, sid);
+
+    let action = &world.app.wait_for("/dialed", 1).await[0];
+    let status = &world.app.wait_for("/recording", 1).await[0];
+    assert!(status.signed);
+    assert_eq!(status.method, "GET");
+    for (name, value) in [
+        ("AccountSid", ACCOUNT),
+        ("CallSid", sid.as_str()),
+        ("RecordingSid", recording.sid.as_str()),
+        ("RecordingUrl", action.param("RecordingUrl")),
+        ("RecordingStatus", "completed"),
+        ("RecordingDuration", "12"),
+        ("RecordingChannels", "2"),
+        ("RecordingSource", "DialVerb"),
+        ("ErrorCode", "0"),
+    ] {
+        assert_eq!(status.param(name), value, "{name}");
+    }
+    assert!(status.param("RecordingStartTime").ends_with("+0000"));
+}
+
+#[tokio::test]
 async fn a_manual_party_answers_and_hangs_up_through_the_control_api() {
     let world = World::start().await;
     with_voice_url(&world, "/voice").await;
