@@ -130,6 +130,11 @@ pub enum SimCommand {
         /// The vbx number that is called.
         #[arg(long)]
         to: String,
+        /// What the caller keys in at a menu, once per menu in order: `--digits 1 --digits 2`
+        /// presses 1 at the first menu and 2 at the next; `--digits ''` lets a menu time out.
+        /// Menus after the last one wait for keys until they time out.
+        #[arg(long, value_name = "KEYS", value_parser = crate::cli::demo::keys)]
+        digits: Vec<String>,
     },
 }
 
@@ -686,8 +691,8 @@ fn run_sim(sim: &str, action: SimCommand, out: &mut dyn Write, err: &mut dyn Wri
                 return ExitCode::FAILURE;
             }
         },
-        SimCommand::Call { from, to } => match (lenient(&from), lenient(&to)) {
-            (Ok(from), Ok(to)) => crate::cli::demo::SimAction::Call { from, to },
+        SimCommand::Call { from, to, digits } => match (lenient(&from), lenient(&to)) {
+            (Ok(from), Ok(to)) => crate::cli::demo::SimAction::Call { from, to, digits },
             (Err(e), _) | (_, Err(e)) => {
                 let _ = writeln!(err, "vbx sim: {e}");
                 return ExitCode::FAILURE;

@@ -204,6 +204,14 @@ pub fn number(value: &str) -> Result<PhoneNumber, String> {
     PhoneNumber::parse_lenient(value).map_err(|e| e.to_string())
 }
 
+/// Reads `vbx sim call --digits`: keys a phone has, so a typo does not become a silent menu.
+pub fn keys(value: &str) -> Result<String, String> {
+    match value.chars().find(|c| !matches!(c, '0'..='9' | '*' | '#')) {
+        Some(bad) => Err(format!("{bad:?} is not a key; a phone has 0-9, * and #")),
+        None => Ok(value.to_owned()),
+    }
+}
+
 /// `vbx sim`: drives a running simulator's control API (place a text or a call).
 pub async fn sim_command(sim_url: &str, command: &SimAction) -> anyhow::Result<String> {
     let http = reqwest::Client::new();
@@ -212,9 +220,9 @@ pub async fn sim_command(sim_url: &str, command: &SimAction) -> anyhow::Result<S
             "/_sim/messages/incoming",
             serde_json::json!({ "from": from, "to": to, "body": body, "media": [] }),
         ),
-        SimAction::Call { from, to } => (
+        SimAction::Call { from, to, digits } => (
             "/_sim/calls/incoming",
-            serde_json::json!({ "from": from, "to": to }),
+            serde_json::json!({ "from": from, "to": to, "digits": digits }),
         ),
     };
     let url = format!("{}{path}", sim_url.trim_end_matches('/'));
@@ -240,5 +248,7 @@ pub enum SimAction {
     Call {
         from: String,
         to: String,
+        /// The caller's keys at each `<Gather>`, in order (the control API's `digits`).
+        digits: Vec<String>,
     },
 }

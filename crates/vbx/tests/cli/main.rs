@@ -1,4 +1,4 @@
-//! The `vbx` binary as a person runs it: `check`, `import-flows`, `serve`, `--help`,
+//! The `vbx` binary as a person runs it: `check`, `import-flows`, `serve`, `sim call`, `--help`,
 //! `--version`.
 
 use std::io::{BufRead, BufReader};
@@ -65,6 +65,24 @@ fn help_and_version_describe_the_commands() {
     let (out, stdout, _) = run(vbx().arg("--version"));
     assert!(out.status.success());
     assert_eq!(stdout.trim(), format!("vbx {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn sim_call_refuses_digits_a_phone_does_not_have() {
+    let (out, _, stderr) = run(vbx().args([
+        "sim",
+        "call",
+        "--from",
+        "+14155550100",
+        "--to",
+        NUMBER,
+        "--digits",
+        "1",
+        "--digits",
+        "2a",
+    ]));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("'a' is not a key"), "{stderr}");
 }
 
 #[test]

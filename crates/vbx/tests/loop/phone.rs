@@ -1,7 +1,7 @@
 //! The phone system's steps through the whole loop: the simulator calls, vbx answers signed
 //! webhooks with TwiML, the simulator carries it out (business hours, a menu with scripted
-//! keys, a device step ringing every device), and the test reads what the caller heard and
-//! which phones rang.
+//! keys, also from `vbx sim call --digits`, a device step ringing every device), and the test
+//! reads what the caller heard and which phones rang.
 
 use chrono::TimeZone as _;
 use twilio_sim::InboundCall;
@@ -60,9 +60,14 @@ async fn heard(sim: &TestSim, digits: &[&str]) -> Vec<String> {
             ..Default::default()
         })
         .unwrap();
-    sim.sim().wait_for_call_end(&sid, WAIT).await.unwrap();
+    said(sim, &sid).await
+}
+
+/// What was said to the caller of `sid`, once the call is over.
+async fn said(sim: &TestSim, sid: &twilio::CallSid) -> Vec<String> {
+    sim.sim().wait_for_call_end(sid, WAIT).await.unwrap();
     sim.sim()
-        .call_transcript(&sid)
+        .call_transcript(sid)
         .into_iter()
         .filter_map(|line| line.split_once("]: ").map(|(_, said)| said.to_owned()))
         .collect()
@@ -119,6 +124,51 @@ async fn paths(app: &TestApp) -> Vec<Vec<String>> {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+#[tokio::test]
+async fn vbx_sim_call_digits_are_the_callers_keys_at_each_menu() {
+    let sim = TestSim::start().await;
+    let app = start(&sim).await;
+    app.state.clock.set(monday(10));
+    let args = [
+        "sim",
+        "--sim",
+        &sim.base_url(),
+        "call",
+        "--from",
+        OUTSIDE,
+        "--to",
+        &sim.number(),
+        "--digits",
+        "9",
+        "--digits",
+        "1",
+    ]
+    .map(str::to_owned);
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vbx"))
+            .args(args)
+            .output()
+            .expect("vbx runs")
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let placed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sid = twilio::CallSid::parse(placed["sid"].as_str().unwrap()).unwrap();
+    let prompt = "For sales press 1, for support press 2.";
+    assert_eq!(
+        said(&sim, &sid).await,
+        [
+            prompt,
+            "Sorry, that is not an option.",
+            prompt,
+            "Sales speaking."
+        ]
+    );
+    app.stop().await;
 }
 
 #[tokio::test]
