@@ -28,7 +28,7 @@ pub fn screen_prompt(
     let ours = contact_name(contacts, config.twilio.number.as_str()).unwrap_or_else(|| {
         // The flow's alias says what the call is for ("sales"); `default` says nothing.
         if alias.as_str() == "default" {
-            config.twilio.number.to_string()
+            spoken_number(config.twilio.number.as_str())
         } else {
             alias.to_string()
         }

@@ -10,6 +10,7 @@ mod full;
 mod media;
 mod outbox;
 mod phone;
+mod screen;
 mod setup;
 #[path = "../email/smtp.rs"]
 #[allow(dead_code)] // The email tests use all of it; these, what they need.

@@ -232,7 +232,7 @@ pub async fn recording_status(
 ) {
     let sid = update.recording_sid.to_string();
     let now = now_ms();
-    let source = recording::source_of(update.params.get("RecordingSource"));
+    let source = recording::source_of(update.recording_source.as_deref());
     // Only a finished recording can be fetched; `absent` and `failed` ones have no audio.
     let work = if update.recording_status == "completed" {
         recording_work(state, &sid, &update.recording_url, step, now)
