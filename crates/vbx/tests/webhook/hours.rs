@@ -31,6 +31,13 @@ fn new_york(y: i32, m: u32, d: u32, h: u32, mi: u32) -> chrono::DateTime<chrono:
         .with_timezone(&chrono::Utc)
 }
 
+fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc
+        .with_ymd_and_hms(y, m, d, h, mi, 0)
+        .single()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_call_goes_on_while_open_and_to_next_while_closed() {
     let app = TestApp::builder(HOURS).start().await;
@@ -46,6 +53,14 @@ async fn a_call_goes_on_while_open_and_to_next_while_closed() {
         (new_york(2026, 12, 13, 2, 0), &closed),
         // A Monday closed all day.
         (new_york(2026, 12, 14, 10, 0), &closed),
+        // Daylight saving: 13:30 UTC is 08:30 in New York on Monday 2026-03-02 (EST) but
+        // 09:30 on Monday 2026-03-09, the day after the clocks went forward (EDT).
+        (utc(2026, 3, 2, 13, 30), &closed),
+        (utc(2026, 3, 9, 13, 30), &open),
+        // And back: 21:30 UTC is 16:30 on Monday 2026-11-02 (EST again), 17:30 a week
+        // before (EDT).
+        (utc(2026, 10, 26, 21, 30), &closed),
+        (utc(2026, 11, 2, 21, 30), &open),
     ] {
         app.state.clock.set(at);
         let reply = app
