@@ -440,9 +440,9 @@ fn run_step(
             ring,
             bridge,
         } => {
-            let targets: Vec<DialTarget> = match ring {
+            let rung: Vec<(&str, DialTarget)> = match ring {
                 Ring::First => pick_device(config, presence, devices, Device::takes_calls)
-                    .and_then(|(_, device)| ring_target(device))
+                    .and_then(|(name, device)| Some((name, ring_target(device)?)))
                     .into_iter()
                     .collect(),
                 // Every device that is online or has no presence (an offline tab would only
@@ -452,16 +452,18 @@ fn run_step(
                     .filter_map(|name| {
                         let device = config.devices.get(name.as_str())?;
                         (presence.online(name, device) != Some(false))
-                            .then(|| ring_target(device))
+                            .then(|| Some((name.as_str(), ring_target(device)?)))
                             .flatten()
                     })
                     .collect(),
             };
-            if targets.is_empty() {
+            if rung.is_empty() {
                 out.path.push("no device online".to_owned());
                 return Flowed::Incomplete;
             }
-            out.path.push(format!("rang {}", rang(&targets)));
+            let names: Vec<&str> = rung.iter().map(|(name, _)| *name).collect();
+            out.path.push(format!("rang {}", names.join(", ")));
+            let targets = rung.into_iter().map(|(_, target)| target).collect();
             twiml.push(Verb::Dial(bridged(
                 twiml::Dial {
                     action: Some(urls.dial_action(req.alias, index)),

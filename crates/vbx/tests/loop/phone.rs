@@ -221,12 +221,37 @@ async fn ringing_all_with_no_tab_open_rings_the_cell() {
     // Ringing several at once, the dial's answer does not say which one took it.
     assert_eq!(
         paths(&app).await.remove(0),
-        [
-            "open",
-            "pressed 3 → ringing",
-            &format!("rang {CELL}"),
-            "answered"
-        ]
+        ["open", "pressed 3 → ringing", "rang cell", "answered"]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ringing_all_with_a_tab_registered_rings_the_browser_and_the_cell_at_once() {
+    let sim = TestSim::start().await;
+    let app = start(&sim).await;
+    app.state.clock.set(monday(10));
+    app.presence.browser_registered("vbx");
+    let sid = sim
+        .sim()
+        .incoming_call(InboundCall {
+            from: OUTSIDE.into(),
+            to: sim.number(),
+            digits: vec!["3".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    sim.sim().wait_for_call_end(&sid, WAIT).await.unwrap();
+    let legs = sim.sim().child_calls(&sid);
+    let mut rang: Vec<&str> = legs.iter().map(|leg| leg.to.as_str()).collect();
+    rang.sort_unstable();
+    assert_eq!(rang, [CELL, "client:vbx"], "{legs:#?}");
+    // Both legs began together: one <Dial>, not one after the other.
+    let started: Vec<_> = legs.iter().map(|leg| leg.date_created).collect();
+    assert_eq!(started[0], started[1], "{legs:#?}");
+    assert_eq!(
+        paths(&app).await.remove(0)[..3],
+        ["open", "pressed 3 → ringing", "rang browser, cell"]
     );
     app.stop().await;
 }

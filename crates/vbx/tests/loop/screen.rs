@@ -93,7 +93,7 @@ async fn a_cell_that_presses_1_takes_the_call_and_the_call_is_recorded_as_its_ow
     assert_eq!(
         path(&app).await,
         [
-            format!("rang {CELL}"),
+            "rang cell".to_owned(),
             format!("accepted by {CELL}"),
             format!("answered by {CELL}")
         ]
@@ -142,7 +142,7 @@ async fn a_cell_that_presses_nothing_or_its_voicemail_does_not_take_the_call() {
         assert_eq!(
             path(&app).await,
             [
-                format!("rang {CELL}"),
+                "rang cell".to_owned(),
                 format!("screened out by {CELL}"),
                 "not answered (no-answer)".to_owned(),
             ],

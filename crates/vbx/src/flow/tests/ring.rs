@@ -100,7 +100,7 @@ fn a_recorded_device_step_records_from_the_answer_and_reports_the_recording() {
         dial.recording_status_callback.as_deref(),
         Some("https://vbx.example.com/flow/status/recording")
     );
-    assert_eq!(out.path, ["rang +18005555555"]);
+    assert_eq!(out.path, ["rang cell"]);
     // Unrecorded, the dial says nothing about recording.
     ringing(&mut config, &["cell"], Ring::All);
     let out = run_call(&config, &FixedPresence::default(), &call(&default, CALLER)).unwrap();
