@@ -474,6 +474,58 @@ pub async fn contacts_are_created_renamed_and_deleted(store: &Store) {
     assert_eq!(store.thread(ANN, None, 1).await.unwrap().name, None);
 }
 
+/// Call `call`'s own recording `sid` (a `<Dial record>`), finished at `at`.
+async fn call_recorded(store: &Store, call: &str, sid: &str, at: i64) -> Changes {
+    store
+        .record_recording(
+            &RecordingUpdate {
+                sid: sid.into(),
+                call_sid: call.into(),
+                url: format!("https://api.twilio.com/Recordings/{sid}"),
+                duration_s: Some(95),
+                status: "completed".into(),
+                source: crate::store::recording::CALL,
+                now_ms: at,
+            },
+            Vec::new(),
+        )
+        .await
+        .unwrap()
+}
+
+pub async fn a_call_recording_plays_from_its_calls_row_and_is_no_voicemail(store: &Store) {
+    store
+        .record_incoming_call(incoming_call("CA1", ANN, T0), false, Vec::new())
+        .await
+        .unwrap();
+    let recorded = call_recorded(store, "CA1", "RE1", T0 + 300).await;
+    assert_eq!(kinds(&recorded), ["call"], "the call's row changes");
+    assert_eq!(
+        item(&recorded, 0)["call_recording"],
+        json!({ "sid": "RE1", "url": "/api/recordings/RE1", "duration": 95 })
+    );
+    let thread = thread_items(store, ANN).await;
+    assert_eq!(thread.len(), 1, "no voicemail item: {thread:?}");
+    let Item::Call(call) = &thread[0] else {
+        panic!("a call: {thread:?}");
+    };
+    assert_eq!(
+        call.call_recording.as_ref().map(|r| r.sid.as_str()),
+        Some("RE1")
+    );
+    let log = store
+        .call_log(&CallLogQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.items[0].call_recording, call.call_recording);
+    assert_eq!(log.items[0].recording, None, "no voicemail");
+    assert_ne!(log.items[0].outcome, "voicemail");
+    assert_eq!(store.new_voicemails().await.unwrap(), 0);
+}
+
 /// Runs every check of the contract against the adapter `open` makes (one fresh store per
 /// check; `open` answers what must live as long as the store, then the store).
 macro_rules! conformance {
@@ -508,5 +560,6 @@ conformance!(
         a_sent_text_becomes_its_message,
         reading_a_thread_clears_its_unread_count_once,
         contacts_are_created_renamed_and_deleted,
+        a_call_recording_plays_from_its_calls_row_and_is_no_voicemail,
     ]
 );

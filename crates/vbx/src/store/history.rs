@@ -126,7 +126,7 @@ mod item;
 pub use item::blocking;
 pub use item::{
     call_items, inbound_text_item, message_items, new_call_item, outbox_items, voicemail_items,
-    CallItem, Direction, Item, Located, MediaRef, MessageItem, VoicemailItem,
+    CallItem, Direction, Item, Located, MediaRef, MessageItem, RecordingRef, VoicemailItem,
 };
 use item::{CallJoin, VoicemailJoin, CALL_COLUMNS, VOICEMAIL_SELECT};
 
@@ -561,7 +561,10 @@ pub struct CallEntry {
     pub status: String,
     pub duration: Option<i64>,
     pub at: i64,
+    /// The call's voicemail, if it left one.
     pub recording: Option<VoicemailItem>,
+    /// The recording of the call itself, as [`CallItem::call_recording`].
+    pub call_recording: Option<RecordingRef>,
     /// As [`CallItem::outcome`].
     pub outcome: String,
     pub answered_to: Option<String>,
@@ -588,8 +591,8 @@ struct CallLogRow {
     #[sqlx(flatten)]
     call: CallJoin,
     name: Option<String>,
-    /// The call's first recording, if any (most calls have none: one query per page finds
-    /// them, then one per recording loads it).
+    /// The call's first voicemail, if any (most calls have none: one query per page finds
+    /// them, then one per voicemail loads it).
     recording_sid: Option<String>,
 }
 
@@ -630,6 +633,7 @@ pub async fn call_log(
             duration: item.duration,
             at: item.at,
             recording: recording.map(VoicemailJoin::item),
+            call_recording: item.call_recording,
             outcome: item.outcome,
             answered_to: item.answered_to,
             talk: item.talk,
@@ -646,7 +650,7 @@ pub async fn call_log(
 fn call_log_rows(query: &CallLogQuery) -> QueryBuilder<'_, Sqlite> {
     let mut sql = QueryBuilder::<Sqlite>::new(format!(
         "SELECT {CALL_COLUMNS}, contacts.name, \
-           (SELECT r.sid FROM recordings r WHERE r.call_sid = c.sid \
+           (SELECT r.sid FROM recordings r WHERE r.call_sid = c.sid AND r.source = 'voicemail' \
              ORDER BY r.created_at, r.sid LIMIT 1) AS recording_sid \
          FROM calls c \
          LEFT JOIN contacts ON contacts.number = {} \

@@ -18,4 +18,5 @@ mod search;
 mod send;
 mod session;
 mod token;
+mod voicemail;
 mod workers;

@@ -113,6 +113,27 @@ pub struct CallItem {
     /// What the call went through in the flows, in order (`call_path`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub path: Vec<String>,
+    /// The recording of the call itself (`<Dial record>`), once Twilio finished it.
+    pub call_recording: Option<RecordingRef>,
+}
+
+/// A recording of a call, to play from the call's row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordingRef {
+    pub sid: String,
+    /// `/api/recordings/{sid}`.
+    pub url: String,
+    pub duration: Option<i64>,
+}
+
+impl RecordingRef {
+    fn of(sid: String, duration: Option<i64>) -> RecordingRef {
+        RecordingRef {
+            url: format!("/api/recordings/{sid}"),
+            sid,
+            duration,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -335,6 +356,7 @@ pub fn new_call_item(call: &NewCall) -> Option<Located> {
             answered_to: None,
             talk: None,
             path: Vec::new(),
+            call_recording: None,
         }),
     })
 }
@@ -355,6 +377,8 @@ pub(super) struct CallJoin {
     pub(super) talk_s: Option<i64>,
     /// A JSON array of strings, or NULL without a path.
     pub(super) path: Option<String>,
+    pub(super) call_recording_sid: Option<String>,
+    pub(super) call_recording_duration: Option<i64>,
 }
 
 impl CallJoin {
@@ -375,8 +399,25 @@ impl CallJoin {
                 .as_deref()
                 .and_then(|json| serde_json::from_str(json).ok())
                 .unwrap_or_default(),
+            call_recording: self
+                .call_recording_sid
+                .clone()
+                .map(|sid| RecordingRef::of(sid, self.call_recording_duration)),
         }
     }
+}
+
+/// `$column` of the first finished recording of the call `c` itself (not a voicemail), by
+/// `recordings_call`.
+macro_rules! call_recording {
+    ($column:literal) => {
+        concat!(
+            "(SELECT r.",
+            $column,
+            " FROM recordings r WHERE r.call_sid = c.sid AND r.source = 'call' \
+               AND r.status = 'completed' ORDER BY r.created_at, r.sid LIMIT 1)"
+        )
+    };
 }
 
 pub(super) const CALL_COLUMNS: &str = concat!(
@@ -391,7 +432,11 @@ pub(super) const CALL_COLUMNS: &str = concat!(
     " AS answered_to, ",
     call_talk!(),
     " AS talk_s, (SELECT json_group_array(what) FROM \
-       (SELECT what FROM call_path p WHERE p.call_sid = c.sid ORDER BY p.rowid)) AS path"
+       (SELECT what FROM call_path p WHERE p.call_sid = c.sid ORDER BY p.rowid)) AS path, ",
+    call_recording!("sid"),
+    " AS call_recording_sid, ",
+    call_recording!("duration_s"),
+    " AS call_recording_duration"
 );
 
 static CALL_ITEM: LazyLock<String> = LazyLock::new(|| {
@@ -628,6 +673,8 @@ pub mod blocking {
                 answered_to: row.get("answered_to")?,
                 talk_s: row.get("talk_s")?,
                 path: row.get("path")?,
+                call_recording_sid: row.get("call_recording_sid")?,
+                call_recording_duration: row.get("call_recording_duration")?,
             })
         }
     }
