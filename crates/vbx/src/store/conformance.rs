@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::call::{CallStatusUpdate, NewCall};
 use super::history::{CallLogQuery, ConversationQuery, Item};
 use super::message::{NewMedia, NewMessage};
-use super::outbox::{OutboxStatus, SMS};
+use super::outbox::{download_key, OutboxStatus, RECORDING_DELETE, RECORDING_DOWNLOAD, SMS};
 use super::recording::RecordingUpdate;
 use super::test_support::feed;
 use super::webhooks::Work;
@@ -474,6 +474,52 @@ pub async fn contacts_are_created_renamed_and_deleted(store: &Store) {
     assert_eq!(store.thread(ANN, None, 1).await.unwrap().name, None);
 }
 
+/// A call from `from` at `at` that left voicemail `sid` (12 s) at `at + 30`, with its
+/// download queued as the webhook queues it, and ended.
+async fn voicemail_from(store: &Store, sid: &str, from: &str, at: i64) {
+    let call = format!("CA{sid}");
+    store
+        .record_incoming_call(incoming_call(&call, from, at), false, Vec::new())
+        .await
+        .unwrap();
+    let download = Work::Enqueue {
+        kind: RECORDING_DOWNLOAD,
+        payload: json!({ "sid": sid, "url": format!("https://api.twilio.com/{sid}") }),
+        key: download_key(sid),
+    };
+    store
+        .record_record_end(
+            Some(RecordingUpdate {
+                sid: sid.into(),
+                call_sid: call,
+                url: format!("https://api.twilio.com/Recordings/{sid}"),
+                duration_s: Some(12),
+                status: "completed".into(),
+                source: crate::store::recording::VOICEMAIL,
+                now_ms: at + 30,
+            }),
+            vec![download],
+            at + 30,
+        )
+        .await
+        .unwrap();
+    store
+        .apply_call_status(&CallStatusUpdate {
+            sid: format!("CA{sid}"),
+            account_sid: "AC0".into(),
+            status: "completed".into(),
+            sequence: Some(3),
+            duration_s: Some(45),
+            timestamp_ms: at + 45,
+            from: from.into(),
+            to: ME.into(),
+            direction: "inbound".into(),
+            parent_sid: None,
+        })
+        .await
+        .unwrap();
+}
+
 /// Call `call`'s own recording `sid` (a `<Dial record>`), finished at `at`.
 async fn call_recorded(store: &Store, call: &str, sid: &str, at: i64) -> Changes {
     store
@@ -526,6 +572,235 @@ pub async fn a_call_recording_plays_from_its_calls_row_and_is_no_voicemail(store
     assert_eq!(store.new_voicemails().await.unwrap(), 0);
 }
 
+pub async fn the_voicemail_box_lists_voicemails_newest_first_and_no_call_recordings(store: &Store) {
+    store.create_contact(ANN, "Ann", T0).await.unwrap();
+    voicemail_from(store, "RE1", ANN, T0).await;
+    voicemail_from(store, "RE2", BOB, T0 + 100).await;
+    store
+        .record_incoming_call(incoming_call("CA3", ANN, T0 + 200), false, Vec::new())
+        .await
+        .unwrap();
+    call_recorded(store, "CA3", "RE3", T0 + 300).await;
+    assert_eq!(store.new_voicemails().await.unwrap(), 2);
+
+    let first = store.voicemails(None, 1).await.unwrap();
+    let sids = |page: &super::history::Page<super::voicemail_box::Voicemail>| {
+        page.items
+            .iter()
+            .map(|v| (v.item.sid.clone(), v.number.clone(), v.name.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sids(&first), [("RE2".into(), Some(BOB.into()), None)]);
+    let rest = store.voicemails(first.next.as_ref(), 10).await.unwrap();
+    assert_eq!(
+        sids(&rest),
+        [("RE1".into(), Some(ANN.into()), Some("Ann".into()))]
+    );
+    assert_eq!(rest.next, None);
+    let ann = &rest.items[0].item;
+    assert_eq!(
+        (ann.heard, ann.duration, ann.at, ann.url.as_str()),
+        (false, Some(12), T0 + 30, "/api/recordings/RE1")
+    );
+    // The thread shows the call with its recording, and the voicemail.
+    let thread = thread_items(store, ANN).await;
+    let played: Vec<String> = thread
+        .iter()
+        .filter_map(|i| match i {
+            Item::Call(c) => c.call_recording.as_ref().map(|r| r.sid.clone()),
+            Item::Voicemail(v) => Some(v.sid.clone()),
+            Item::Message(_) => None,
+        })
+        .collect();
+    assert_eq!(played, ["RE3", "RE1"]);
+}
+
+pub async fn hearing_a_voicemail_changes_its_item_and_the_count_once(store: &Store) {
+    voicemail_from(store, "RE1", ANN, T0).await;
+    voicemail_from(store, "RE2", ANN, T0 + 100).await;
+    store
+        .record_incoming_call(incoming_call("CA3", BOB, T0 + 200), false, Vec::new())
+        .await
+        .unwrap();
+    call_recorded(store, "CA3", "RE3", T0 + 300).await;
+
+    let heard = store
+        .mark_voicemail_heard("RE1", T0 + 400)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kinds(&heard), ["voicemail", "voicemails"]);
+    assert_eq!(item(&heard, 0)["sid"], "RE1");
+    assert_eq!(item(&heard, 0)["heard"], true);
+    assert_eq!(feed(&heard)[0].1.as_deref(), Some(ANN));
+    assert_eq!(feed(&heard)[1].2["new"], 1);
+    assert_eq!(store.new_voicemails().await.unwrap(), 1);
+    let listed = store.voicemails(None, 10).await.unwrap();
+    let heard_flags: Vec<bool> = listed.items.iter().map(|v| v.item.heard).collect();
+    assert_eq!(heard_flags, [false, true]);
+
+    // Again: nothing to tell. A call recording and an unknown SID are no voicemails.
+    let again = store.mark_voicemail_heard("RE1", T0 + 401).await.unwrap();
+    assert!(kinds(&again.unwrap()).is_empty());
+    assert!(store
+        .mark_voicemail_heard("RE3", T0 + 402)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .mark_voicemail_heard("RE404", T0 + 403)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(store.new_voicemails().await.unwrap(), 1);
+}
+
+pub async fn deleting_a_voicemail_removes_it_everywhere_and_queues_one_deletion_at_twilio(
+    store: &Store,
+) {
+    voicemail_from(store, "RE1", ANN, T0).await;
+    store
+        .record_transcription("RE1", Some("about the boat"), "completed", T0 + 40)
+        .await
+        .unwrap();
+    store
+        .record_incoming_text(
+            incoming_text("SM1", BOB, "hi", T0 + 10),
+            false,
+            Vec::new(),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let order = |page: super::history::Page<super::history::Conversation>| {
+        page.items.into_iter().map(|c| c.number).collect::<Vec<_>>()
+    };
+    let list = ConversationQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    // Ann's newest activity is her voicemail, after Bob's text.
+    assert_eq!(order(store.conversations(&list).await.unwrap()), [ANN, BOB]);
+    assert_eq!(
+        store
+            .search("boat", &[], None, 10)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+
+    let (deleted, out) = store
+        .delete_voicemail("RE1", T0 + 50)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(deleted.number.as_deref(), Some(ANN));
+    assert_eq!(deleted.local_path, None, "never downloaded");
+    assert_eq!(kinds(&out), ["deleted", "voicemails", "call"]);
+    let rows = feed(&out);
+    assert_eq!(rows[0].1.as_deref(), Some(ANN));
+    assert_eq!(
+        rows[0].2,
+        json!({ "kind": "voicemail", "sid": "RE1", "call_sid": "CARE1" })
+    );
+    assert_eq!(rows[1].2["new"], 0);
+    // The call went to voicemail, but there is none now: it is a missed call.
+    assert_eq!(rows[2].2["item"]["outcome"], "missed");
+    assert_eq!(out.queued.len(), 1);
+
+    // Gone from the thread, the box, the count, the search; Ann's time is her call's again.
+    assert!(!thread_items(store, ANN)
+        .await
+        .iter()
+        .any(|i| matches!(i, Item::Voicemail(_))));
+    assert!(store.voicemails(None, 10).await.unwrap().items.is_empty());
+    assert_eq!(store.new_voicemails().await.unwrap(), 0);
+    assert!(store
+        .search("boat", &[], None, 10)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(order(store.conversations(&list).await.unwrap()), [BOB, ANN]);
+
+    // Exactly one deletion at Twilio is queued, and the waiting download is dropped.
+    let far = i64::MAX / 2;
+    let deletions = store
+        .claim_outbox(&[RECORDING_DELETE], far, 10)
+        .await
+        .unwrap();
+    assert_eq!(deletions.len(), 1);
+    assert_eq!(deletions[0].idempotency_key.as_deref(), Some("delete:RE1"));
+    assert_eq!(
+        deletions[0].payload_as::<Value>().unwrap(),
+        json!({ "sid": "RE1" })
+    );
+    assert!(store
+        .claim_outbox(&[RECORDING_DOWNLOAD], far, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .delete_voicemail("RE1", T0 + 51)
+        .await
+        .unwrap()
+        .is_none());
+
+    // A deletion at Twilio queued after a download and given up on is tried again when the
+    // user deletes the voicemail; still one row.
+    voicemail_from(store, "RE2", BOB, T0 + 100).await;
+    store.mark_voicemail_heard("RE2", T0 + 140).await.unwrap();
+    let id = store
+        .enqueue_work(
+            RECORDING_DELETE,
+            &json!({ "sid": "RE2" }),
+            Some("delete:RE2"),
+            T0 + 150,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .claim_outbox(&[RECORDING_DELETE], T0 + 150, 10)
+        .await
+        .unwrap();
+    store
+        .outbox_failed(id, "Twilio said no", T0 + 151)
+        .await
+        .unwrap();
+    let (_, out) = store
+        .delete_voicemail("RE2", T0 + 160)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        kinds(&out),
+        ["deleted", "call"],
+        "RE2 was heard: no new count"
+    );
+    assert_eq!(out.queued, [(RECORDING_DELETE, id)]);
+    let again = store
+        .claim_outbox(&[RECORDING_DELETE], far, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), [id]);
+
+    // A call recording is not a voicemail: it cannot be deleted as one.
+    store
+        .record_incoming_call(incoming_call("CA3", BOB, T0 + 200), false, Vec::new())
+        .await
+        .unwrap();
+    call_recorded(store, "CA3", "RE3", T0 + 300).await;
+    assert!(store
+        .delete_voicemail("RE3", T0 + 301)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.recording("RE3").await.unwrap().is_some());
+}
+
 /// Runs every check of the contract against the adapter `open` makes (one fresh store per
 /// check; `open` answers what must live as long as the store, then the store).
 macro_rules! conformance {
@@ -561,5 +836,8 @@ conformance!(
         reading_a_thread_clears_its_unread_count_once,
         contacts_are_created_renamed_and_deleted,
         a_call_recording_plays_from_its_calls_row_and_is_no_voicemail,
+        the_voicemail_box_lists_voicemails_newest_first_and_no_call_recordings,
+        hearing_a_voicemail_changes_its_item_and_the_count_once,
+        deleting_a_voicemail_removes_it_everywhere_and_queues_one_deletion_at_twilio,
     ]
 );

@@ -252,10 +252,13 @@ pub async fn new_voicemails(exec: impl SqliteExecutor<'_>) -> Result<i64> {
         .op("count new voicemails")
 }
 
-const NEW_VOICEMAILS: &str = "SELECT COUNT(*) FROM recordings WHERE heard_at IS NULL";
+/// Through `recordings_unheard`: only the new recordings are read. A call recording is never
+/// new (it is stored heard), unless a callback turned a voicemail into one.
+pub(super) const NEW_VOICEMAILS: &str =
+    "SELECT COUNT(*) FROM recordings WHERE heard_at IS NULL AND source = 'voicemail'";
 
 /// `{"type": "voicemails", "new": N}`: the count of new voicemails changed.
-fn voicemails_changed(conn: &Connection, now: i64) -> Result<EventRow> {
+pub(super) fn voicemails_changed(conn: &Connection, now: i64) -> Result<EventRow> {
     let op = "count new voicemails";
     let new: i64 = conn
         .prepare_cached(NEW_VOICEMAILS)

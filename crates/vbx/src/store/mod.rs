@@ -28,6 +28,7 @@ mod synced;
 pub(crate) mod texts;
 mod views;
 mod voicemail;
+pub mod voicemail_box;
 pub mod webhooks;
 mod work;
 pub mod writer;

@@ -23,6 +23,18 @@ pub fn notice_key(recording: &str, device: &str) -> String {
     format!("vm:{recording}:{device}")
 }
 
+/// The idempotency key of recording `sid`'s download: one per recording, whichever callback
+/// asks.
+pub fn download_key(sid: &str) -> String {
+    format!("download:{sid}")
+}
+
+/// The idempotency key of recording `sid`'s deletion at Twilio: one per recording, whether
+/// it follows the download or the user deleted it.
+pub fn delete_key(sid: &str) -> String {
+    format!("delete:{sid}")
+}
+
 /// A row left `sending` this long is taken to belong to a worker that died, and is claimed
 /// again.
 pub const SENDING_LEASE_MS: i64 = 60_000;

@@ -349,7 +349,7 @@ fn recording_work(
     let mut work = vec![Work::Enqueue {
         kind: RECORDING_DOWNLOAD,
         payload: json!({ "sid": sid, "url": url }),
-        key: format!("download:{sid}"),
+        key: outbox::download_key(sid),
     }];
     let voicemail =
         step.and_then(

@@ -143,6 +143,11 @@ pub struct VoicemailItem {
     pub url: String,
     pub duration: Option<i64>,
     pub transcription: Option<String>,
+    /// Twilio's: `in-progress` while it transcribes, `completed`, `failed`; `None` when no
+    /// transcript was asked for (or it has not been reported yet).
+    pub transcription_status: Option<String>,
+    /// Someone heard it (played it, marked it, or read its thread).
+    pub heard: bool,
     pub at: i64,
 }
 
@@ -478,6 +483,8 @@ pub(super) struct VoicemailJoin {
     pub(super) call_sid: String,
     pub(super) duration_s: Option<i64>,
     pub(super) transcription_text: Option<String>,
+    pub(super) transcription_status: Option<String>,
+    pub(super) heard: bool,
     pub(super) created_at: i64,
     pub(super) party: String,
 }
@@ -490,13 +497,16 @@ impl VoicemailJoin {
             call_sid: self.call_sid,
             duration: self.duration_s,
             transcription: self.transcription_text,
+            transcription_status: self.transcription_status,
+            heard: self.heard,
             at: self.created_at,
         }
     }
 }
 
 pub(super) const VOICEMAIL_SELECT: &str = concat!(
-    "SELECT r.sid, r.call_sid, r.duration_s, r.transcription_text, r.created_at, ",
+    "SELECT r.sid, r.call_sid, r.duration_s, r.transcription_text, r.transcription_status, \
+         r.heard_at IS NOT NULL AS heard, r.created_at, ",
     call_party!("c."),
     " AS party FROM recordings r JOIN calls c ON c.sid = r.call_sid AND r.source = 'voicemail'"
 );
@@ -738,6 +748,8 @@ pub mod blocking {
                     call_sid: row.get("call_sid")?,
                     duration_s: row.get("duration_s")?,
                     transcription_text: row.get("transcription_text")?,
+                    transcription_status: row.get("transcription_status")?,
+                    heard: row.get("heard")?,
                     created_at: row.get("created_at")?,
                     party: row.get("party")?,
                 })
