@@ -104,6 +104,16 @@ impl RecordingWorker {
             retryable: false,
         })?;
         let target = self.data_dir.join(&relative);
+        // Deleted in vbx after this row was claimed (the deletion settles a row still
+        // pending): no copy of what the user deleted is made.
+        let kept = self.store.recording(&job.sid).await;
+        if kept.map_err(store_failure)?.is_none() {
+            self.store
+                .outbox_sent(item.id, Some("deleted"), now)
+                .await
+                .map_err(store_failure)?;
+            return Ok(());
+        }
         // The app may have fetched it already for someone who pressed play.
         if tokio::fs::metadata(&target).await.is_err() {
             let (_content_type, bytes) =
@@ -127,7 +137,7 @@ impl RecordingWorker {
                 .enqueue_work(
                     RECORDING_DELETE,
                     &serde_json::json!({ "sid": job.sid }),
-                    Some(&format!("delete:{}", job.sid)),
+                    Some(&store::outbox::delete_key(&job.sid)),
                     now,
                 )
                 .await

@@ -26,6 +26,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{number}", "%2B14155550100")
         .replace("/calls/{sid}", &format!("/calls/{call}"))
         .replace("/recordings/{sid}", &format!("/recordings/{}", sid("RE")))
+        .replace("/voicemails/{sid}", &format!("/voicemails/{}", sid("RE")))
         .replace("{sid}", &message)
         .replace("{idx}", "0")
         .replace("{id}", &sid("")[..32])

@@ -51,6 +51,16 @@ impl Builder {
             toml.replace(from, &format!("[messages]\ndefault = {steps}"))
         })
     }
+
+    /// The steps of the `default` call flow instead of ringing the browser.
+    pub fn calls_default(self, steps: &'static str) -> Builder {
+        self.edit(move |toml| {
+            let from =
+                "default   = [ { step = \"device\", devices = [\"browser\"], next = \"phone\" } ]";
+            assert!(toml.contains(from), "the test config's call flow moved");
+            toml.replace(from, &format!("default = {steps}"))
+        })
+    }
 }
 
 impl TestApp {

@@ -12,6 +12,7 @@ mod session;
 mod status;
 mod thread;
 mod token;
+mod voicemail;
 
 use axum::extract::{FromRequest, FromRequestParts};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -37,6 +38,7 @@ pub fn routes() -> Vec<Route> {
         media::routes(),
         contact::routes(),
         status::routes(),
+        voicemail::routes(),
         metrics::routes(),
     ]
     .into_iter()

@@ -27,7 +27,6 @@ pub fn routes() -> Vec<Route> {
             .delete(unblock),
         user("/api/conversations/read").post(mark_all_read),
         user("/api/blocked").get(blocked),
-        user("/api/voicemails/new").get(new_voicemails),
     ]
 }
 
@@ -67,15 +66,6 @@ pub async fn mark_read(
         .await?;
     state.events.publish_changes(changes);
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// `{"new": N}`: how many voicemails nobody has heard (their thread was not read since).
-pub async fn new_voicemails(
-    State(state): State<AppState>,
-    _user: User,
-) -> Result<Json<Value>, ApiError> {
-    let new = state.store.new_voicemails().await?;
-    Ok(Json(json!({ "new": new })))
 }
 
 /// Marks the thread's newest incoming text unread (409 when it has none).
