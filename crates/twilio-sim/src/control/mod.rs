@@ -57,7 +57,7 @@ pub(crate) fn router(sim: Sim) -> Router {
         .route("/calls", get(calls))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/numbers", post(add_number))
-        .route("/recordings", post(add_recording))
+        .route("/recordings", get(recordings).post(add_recording))
         .route("/faults", delete(clear_faults))
         .route("/faults/errors", post(fail_requests))
         .route("/faults/delay", post(delay_requests))
@@ -127,6 +127,13 @@ async fn add_number(
             .map(|n| n.to_json(s))
     })?;
     Ok((StatusCode::CREATED, Json(json)))
+}
+
+/// The recordings held (a deleted one is gone), oldest first, as the REST API shows them.
+async fn recordings(State(sim): State<Sim>) -> Json<Value> {
+    Json(sim.with_state(
+        |s| json!({ "recordings": s.recordings.iter().map(|r| r.to_json(s)).collect::<Vec<_>>() }),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -65,13 +65,25 @@ async fn recordings_are_listed_by_call_and_their_audio_is_a_wav() {
 }
 
 #[tokio::test]
-async fn deleting_a_recording_answers_204_then_404() {
+async fn deleting_a_recording_answers_204_then_404_and_the_control_api_lists_it_no_more() {
     let api = Api::start().await;
     let call = api.call(OTHER).await["sid"].as_str().unwrap().to_owned();
     let r = api.sim().add_recording(&call.parse().unwrap(), 1).unwrap();
     let uri = api.path(&format!("Recordings/{}.json", r.sid));
+    let held = || async {
+        let (status, list) = api.control(Method::GET, "recordings", None).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        list["recordings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["sid"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(held().await, [r.sid.to_string()]);
     assert_eq!(api.delete(&uri).await.status, StatusCode::NO_CONTENT);
     assert_error(&api.get(&uri).await, 404, 20404);
+    assert!(held().await.is_empty(), "the control API lists it no more");
     assert_error(
         &api.get(&api.path(&format!("Recordings/{}", r.sid))).await,
         404,
