@@ -307,6 +307,7 @@ pub async fn a_recorded_voicemail_shows_in_its_thread_once(store: &Store) {
         duration_s: Some(12),
         status: "completed".into(),
         source: crate::store::recording::VOICEMAIL,
+        transcribing: false,
         now_ms: T0 + 30,
     };
     let out = store
@@ -496,6 +497,7 @@ async fn voicemail_from(store: &Store, sid: &str, from: &str, at: i64) {
                 duration_s: Some(12),
                 status: "completed".into(),
                 source: crate::store::recording::VOICEMAIL,
+                transcribing: false,
                 now_ms: at + 30,
             }),
             vec![download],
@@ -531,6 +533,7 @@ async fn call_recorded(store: &Store, call: &str, sid: &str, at: i64) -> Changes
                 duration_s: Some(95),
                 status: "completed".into(),
                 source: crate::store::recording::CALL,
+                transcribing: false,
                 now_ms: at,
             },
             Vec::new(),

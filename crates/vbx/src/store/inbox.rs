@@ -336,6 +336,7 @@ mod tests {
                     duration_s: Some(4),
                     status: "completed".into(),
                     source: recording::VOICEMAIL,
+                    transcribing: false,
                     now_ms: at,
                 },
                 Vec::new(),

@@ -49,20 +49,28 @@ pub struct RecordingUpdate {
     pub status: String,
     /// [`VOICEMAIL`] or [`CALL`].
     pub source: &'static str,
+    /// A transcript was asked for and Twilio makes one of a recording this long: its
+    /// transcription is `in-progress` until the transcription callback says how it went.
+    pub transcribing: bool,
     pub now_ms: i64,
 }
 
-/// The statement of [`upsert_recording`]: sid, call, url, duration, status, time, source. A
-/// call recording is nothing to hear, so it is never new.
+/// The statement of [`upsert_recording`]: sid, call, url, duration, status, time, source,
+/// transcribing. A call recording is nothing to hear, so it is never new. What a
+/// transcription callback said is never replaced by `in-progress`.
 const UPSERT_RECORDING: &str = "INSERT INTO recordings \
-        (sid, call_sid, url, duration_s, status, created_at, updated_at, source, heard_at) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, CASE WHEN ?7 = 'call' THEN ?6 END) \
+        (sid, call_sid, url, duration_s, status, created_at, updated_at, source, heard_at, \
+         transcription_status) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, CASE WHEN ?7 = 'call' THEN ?6 END, \
+        CASE WHEN ?8 THEN 'in-progress' END) \
     ON CONFLICT (sid) DO UPDATE SET \
         call_sid = excluded.call_sid, \
         url = excluded.url, \
         duration_s = COALESCE(excluded.duration_s, recordings.duration_s), \
         status = excluded.status, \
         source = excluded.source, \
+        transcription_status = \
+            COALESCE(recordings.transcription_status, excluded.transcription_status), \
         updated_at = excluded.updated_at";
 
 /// The statement of [`set_transcription`]: recording, text, status, time.
@@ -112,6 +120,7 @@ mod tests {
             duration_s,
             status: status.into(),
             source: VOICEMAIL,
+            transcribing: false,
             now_ms,
         }
     }
@@ -146,6 +155,38 @@ mod tests {
         let row = get_recording(store.pool(), REC).await.unwrap().unwrap();
         assert_eq!(row.transcription_text.as_deref(), Some("call me back"));
         assert_eq!(row.transcription_status.as_deref(), Some("completed"));
+    }
+
+    #[tokio::test]
+    async fn a_transcript_asked_for_is_in_progress_until_its_callback_says_how_it_went() {
+        let (_dir, store) = store().await;
+        let db = conn(&_dir);
+        let asked = RecordingUpdate {
+            transcribing: true,
+            ..update("completed", Some(5), 1_000)
+        };
+        blocking::upsert_recording(&db, &asked).unwrap();
+        let status = || async {
+            get_recording(store.pool(), REC)
+                .await
+                .unwrap()
+                .unwrap()
+                .transcription_status
+        };
+        assert_eq!(status().await.as_deref(), Some("in-progress"));
+        blocking::set_transcription(&db, REC, None, "failed", 2_000).unwrap();
+        // The recording's other callback comes after: what Twilio said stays.
+        blocking::upsert_recording(&db, &asked).unwrap();
+        assert_eq!(status().await.as_deref(), Some("failed"));
+        // Nothing asked, nothing in progress.
+        let mut other = update("completed", Some(5), 3_000);
+        other.sid = "RE00000000000000000000000000000002".into();
+        blocking::upsert_recording(&db, &other).unwrap();
+        let row = get_recording(store.pool(), &other.sid)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.transcription_status, None);
     }
 
     #[tokio::test]
@@ -197,6 +238,7 @@ pub mod blocking {
                 update.status,
                 update.now_ms,
                 update.source,
+                update.transcribing,
             ])
             .op(op)?;
         Ok(())

@@ -192,6 +192,7 @@ mod tests {
             duration_s: Some(7),
             status: "completed".into(),
             source: crate::store::recording::VOICEMAIL,
+            transcribing: false,
             now_ms: at,
         };
         assert!(store

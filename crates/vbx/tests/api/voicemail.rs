@@ -360,3 +360,66 @@ async fn a_download_under_way_when_its_voicemail_is_deleted_keeps_no_copy() {
         .exists());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_voicemail_being_transcribed_says_so_until_its_transcript_comes() {
+    let app = TestApp::builder()
+        .calls_default(r#"[ { step = "voicemail", max_length = 60, transcribe = true } ]"#)
+        .start()
+        .await;
+    let session = app.alice().await;
+    // Twilio transcribes recordings of 2 to 120 seconds: a 1-second one gets no transcript.
+    let mut left = Vec::new();
+    for seconds in ["9", "1"] {
+        let (call, reply) = app.call_arrives("default", CALLER).await;
+        assert!(
+            reply.twiml().contains("transcribe=\"true\""),
+            "{}",
+            reply.body
+        );
+        let recording = sid("RE");
+        let mut params = call_params(&call, CALLER);
+        params.push(("RecordingSid", recording.clone()));
+        params.push((
+            "RecordingUrl",
+            format!("https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Recordings/{recording}"),
+        ));
+        params.push(("RecordingDuration", seconds.into()));
+        let reply = app
+            .post_signed("/flow/voice/default/record?step=0", &borrow(&params))
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        left.push((call, recording));
+    }
+    let statuses = || async {
+        let page = app.get("/api/voicemails", &session).await.json();
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["transcription_status"].clone(),
+                    v["transcription"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        statuses().await,
+        [
+            (Value::Null, Value::Null),
+            (json!("in-progress"), Value::Null)
+        ]
+    );
+    let (call, recording) = &left[0];
+    transcribed(&app, call, recording, "See you at noon.").await;
+    assert_eq!(
+        statuses().await,
+        [
+            (Value::Null, Value::Null),
+            (json!("completed"), json!("See you at noon."))
+        ]
+    );
+    app.stop().await;
+}

@@ -95,6 +95,7 @@ pub async fn record_action(
             duration_s: action.recording_duration.map(i64::from),
             status: "completed".into(),
             source: recording::VOICEMAIL,
+            transcribing: transcribing(state, Some((alias, step)), action.recording_duration),
             now_ms: now,
         }),
         _ => None,
@@ -249,6 +250,8 @@ pub async fn recording_status(
                 duration_s: update.recording_duration.map(i64::from),
                 status: update.recording_status.clone(),
                 source,
+                transcribing: update.recording_status == "completed"
+                    && transcribing(state, step, update.recording_duration),
                 now_ms: now,
             },
             work,
@@ -374,6 +377,22 @@ fn recording_work(
         }
     }
     work
+}
+
+/// Whether Twilio transcribes this recording of `step`: the step asked for a transcript (a
+/// `voicemail` or `record` step with `transcribe`), and the recording is as long as Twilio
+/// transcribes (2 to 120 seconds; it sends no transcript of another).
+fn transcribing(state: &AppState, step: Option<(&Alias, usize)>, seconds: Option<u32>) -> bool {
+    let asked =
+        step.and_then(
+            |(alias, index)| match &state.config.calls.get(alias)?.get(index)?.action {
+                Action::Voicemail(v) => Some(v.transcribe),
+                Action::Record { transcribe, .. } => Some(*transcribe),
+                _ => None,
+            },
+        );
+    asked == Some(true)
+        && seconds.is_some_and(|s| (2..=crate::config::Voicemail::MAX_TRANSCRIBED).contains(&s))
 }
 
 /// How long a voicemail notice waits for the transcript.

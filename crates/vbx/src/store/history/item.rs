@@ -143,8 +143,8 @@ pub struct VoicemailItem {
     pub url: String,
     pub duration: Option<i64>,
     pub transcription: Option<String>,
-    /// Twilio's: `in-progress` while it transcribes, `completed`, `failed`; `None` when no
-    /// transcript was asked for (or it has not been reported yet).
+    /// `in-progress` while a transcript is coming (asked for, and a recording Twilio
+    /// transcribes), then Twilio's `completed` or `failed`; `None` when none is coming.
     pub transcription_status: Option<String>,
     /// Someone heard it (played it, marked it, or read its thread).
     pub heard: bool,

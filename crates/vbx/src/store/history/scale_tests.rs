@@ -428,6 +428,7 @@ fn voicemail(db: &Connection, sid: &str, call_sid: &str, at: i64) {
             duration_s: Some(4),
             status: "completed".into(),
             source: recording::VOICEMAIL,
+            transcribing: false,
             now_ms: at,
         },
     )

@@ -60,6 +60,7 @@ async fn voicemail(store: &Store, sid: &str, call_sid: &str, at: i64) {
                 duration_s: Some(7),
                 status: "completed".into(),
                 source: recording::VOICEMAIL,
+                transcribing: false,
                 now_ms: at,
             },
             Vec::new(),
@@ -577,6 +578,7 @@ async fn a_new_calls_item_made_from_the_call_is_the_one_read_back() {
                                             duration_s: Some(3),
                                             status: "completed".into(),
                                             source: recording::VOICEMAIL,
+                                            transcribing: false,
                                             now_ms: 5,
                                         },
                                     )?;
