@@ -216,7 +216,7 @@ describe('screens', () => {
         await p.goto(`/t/${encodeURIComponent(FRIEND)}`);
         await p.getByRole('heading', { name: 'Dana Quinn' }).waitFor();
         await screenshot(p, name('thread'));
-        for (const screen of ['calls', 'contacts', 'phone', 'settings']) {
+        for (const screen of ['calls', 'voicemail', 'contacts', 'phone', 'settings']) {
           await p.goto(`/${screen}`);
           await p.getByRole('navigation', { name: 'Main' }).waitFor();
           await screenshot(p, name(screen));

@@ -165,19 +165,19 @@ describe('voicemail', () => {
     page = await ctx.newPage();
     await logIn(page, demo);
     const ours = await ourNumber(page);
-    await page.getByRole('link', { name: 'Calls', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Voicemail', exact: true }).waitFor();
     // Nobody answers: the browser rejects the call and the cell is busy, so the demo's flow
     // ends in its voicemail.
     await sim.party(CELL, 'busy');
     await sim.callIn(CALLER, ours);
     const ringing = page.getByRole('alertdialog', { name: /Incoming call from/ });
     await ringing.getByRole('button', { name: 'Reject' }).click({ timeout: 30_000 });
-    await page.getByRole('link', { name: 'Calls, 1 new voicemail' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('link', { name: 'Voicemail, 1 new' }).waitFor({ timeout: 60_000 });
     await openThread(page, CALLER);
     await page.locator('.voicemail').first().waitFor();
-    await page.getByRole('link', { name: 'Calls', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Voicemail', exact: true }).waitFor();
     await page.reload();
-    await page.getByRole('link', { name: 'Calls', exact: true }).waitFor();
-    expect(await page.getByRole('link', { name: /new voicemail/ }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Voicemail', exact: true }).waitFor();
+    expect(await page.getByRole('link', { name: /^Voicemail, \d+ new$/ }).count()).toBe(0);
   });
 });

@@ -95,7 +95,7 @@ describe('phone width', () => {
         const ctx = await context(browser, demo.url, { viewport: { width, height: 844 }, dark });
         const p = await ctx.newPage();
         await logIn(p, demo);
-        const screens = ['/', `/t/${encodeURIComponent(WORDY_SENDER)}`, `/t/${encodeURIComponent(LONG_SENDER)}`, '/contacts', '/calls', '/phone', '/settings'];
+        const screens = ['/', `/t/${encodeURIComponent(WORDY_SENDER)}`, `/t/${encodeURIComponent(LONG_SENDER)}`, '/contacts', '/calls', '/voicemail', '/phone', '/settings'];
         for (const path of screens) {
           await p.goto(path);
           await p.getByRole('navigation', { name: 'Main' }).waitFor();
@@ -107,7 +107,7 @@ describe('phone width', () => {
           }
         }
         // The navigation and the new-message button stay on screen.
-        for (const name of ['Messages', 'Contacts', 'Phone', 'Settings']) {
+        for (const name of ['Messages', 'Calls', 'Voicemail', 'Contacts', 'Phone', 'Settings']) {
           const box = await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) }).boundingBox();
           expect(box && box.x + box.width <= width, name).toBe(true);
         }

@@ -48,9 +48,17 @@ export class SimControl {
     return (await this.request<{ messages: SimMessage[] }>('GET', '/messages')).messages;
   }
 
-  /** A call from `from` to vbx's number; the caller stays on the line until hung up. */
-  async callIn(from: string, to: string): Promise<string> {
-    return (await this.request<{ sid: string }>('POST', '/calls/incoming', { from, to })).sid;
+  /**
+   * A call from `from` to vbx's number; the caller stays on the line until hung up. `script`: the
+   * keys pressed at each menu, how long the caller speaks into a recording, what its transcript says.
+   */
+  async callIn(from: string, to: string, script: { digits?: string[]; record_seconds?: number; transcription?: string } = {}): Promise<string> {
+    return (await this.request<{ sid: string }>('POST', '/calls/incoming', { from, to, ...script })).sid;
+  }
+
+  /** The SIDs of the recordings "Twilio" holds (deleted ones are gone). */
+  async recordings(): Promise<string[]> {
+    return (await this.request<{ recordings: { sid: string }[] }>('GET', '/recordings')).recordings.map((r) => r.sid);
   }
 
   async calls(): Promise<SimCall[]> {

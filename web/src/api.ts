@@ -12,6 +12,7 @@ import type {
   Session,
   Status,
   ThreadPage,
+  Voicemail,
   VoiceToken,
 } from './types';
 
@@ -125,6 +126,20 @@ export class Api {
 
   newVoicemails(): Promise<{ new: number }> {
     return this.request('GET', '/api/voicemails/new');
+  }
+
+  /** The voicemail box, newest first. */
+  voicemails(before: string | null, limit = 50): Promise<Page<Voicemail>> {
+    return this.request('GET', `/api/voicemails?${query({ before, limit })}`);
+  }
+
+  markVoicemailHeard(sid: string): Promise<void> {
+    return this.request('POST', `/api/voicemails/${encodeURIComponent(sid)}/heard`);
+  }
+
+  /** Deletes a voicemail here; vbx deletes it at Twilio too. */
+  deleteVoicemail(sid: string): Promise<void> {
+    return this.request('DELETE', `/api/voicemails/${encodeURIComponent(sid)}`);
   }
 
   blocked(): Promise<{ items: Blocked[] }> {

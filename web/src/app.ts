@@ -31,6 +31,14 @@ import { MAX_BODY, smsSize } from './sms';
 import type { Blocked, Contact, ConversationView, Item, MessageItem, ServerEvent, Session, VoiceConfig } from './types';
 import { createVoice } from './voice';
 import type { VoiceLayer } from './voice/layer';
+import {
+  applyNewCount,
+  applyVoicemailItem,
+  applyVoicemailName,
+  applyVoicemailPage,
+  dropVoicemail,
+  markHeard,
+} from './voicemails';
 
 export interface AppDeps {
   api?: Api;
@@ -80,6 +88,8 @@ export class App {
   private readonly openSocket: (url: string) => SocketLike;
   /** How many `voicemails` frames arrived: tells a stale count answer from a fresh one. */
   private voicemailFrames = 0;
+  /** Voicemails this tab is telling vbx it heard (a player fires `play` again and again). */
+  private hearing = new Set<string>();
 
   constructor(deps: AppDeps = {}) {
     this.api = deps.api ?? new Api();
@@ -241,6 +251,7 @@ export class App {
     if (route.name === 'thread') void this.openThread(route.number).then(() => (route.find ? this.findInThread(route.number, route.find) : undefined));
     else if (this.state.thread) this.store.update({ thread: null });
     if (route.name === 'calls') void this.loadCalls(false);
+    if (route.name === 'voicemail') void this.loadVoicemails(false);
     if (route.name === 'settings') void this.phone.refreshDevices();
   }
 
@@ -249,6 +260,7 @@ export class App {
     const t = this.state.thread;
     if (t) await this.openThread(t.number, true);
     if (this.state.route.name === 'calls') await this.loadCalls(false);
+    if (this.state.route.name === 'voicemail') await this.loadVoicemails(false);
   }
 
   // ---- data ----
@@ -384,6 +396,71 @@ export class App {
     }
   }
 
+  /** The voicemail box's first page, or (`append`) its next. */
+  async loadVoicemails(append: boolean): Promise<void> {
+    const box = this.state.voicemails;
+    if (append && !box.next) return;
+    try {
+      const page = await this.api.voicemails(append ? box.next : null);
+      this.store.update((s) => ({ voicemails: applyVoicemailPage(s.voicemails, page, append) }));
+    } catch (e) {
+      this.reportLoadError(e);
+    }
+  }
+
+  /** Whether voicemail `sid` is known here and not heard yet (in the box, the thread or the call log). */
+  private isNewVoicemail(sid: string): boolean {
+    const s = this.state;
+    return (
+      s.voicemails.items.some((v) => v.sid === sid && !v.heard) ||
+      (s.thread?.items.some((i) => i.kind === 'voicemail' && i.sid === sid && !i.heard) ?? false) ||
+      s.callLog.items.some((c) => c.recording?.sid === sid && !c.recording.heard)
+    );
+  }
+
+  /** Marks a voicemail heard (playing it does too): here at once, then at vbx, which tells every tab. */
+  async markHeard(sid: string): Promise<void> {
+    if (!this.isNewVoicemail(sid) || this.hearing.has(sid)) return;
+    this.hearing.add(sid);
+    this.store.update((s) => ({
+      voicemails: markHeard(s.voicemails, sid),
+      thread: s.thread && { ...s.thread, items: s.thread.items.map((i) => (i.kind === 'voicemail' && i.sid === sid ? { ...i, heard: true } : i)) },
+      callLog: { ...s.callLog, items: s.callLog.items.map((c) => (c.recording?.sid === sid ? { ...c, recording: { ...c.recording, heard: true } } : c)) },
+      newVoicemails: Math.max(0, s.newVoicemails - 1),
+    }));
+    try {
+      await this.api.markVoicemailHeard(sid);
+    } catch (e) {
+      this.reportLoadError(e);
+      void this.loadNewVoicemails();
+    } finally {
+      this.hearing.delete(sid);
+    }
+  }
+
+  /** Deletes a voicemail here and (vbx does it) at Twilio. */
+  async deleteVoicemail(sid: string): Promise<void> {
+    const wasNew = this.isNewVoicemail(sid);
+    try {
+      await this.api.deleteVoicemail(sid);
+    } catch (e) {
+      this.toast((e as Error).message);
+      return;
+    }
+    this.dropVoicemail(sid);
+    if (wasNew) this.store.update((s) => ({ newVoicemails: Math.max(0, s.newVoicemails - 1) }));
+    this.toast('Voicemail deleted');
+  }
+
+  /** A voicemail is gone: from the box, its thread and its call's row. */
+  private dropVoicemail(sid: string): void {
+    this.store.update((s) => ({
+      voicemails: dropVoicemail(s.voicemails, sid),
+      thread: s.thread && { ...s.thread, items: s.thread.items.filter((i) => !(i.kind === 'voicemail' && i.sid === sid)) },
+      callLog: { ...s.callLog, items: s.callLog.items.map((c) => (c.recording?.sid === sid ? { ...c, recording: null } : c)) },
+    }));
+  }
+
   filterCalls(filter: { direction: string; outcome: string }): void {
     this.store.update((s) => ({ callLog: { ...s.callLog, filter, loading: true } }));
     void this.loadCalls(false);
@@ -451,6 +528,7 @@ export class App {
         conversations: { ...s.conversations, items: s.conversations.items.map((c) => ({ ...c, unread: 0 })) },
         unreadTotal: 0,
         newVoicemails: 0,
+        voicemails: applyNewCount(s.voicemails, 0).state,
       }));
       this.toast(r.threads === 1 ? '1 conversation marked read' : `${r.threads} conversations marked read`);
     } catch (e) {
@@ -664,6 +742,7 @@ export class App {
     this.store.update((s) => ({
       conversations: applyName(s.conversations, number, name),
       thread: s.thread?.number === number ? { ...s.thread, name } : s.thread,
+      voicemails: applyVoicemailName(s.voicemails, number, name),
     }));
   }
 
@@ -754,20 +833,28 @@ export class App {
       case 'call':
         this.onItem(ev.number, ev.item);
         return;
-      case 'voicemail':
+      case 'voicemail': {
         this.onItem(ev.number, ev.item);
-        void this.loadNewVoicemails();
+        const name = this.nameOf(ev.number);
+        this.store.update((s) => ({ voicemails: applyVoicemailItem(s.voicemails, ev.item, ev.number, name) }));
+        // A heard one comes with its count (a `voicemails` frame); a new one without.
+        if (!ev.item.heard) void this.loadNewVoicemails();
         return;
-      case 'voicemails':
+      }
+      case 'voicemails': {
         this.voicemailFrames += 1;
-        this.store.update({ newVoicemails: ev.new });
+        const { state: voicemails, reload } = applyNewCount(this.state.voicemails, ev.new);
+        this.store.update({ newVoicemails: ev.new, voicemails });
+        if (reload && this.state.route.name === 'voicemail') void this.loadVoicemails(false);
         return;
+      }
       case 'unread':
         this.onUnread(ev.number, ev.unread, ev.total);
         return;
       case 'deleted':
         // Deleted in another tab: gone here too.
-        if (ev.sid) this.dropMessage(ev.sid);
+        if (ev.kind === 'voicemail') this.dropVoicemail(ev.sid);
+        else if (ev.sid) this.dropMessage(ev.sid);
         else if (ev.outbox_id != null) this.forget({ kind: 'message', sid: null, outbox_id: ev.outbox_id } as MessageItem);
         void this.loadConversations(false);
         return;
@@ -790,7 +877,8 @@ export class App {
   }
 
   private onItem(number: string, item: Item): void {
-    const known = this.state.thread?.items.some((i) => i.kind === item.kind && i.sid === item.sid) ?? false;
+    // A voicemail someone heard is no news.
+    const known = (this.state.thread?.items.some((i) => i.kind === item.kind && i.sid === item.sid) ?? false) || (item.kind === 'voicemail' && item.heard);
     // A blocked number's calls change status after they are rejected: its open thread shows
     // it, but nothing lists or announces it.
     const blocked = this.isBlocked(number);
@@ -808,7 +896,8 @@ export class App {
       notify(who, item.body || 'Picture', `msg-${number}`, open);
     } else if (item.kind === 'voicemail') {
       notify(`Voicemail from ${who}`, item.transcription ?? 'New voicemail', `vm-${item.sid}`, open);
-    } else if (item.kind === 'call' && item.direction === 'inbound' && ['missed', 'voicemail', 'busy'].includes(item.outcome)) {
+    } else if (item.kind === 'call' && item.direction === 'inbound' && ['missed', 'busy'].includes(item.outcome)) {
+      // A call that left a voicemail counts as that voicemail (new until heard), not twice.
       if (!pageIsWatched()) this.store.update((s) => ({ missedWhileAway: s.missedWhileAway + 1 }));
     }
     if (item.kind === 'message' && item.direction === 'inbound' && this.state.thread?.number === number) {
@@ -820,7 +909,7 @@ export class App {
     const s = this.state;
     const ringing = s.incoming[0];
     const title = titleFor('vbx', {
-      badge: s.unreadTotal + s.missedWhileAway,
+      badge: s.unreadTotal + s.missedWhileAway + s.newVoicemails,
       ringing: ringing ? (this.nameOf(ringing.from) ?? formatNumber(ringing.from, s.session?.number)) : null,
     });
     if (document.title !== title) document.title = title;

@@ -1,7 +1,7 @@
 // Desktop notifications and the title badge, for what happens while the tab is not looked at.
 
 export interface Attention {
-  /** Unread texts (from the server) plus calls missed while the tab was hidden. */
+  /** Unread texts and new voicemails (from the server) plus calls missed while the tab was hidden. */
   badge: number;
   ringing: string | null;
 }

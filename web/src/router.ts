@@ -5,6 +5,7 @@ export type Route =
   | { name: 'inbox' }
   | { name: 'thread'; number: string; find?: string }
   | { name: 'calls' }
+  | { name: 'voicemail' }
   | { name: 'contacts' }
   | { name: 'phone'; dial?: string }
   | { name: 'settings' }
@@ -16,6 +17,7 @@ export function parseRoute(path: string, search = ''): Route {
   const p = path.replace(/\/+$/, '') || '/';
   if (p === '/' || p === '/messages') return { name: 'inbox' };
   if (p === '/calls') return { name: 'calls' };
+  if (p === '/voicemail') return { name: 'voicemail' };
   if (p === '/contacts') return { name: 'contacts' };
   if (p === '/settings') return { name: 'settings' };
   if (p === '/phone') {
@@ -58,12 +60,13 @@ export function routePath(route: Route): string {
 }
 
 /** Which top-level section a route belongs to (for the navigation highlight). */
-export function section(route: Route): 'messages' | 'calls' | 'contacts' | 'phone' | 'settings' | null {
+export function section(route: Route): 'messages' | 'calls' | 'voicemail' | 'contacts' | 'phone' | 'settings' | null {
   switch (route.name) {
     case 'inbox':
     case 'thread':
       return 'messages';
     case 'calls':
+    case 'voicemail':
     case 'contacts':
     case 'phone':
     case 'settings':

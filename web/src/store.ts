@@ -6,6 +6,7 @@ import type { LiveStatus } from './live';
 import type { Route } from './router';
 import type { ThreadState } from './thread';
 import type { Blocked, CallRecord, Contact, Session, Status } from './types';
+import { emptyVoicemails, type VoicemailsState } from './voicemails';
 import type { IncomingCall, VoiceError } from './voice/layer';
 
 export type BannerKey = 'live' | 'twilio' | 'token' | 'microphone' | 'voice' | 'sound' | 'notice';
@@ -56,13 +57,15 @@ export interface State {
   /** The blocked numbers (null until loaded). */
   blocked: Blocked[] | null;
   callLog: CallLogState;
+  /** The voicemail box (loaded when it is shown). */
+  voicemails: VoicemailsState;
   live: LiveStatus;
   voice: { status: 'off' | 'registering' | 'registered' | 'failed'; error: VoiceError | null };
   incoming: IncomingCall[];
   call: ActiveCall | null;
   banners: Banner[];
   unreadTotal: number;
-  /** Voicemails whose thread was not read since they arrived. */
+  /** Voicemails nobody has heard (played, marked heard, or their thread read). */
   newVoicemails: number;
   missedWhileAway: number;
   devices: DeviceChoice;
@@ -82,6 +85,7 @@ export function initialState(route: Route): State {
     contacts: null,
     blocked: null,
     callLog: { filter: { direction: '', outcome: '' }, items: [], next: null, loading: true },
+    voicemails: emptyVoicemails(),
     live: { status: 'stopped' },
     voice: { status: 'off', error: null },
     incoming: [],

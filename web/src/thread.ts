@@ -33,7 +33,9 @@ const CALL_RANK: Record<string, number> = {
 export function statusRank(item: Item): number {
   if (item.kind === 'message') return MESSAGE_RANK[item.status] ?? 0;
   if (item.kind === 'call') return CALL_RANK[item.status] ?? 0;
-  return item.transcription === null ? 0 : 1;
+  // A voicemail's transcript comes (or fails) once, and once heard it stays heard.
+  const settled = item.transcription !== null || (item.transcription_status != null && item.transcription_status !== 'in-progress');
+  return (settled ? 2 : 0) + (item.heard ? 1 : 0);
 }
 
 /**

@@ -53,6 +53,16 @@ export interface CallItem {
   outcome: string;
   answered_to: string | null;
   talk: number | null;
+  /** The recording of the call itself (a recorded `<Dial>`), to play from its row. */
+  call_recording: RecordingRef | null;
+}
+
+/** A recording of a call (never a voicemail). */
+export interface RecordingRef {
+  sid: string;
+  /** `/api/recordings/{sid}`. */
+  url: string;
+  duration: number | null;
 }
 
 export interface VoicemailItem {
@@ -62,7 +72,18 @@ export interface VoicemailItem {
   url: string;
   duration: number | null;
   transcription: string | null;
+  /** `in-progress` while a transcript is coming, then `completed` or `failed`; null when none is coming. */
+  transcription_status: string | null;
+  /** Played, marked heard, or its thread read. */
+  heard: boolean;
   at: number;
+}
+
+/** A voicemail in the voicemail box: its thread item and who left it. */
+export interface Voicemail extends Omit<VoicemailItem, 'kind'> {
+  /** Who left it; null while its call is unknown. */
+  number: string | null;
+  name: string | null;
 }
 
 export type Item = MessageItem | CallItem | VoicemailItem;
@@ -127,7 +148,9 @@ export interface CallRecord {
   status: string;
   duration: number | null;
   at: number;
+  /** The call's voicemail. */
   recording: VoicemailItem | null;
+  call_recording: RecordingRef | null;
   outcome: string;
   answered_to: string | null;
   talk: number | null;
@@ -161,6 +184,8 @@ export type ServerEvent =
   | { type: 'voicemail'; cursor: number; item: VoicemailItem; number: string }
   | { type: 'unread'; number: string; unread: number; total: number }
   | { type: 'deleted'; cursor: number; number: string; kind: 'message'; sid: string | null; outbox_id?: number }
+  // A voicemail deleted in some tab (`number` absent when its call was unknown).
+  | { type: 'deleted'; cursor: number; number?: string; kind: 'voicemail'; sid: string; call_sid: string }
   | { type: 'contact'; cursor: number; number: string; name: string | null }
   | { type: 'marks'; cursor: number; number: string; archived: boolean; blocked: boolean }
   | { type: 'voicemails'; cursor: number; new: number }

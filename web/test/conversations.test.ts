@@ -49,14 +49,14 @@ describe('conversations list', () => {
 
 describe('summarize', () => {
   it('says what a call, a missed call, a picture and a voicemail were', () => {
-    const base = { kind: 'call', sid: 'CA', duration: null, at: 1, answered_to: null, talk: null } as const;
+    const base = { kind: 'call', sid: 'CA', duration: null, at: 1, answered_to: null, talk: null, call_recording: null } as const;
     // Twilio says `completed` for a call nobody picked up; the outcome says what it was.
     expect(summarize({ ...base, direction: 'inbound', status: 'completed', outcome: 'missed' }).text).toBe('Missed call');
     expect(summarize({ ...base, direction: 'inbound', status: 'completed', outcome: 'answered', answered_to: 'client:vbx', talk: 3 }).text).toBe('Answered call');
     expect(summarize({ ...base, direction: 'outbound', status: 'completed', outcome: 'answered', talk: 3 }).text).toBe('Outgoing call');
     expect(summarize({ ...base, direction: 'outbound', status: 'completed', outcome: 'no-answer' }).text).toBe('Outgoing call · no answer');
     expect(summarize(msg(1, { body: '', media: [{ url: '/m', content_type: 'image/png' }] })).text).toBe('Picture');
-    const voicemail = { kind: 'voicemail', sid: 'RE', call_sid: 'CA', url: '/r', duration: 4, transcription: null, at: 1 } as const;
+    const voicemail = { kind: 'voicemail', sid: 'RE', call_sid: 'CA', url: '/r', duration: 4, transcription: null, transcription_status: null, heard: false, at: 1 } as const;
     expect(previewText(summarize(voicemail))).toBe('Voicemail');
     expect(previewText(summarize({ ...voicemail, transcription: 'call me back' }))).toBe('Voicemail: call me back');
     expect(previewText(summarize(msg(1, { direction: 'outbound', body: 'hi' })))).toBe('You: hi');
@@ -123,7 +123,7 @@ describe('matchesQuery', () => {
   });
 
   it('says a call from a blocked number was blocked, not missed', () => {
-    const call = { kind: 'call' as const, sid: 'CA1', direction: 'inbound' as const, status: 'busy', duration: null, at: 5, answered_to: null, talk: null };
+    const call = { kind: 'call' as const, sid: 'CA1', direction: 'inbound' as const, status: 'busy', duration: null, at: 5, answered_to: null, talk: null, call_recording: null };
     expect(summarize({ ...call, outcome: 'missed' }).text).toBe('Missed call');
     expect(summarize({ ...call, blocked: true, outcome: 'rejected' }).text).toBe('Blocked call');
     const s = applyPage(emptyConversations(''), { items: [{ number: '+1', name: null, unread: 0, last: { kind: 'call', text: 'rejected', direction: 'inbound', at: 5 } }], next: null }, false);

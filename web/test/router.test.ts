@@ -5,6 +5,7 @@ describe('routes', () => {
   it('parses every app path', () => {
     expect(parseRoute('/')).toEqual({ name: 'inbox' });
     expect(parseRoute('/calls/')).toEqual({ name: 'calls' });
+    expect(parseRoute('/voicemail')).toEqual({ name: 'voicemail' });
     expect(parseRoute('/contacts')).toEqual({ name: 'contacts' });
     expect(parseRoute('/settings')).toEqual({ name: 'settings' });
     expect(parseRoute('/phone', '?dial=%2B15551234567')).toEqual({ name: 'phone', dial: '+15551234567' });
@@ -23,6 +24,7 @@ describe('routes', () => {
       { name: 'thread' as const, number: '+15551234567' },
       { name: 'thread' as const, number: '+15551234567', find: 'SM0123456789abcdef0123456789abcdef' },
       { name: 'calls' as const },
+      { name: 'voicemail' as const },
       { name: 'phone' as const, dial: '123' },
       { name: 'login' as const, next: '/t/%2B1' },
     ]) {
@@ -33,6 +35,7 @@ describe('routes', () => {
   });
   it('tells which section a route is in', () => {
     expect(section({ name: 'thread', number: '+1' })).toBe('messages');
+    expect(section({ name: 'voicemail' })).toBe('voicemail');
     expect(section({ name: 'login' })).toBeNull();
   });
   it('treats a badly escaped number as not found instead of crashing', () => {

@@ -16,10 +16,10 @@ function msg(sid: string, at: number, extra: Partial<MessageItem> = {}): Message
   return { kind: 'message', sid, direction: 'inbound', body: `body ${sid}`, media: [], status: 'received', error: null, at, ...extra };
 }
 function call(sid: string, at: number, status = 'completed'): CallItem {
-  return { kind: 'call', sid, direction: 'inbound', status, duration: 10, at, outcome: status === 'completed' ? 'answered' : 'ringing', answered_to: null, talk: null };
+  return { kind: 'call', sid, direction: 'inbound', status, duration: 10, at, outcome: status === 'completed' ? 'answered' : 'ringing', answered_to: null, talk: null, call_recording: null };
 }
-function vm(sid: string, at: number, transcription: string | null = null): VoicemailItem {
-  return { kind: 'voicemail', sid, call_sid: 'CA1', url: `/api/recordings/${sid}`, duration: 5, transcription, at };
+function vm(sid: string, at: number, transcription: string | null = null, extra: Partial<VoicemailItem> = {}): VoicemailItem {
+  return { kind: 'voicemail', sid, call_sid: 'CA1', url: `/api/recordings/${sid}`, duration: 5, transcription, transcription_status: transcription === null ? null : 'completed', heard: false, at, ...extra };
 }
 
 describe('mergeItems', () => {
@@ -43,6 +43,15 @@ describe('mergeItems', () => {
     const withText = vm('RE1', 5, 'call me back');
     expect(mergeItems([vm('RE1', 5)], [withText])[0]).toBe(withText);
     expect(mergeItems([withText], [vm('RE1', 5)])[0]).toBe(withText);
+  });
+  it('never turns a heard voicemail back into a new one, nor a failed transcript back into a coming one', () => {
+    const coming = vm('RE1', 5, null, { transcription_status: 'in-progress' });
+    const failed = vm('RE1', 5, null, { transcription_status: 'failed' });
+    expect(mergeItems([coming], [failed])[0]).toBe(failed);
+    expect(mergeItems([failed], [coming])[0]).toBe(failed);
+    const heard = vm('RE1', 5, 'hi', { heard: true });
+    expect(mergeItems([heard], [vm('RE1', 5, 'hi')])[0]).toBe(heard);
+    expect(mergeItems([vm('RE1', 5, 'hi')], [heard])[0]).toBe(heard);
   });
   it('orders items with the same time by sid so the order is stable', () => {
     const a = mergeItems([], [msg('SMa', 5), msg('SMb', 5)]).map((i) => i.sid);

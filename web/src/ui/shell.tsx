@@ -12,10 +12,12 @@ import { Icon, type IconName } from './icons';
 import { Dialer } from './phone';
 import { Settings } from './settings';
 import { Thread } from './thread';
+import { VoicemailBox } from './voicemail';
 
-const NAV: { key: 'messages' | 'calls' | 'contacts' | 'phone' | 'settings'; href: string; label: string; icon: IconName }[] = [
+const NAV: { key: 'messages' | 'calls' | 'voicemail' | 'contacts' | 'phone' | 'settings'; href: string; label: string; icon: IconName }[] = [
   { key: 'messages', href: '/', label: 'Messages', icon: 'chat' },
   { key: 'calls', href: '/calls', label: 'Calls', icon: 'history' },
+  { key: 'voicemail', href: '/voicemail', label: 'Voicemail', icon: 'voicemail' },
   { key: 'contacts', href: '/contacts', label: 'Contacts', icon: 'contacts' },
   { key: 'phone', href: '/phone', label: 'Phone', icon: 'dialpad' },
   { key: 'settings', href: '/settings', label: 'Settings', icon: 'settings' },
@@ -24,7 +26,7 @@ const NAV: { key: 'messages' | 'calls' | 'contacts' | 'phone' | 'settings'; href
 /** What a screen reader hears for a navigation item: its name and what is new there. */
 export function navLabel(key: string, label: string, unread: number, voicemails: number): string {
   if (key === 'messages' && unread > 0) return `Messages, ${unread} unread`;
-  if (key === 'calls' && voicemails > 0) return `Calls, ${voicemails} new ${voicemails === 1 ? 'voicemail' : 'voicemails'}`;
+  if (key === 'voicemail' && voicemails > 0) return `Voicemail, ${voicemails} new`;
   return label;
 }
 
@@ -65,6 +67,9 @@ export function Shell() {
     case 'calls':
       page = <CallLog />;
       break;
+    case 'voicemail':
+      page = <VoicemailBox />;
+      break;
     case 'contacts':
       page = <Contacts />;
       break;
@@ -99,7 +104,7 @@ export function Shell() {
             <Icon name={n.icon} />
             <span aria-hidden="true">{n.label}</span>
             {n.key === 'messages' && unread > 0 && <span class="badge" aria-hidden="true">{unread > 99 ? '99+' : unread}</span>}
-            {n.key === 'calls' && voicemails > 0 && (
+            {n.key === 'voicemail' && voicemails > 0 && (
               <span class="badge" aria-hidden="true" title="New voicemails">
                 {voicemails > 99 ? '99+' : voicemails}
               </span>

@@ -7,6 +7,7 @@ import { displayName, formatClock, formatDuration, formatFull, formatNumber } fr
 import { MAX_BODY, smsSize } from '../sms';
 import { displayOrder, itemKey } from '../thread';
 import type { CallItem, Item, MessageItem, VoicemailItem } from '../types';
+import { transcriptText } from '../voicemails';
 import { useApp } from './context';
 import { Icon } from './icons';
 import { LinkedText } from './text';
@@ -292,8 +293,8 @@ function Message({ m, found }: { m: MessageItem; found: boolean }) {
 function Call({ c }: { c: CallItem }) {
   const { state } = useApp();
   const { text, missed } = callText(c, state.status?.devices, state.session?.number);
-  return (
-    <div class={`event${missed ? ' missed' : ''}`} data-sid={c.sid}>
+  const event = (
+    <div class={`event${missed ? ' missed' : ''}`} data-sid={c.call_recording ? undefined : c.sid}>
       <Icon name={c.direction === 'inbound' ? 'incoming' : 'outgoing'} />
       <span>{text}</span>
       <time dateTime={new Date(c.at).toISOString()} title={formatFull(c.at)}>
@@ -301,13 +302,33 @@ function Call({ c }: { c: CallItem }) {
       </time>
     </div>
   );
+  if (!c.call_recording) return event;
+  return (
+    <div class="call-recorded" data-sid={c.sid}>
+      {event}
+      <CallRecording r={c.call_recording} />
+    </div>
+  );
 }
 
-export function VoicemailPlayer({ v }: { v: VoicemailItem }) {
+/** The player of a call's own recording (a recorded `<Dial>`). */
+export function CallRecording({ r }: { r: NonNullable<CallItem['call_recording']> }) {
+  return <audio controls preload="none" src={r.url} aria-label={`Recording of the call${r.duration != null ? ` (${formatDuration(r.duration)})` : ''}`} />;
+}
+
+/** A voicemail's transcript: its words, "Transcribing…" while they come, or that there are none. */
+export function Transcript({ v, now = Date.now() }: { v: Pick<VoicemailItem, 'transcription' | 'transcription_status' | 'at'>; now?: number }) {
+  const t = transcriptText(v, now);
+  return <div class={`transcript${t.waiting || t.missing ? ' muted' : ''}`}>{t.text}</div>;
+}
+
+/** A voicemail's player and transcript; playing it hears it. */
+export function VoicemailPlayer({ v }: { v: Omit<VoicemailItem, 'kind'> }) {
+  const { app } = useApp();
   return (
     <>
-      <audio controls preload="none" src={v.url} aria-label="Voicemail recording" />
-      <div class="transcript">{v.transcription ?? <span class="muted">No transcription.</span>}</div>
+      <audio controls preload="none" src={v.url} aria-label="Voicemail recording" onPlay={() => void app.markHeard(v.sid)} />
+      <Transcript v={v} />
     </>
   );
 }
