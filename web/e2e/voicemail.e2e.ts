@@ -160,4 +160,14 @@ describe('the voicemail box', () => {
     await eventually('the recording deleted at the simulator', async () => !(await sim.recordings()).includes(first), 30_000);
     expect(await sim.recordings()).toContain(left.get(SECOND));
   });
+
+  it('says in the call log and the thread what each call went through', async () => {
+    // The tab rejected the ringing browser, the caller pressed 2 at the menu and left a message.
+    const went = /rang browser · not answered \([a-z-]+\) · pressed 2 → voicemail · voicemail/;
+    await open(phone, '/calls');
+    await phone.locator('.call-path').filter({ hasText: went }).first().waitFor({ timeout: 15_000 });
+    await open(phone, `/t/${encodeURIComponent(SECOND)}`);
+    await phone.locator('.call-path').filter({ hasText: went }).first().waitFor({ timeout: 15_000 });
+    expect(await fitsWidth(phone)).toBe(true);
+  });
 });

@@ -69,3 +69,10 @@ export function callSummary(direction: Direction, outcome: string): string {
   const { text } = callText({ direction, outcome });
   return text === 'Answered' ? 'Answered call' : text;
 }
+
+/** What a call went through in the flows, on one line ("open · pressed 1 → sales · rang browser,
+ *  cell"), or null when vbx ran no flow for it (a call placed from the app). */
+export function callPath(path: readonly string[] | undefined): string | null {
+  const steps = (path ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
+  return steps.length > 0 ? steps.join(' · ') : null;
+}

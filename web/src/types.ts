@@ -55,6 +55,8 @@ export interface CallItem {
   talk: number | null;
   /** The recording of the call itself (a recorded `<Dial>`), to play from its row. */
   call_recording: RecordingRef | null;
+  /** What the call went through in the flows, in order ("closed → after", "pressed 1 → sales"). */
+  path?: string[];
 }
 
 /** A recording of a call (never a voicemail). */
@@ -154,6 +156,8 @@ export interface CallRecord {
   outcome: string;
   answered_to: string | null;
   talk: number | null;
+  /** What the call went through in the flows (see `CallItem.path`). */
+  path?: string[];
 }
 
 export interface Contact {

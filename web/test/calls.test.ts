@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answeredBy, callSummary, callText, type DeviceAddress } from '../src/calls';
+import { answeredBy, callPath, callSummary, callText, type DeviceAddress } from '../src/calls';
 
 const DEVICES: DeviceAddress[] = [
   { name: 'browser', type: 'browser', address: 'client:vbx' },
@@ -58,5 +58,14 @@ describe('callSummary', () => {
 describe('a call answered for no time at all', () => {
   it('still says it was answered, for 0:00', () => {
     expect(callText({ direction: 'inbound', outcome: 'answered', answered_to: 'client:vbx', talk: 0 }, DEVICES).text).toBe('Answered in the browser · 0:00');
+  });
+});
+
+describe('callPath', () => {
+  it('puts what a call went through on one line, and nothing for a call without a flow', () => {
+    expect(callPath(['open', 'pressed 1 → sales', 'rang browser, cell', 'answered by cell'])).toBe('open · pressed 1 → sales · rang browser, cell · answered by cell');
+    expect(callPath(['closed → after', ' ', 'voicemail'])).toBe('closed → after · voicemail');
+    expect(callPath([])).toBeNull();
+    expect(callPath(undefined)).toBeNull();
   });
 });

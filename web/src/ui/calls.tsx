@@ -1,12 +1,12 @@
 // The call log: every call with its direction, party, time, duration, voicemail and recording,
 // filterable, with call back and text buttons.
 
-import { callText } from '../calls';
+import { callPath, callText } from '../calls';
 import { displayName, formatEventTime, formatFull } from '../format';
 import { routePath } from '../router';
 import { Link, useApp } from './context';
 import { Icon } from './icons';
-import { CallRecording, VoicemailPlayer } from './thread';
+import { CallPath, CallRecording, VoicemailPlayer } from './thread';
 
 export function CallLog() {
   const { app, state } = useApp();
@@ -72,6 +72,7 @@ export function CallLog() {
                   <Icon name="chat" />
                 </Link>
               </div>
+              {callPath(c.path) && <CallPath text={callPath(c.path) as string} />}
               {c.call_recording && <CallRecording r={c.call_recording} />}
               {c.recording && <VoicemailPlayer v={c.recording} />}
             </li>

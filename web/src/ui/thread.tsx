@@ -2,7 +2,7 @@
 // voicemails in between, saving an unknown number as a contact, and the composer.
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { callText } from '../calls';
+import { callPath, callText } from '../calls';
 import { displayName, formatClock, formatDuration, formatFull, formatNumber } from '../format';
 import { MAX_BODY, smsSize } from '../sms';
 import { displayOrder, itemKey } from '../thread';
@@ -294,7 +294,7 @@ function Call({ c }: { c: CallItem }) {
   const { state } = useApp();
   const { text, missed } = callText(c, state.status?.devices, state.session?.number);
   const event = (
-    <div class={`event${missed ? ' missed' : ''}`} data-sid={c.call_recording ? undefined : c.sid}>
+    <div class={`event${missed ? ' missed' : ''}`} data-sid={c.call_recording || callPath(c.path) ? undefined : c.sid}>
       <Icon name={c.direction === 'inbound' ? 'incoming' : 'outgoing'} />
       <span>{text}</span>
       <time dateTime={new Date(c.at).toISOString()} title={formatFull(c.at)}>
@@ -302,11 +302,22 @@ function Call({ c }: { c: CallItem }) {
       </time>
     </div>
   );
-  if (!c.call_recording) return event;
+  const path = callPath(c.path);
+  if (!c.call_recording && !path) return event;
   return (
     <div class="call-recorded" data-sid={c.sid}>
       {event}
-      <CallRecording r={c.call_recording} />
+      {path && <CallPath text={path} />}
+      {c.call_recording && <CallRecording r={c.call_recording} />}
+    </div>
+  );
+}
+
+/** What a call went through in the flows, in small print under it. */
+export function CallPath({ text }: { text: string }) {
+  return (
+    <div class="call-path muted" title="What the call went through">
+      {text}
     </div>
   );
 }
