@@ -135,6 +135,9 @@ pub enum SimCommand {
         /// Menus after the last one wait for keys until they time out.
         #[arg(long, value_name = "KEYS", value_parser = crate::cli::demo::keys)]
         digits: Vec<String>,
+        /// Wait for the call to end, then print what the caller heard.
+        #[arg(long)]
+        wait: bool,
     },
 }
 
@@ -691,8 +694,18 @@ fn run_sim(sim: &str, action: SimCommand, out: &mut dyn Write, err: &mut dyn Wri
                 return ExitCode::FAILURE;
             }
         },
-        SimCommand::Call { from, to, digits } => match (lenient(&from), lenient(&to)) {
-            (Ok(from), Ok(to)) => crate::cli::demo::SimAction::Call { from, to, digits },
+        SimCommand::Call {
+            from,
+            to,
+            digits,
+            wait,
+        } => match (lenient(&from), lenient(&to)) {
+            (Ok(from), Ok(to)) => crate::cli::demo::SimAction::Call {
+                from,
+                to,
+                digits,
+                wait,
+            },
             (Err(e), _) | (_, Err(e)) => {
                 let _ = writeln!(err, "vbx sim: {e}");
                 return ExitCode::FAILURE;

@@ -59,9 +59,10 @@ impl DemoInfo {
              auth token: {token}\n{sdk}\n\
              Try it (in another terminal):\n\
              \x20 vbx sim --sim {sim} text --from +14155550100 --to {number} \"Hello from Alice\"\n\
-             \x20 vbx sim --sim {sim} call --from +14155550100 --to {number}\n\
-             A call rings the browser when the app is open; unanswered, it falls back to the\n\
-             cell phone (+18005555555, simulated), then to voicemail. Stop with Ctrl-C.\n",
+             \x20 vbx sim --sim {sim} call --from +14155550100 --to {number} --digits 3 --wait\n\
+             A call rings the browser when the app is open; unanswered, a menu answers: 1 (or\n\
+             no key) the cell phone (+18005555555, simulated), 2 voicemail, 3 the office's\n\
+             hours. `--wait` prints what the caller heard. Stop with Ctrl-C.\n",
             app = self.app_url,
             user = self.user,
             password = self.password,
@@ -220,7 +221,9 @@ pub async fn sim_command(sim_url: &str, command: &SimAction) -> anyhow::Result<S
             "/_sim/messages/incoming",
             serde_json::json!({ "from": from, "to": to, "body": body, "media": [] }),
         ),
-        SimAction::Call { from, to, digits } => (
+        SimAction::Call {
+            from, to, digits, ..
+        } => (
             "/_sim/calls/incoming",
             serde_json::json!({ "from": from, "to": to, "digits": digits }),
         ),
@@ -235,7 +238,60 @@ pub async fn sim_command(sim_url: &str, command: &SimAction) -> anyhow::Result<S
     if !status.is_success() {
         anyhow::bail!("the simulator answered {status}: {text}");
     }
+    if let SimAction::Call { wait: true, .. } = command {
+        let sid = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["sid"].as_str().map(str::to_owned))
+            .with_context(|| format!("the simulator's answer has no call SID: {text}"))?;
+        let heard = heard(&http, sim_url, &sid).await?;
+        let mut out = text.trim_end().to_owned();
+        out.push_str("\nThe caller heard:");
+        for line in heard {
+            out.push_str("\n  ");
+            out.push_str(&line);
+        }
+        return Ok(out);
+    }
     Ok(text)
+}
+
+/// Statuses a call ends with.
+const ENDED: &[&str] = &["completed", "busy", "failed", "no-answer", "canceled"];
+/// The longest `vbx sim call --wait` waits for the call to end.
+const CALL_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Waits for call `sid` to end at the simulator and answers what its caller heard (the
+/// simulator's transcript of the call: speech, tones, keys pressed).
+async fn heard(http: &reqwest::Client, sim_url: &str, sid: &str) -> anyhow::Result<Vec<String>> {
+    let url = format!("{}/_sim/calls/{sid}", sim_url.trim_end_matches('/'));
+    let deadline = tokio::time::Instant::now() + CALL_WAIT;
+    loop {
+        let detail: serde_json::Value = http
+            .get(&url)
+            .send()
+            .await
+            .with_context(|| format!("reaching the simulator at {sim_url}"))?
+            .json()
+            .await
+            .context("reading the call from the simulator")?;
+        let status = detail["call"]["status"].as_str().unwrap_or_default();
+        if ENDED.contains(&status) {
+            let lines = detail["trace"]["transcript"]
+                .as_array()
+                .map(|lines| {
+                    lines
+                        .iter()
+                        .filter_map(|l| l.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return Ok(lines);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            anyhow::bail!("call {sid} did not end within {} s", CALL_WAIT.as_secs());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -250,5 +306,7 @@ pub enum SimAction {
         to: String,
         /// The caller's keys at each `<Gather>`, in order (the control API's `digits`).
         digits: Vec<String>,
+        /// Wait for the call's end and answer what the caller heard as well.
+        wait: bool,
     },
 }

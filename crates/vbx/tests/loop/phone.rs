@@ -255,3 +255,54 @@ async fn ringing_all_with_a_tab_registered_rings_the_browser_and_the_cell_at_onc
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn vbx_sim_call_wait_prints_what_the_caller_heard() {
+    let sim = TestSim::start().await;
+    let app = start(&sim).await;
+    app.state.clock.set(monday(10));
+    let args = [
+        "sim",
+        "--sim",
+        &sim.base_url(),
+        "call",
+        "--from",
+        OUTSIDE,
+        "--to",
+        &sim.number(),
+        "--digits",
+        "2",
+        "--wait",
+    ]
+    .map(str::to_owned);
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vbx"))
+            .args(args)
+            .output()
+            .expect("vbx runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (placed, heard) = stdout
+        .split_once("\nThe caller heard:\n")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let placed: serde_json::Value = serde_json::from_str(placed).unwrap();
+    assert!(placed["sid"].as_str().unwrap().starts_with("CA"));
+    let lines: Vec<&str> = heard.lines().map(str::trim).collect();
+    assert_eq!(
+        lines,
+        [
+            "say[man,en-US]: For sales press 1, for support press 2.",
+            "digits: 2",
+            "say[woman,en]: Support speaking."
+        ],
+        "{stdout}"
+    );
+    app.stop().await;
+}
