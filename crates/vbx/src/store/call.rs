@@ -76,6 +76,19 @@ const RECORD_CALL: &str =
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) \
      ON CONFLICT (sid) DO NOTHING";
 
+/// [`RECORD_CALL`] with the path the call took in its first webhook (`$10`, JSON).
+const RECORD_CALL_WITH_PATH: &str =
+    "INSERT INTO calls (sid, account_sid, from_number, to_number, direction, status, alias, \
+         parent_sid, started_at, created_at, updated_at, path) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10) \
+     ON CONFLICT (sid) DO NOTHING";
+
+/// Appends `[key, what]` (`?2`, `?3`) to call `?1`'s path unless an entry has that key.
+const ADD_TO_PATH: &str = "UPDATE calls \
+    SET path = json_insert(COALESCE(path, '[]'), '$[#]', json_array(?2, ?3)) \
+    WHERE sid = ?1 AND NOT EXISTS \
+        (SELECT 1 FROM json_each(COALESCE(calls.path, '[]')) WHERE json_extract(value, '$[0]') = ?2)";
+
 /// The statement of [`apply_call_status`]; its parameters in the order of the fields bound.
 const APPLY_CALL_STATUS: &str = "INSERT INTO calls (sid, account_sid, from_number, \
         to_number, direction, status, parent_sid, duration_s, last_sequence, started_at, \
@@ -206,6 +219,52 @@ pub mod blocking {
                 call.started_at_ms,
             ])
             .op(op)?;
+        Ok(changed == 1)
+    }
+
+    /// [`record_call`] with `path` (`[key, what]` pairs) as the call's path so far.
+    pub fn record_call_with_path(
+        conn: &Connection,
+        call: &NewCall,
+        path: &[(&str, &str)],
+    ) -> Result<bool> {
+        if path.is_empty() {
+            return record_call(conn, call);
+        }
+        let op = "record_call";
+        let json = serde_json::Value::Array(
+            path.iter()
+                .map(|(key, what)| serde_json::json!([key, what]))
+                .collect(),
+        )
+        .to_string();
+        let changed = conn
+            .prepare_cached(super::RECORD_CALL_WITH_PATH)
+            .op(op)?
+            .execute(params![
+                call.sid,
+                call.account_sid,
+                call.from,
+                call.to,
+                call.direction,
+                call.status,
+                call.alias,
+                call.parent_sid,
+                call.started_at_ms,
+                json,
+            ])
+            .op(op)?;
+        Ok(changed == 1)
+    }
+
+    /// Appends `what` to call `sid`'s path unless an entry with `key` is there; `false` when
+    /// nothing changed (a retried webhook, or a call vbx does not have).
+    pub fn add_to_path(conn: &Connection, sid: &str, key: &str, what: &str) -> Result<bool> {
+        let changed = conn
+            .prepare_cached(super::ADD_TO_PATH)
+            .op("add_to_path")?
+            .execute(params![sid, key, what])
+            .op("add_to_path")?;
         Ok(changed == 1)
     }
 }

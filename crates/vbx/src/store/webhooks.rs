@@ -50,14 +50,31 @@ impl Store {
         self.write(move |conn| {
             let now = new_call.started_at_ms;
             let mut out = Changes::default();
-            if call::record_call(conn, &new_call)? {
+            // A new call's path goes in with it; a call already there (the same call redirected
+            // to another flow) has it appended.
+            let path: Vec<(&str, &str)> = work
+                .iter()
+                .filter_map(|w| match w {
+                    Work::Path { call, key, what } if *call == new_call.sid => {
+                        Some((key.as_str(), what.as_str()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if call::record_call_with_path(conn, &new_call, &path)? {
+                let rest: Vec<&Work> = work
+                    .iter()
+                    .filter(|w| !matches!(w, Work::Path { call, .. } if *call == new_call.sid))
+                    .collect();
                 if blocked {
                     call::mark_blocked(conn, &new_call.sid)?;
                 } else {
                     out.push(feed::call_recorded(conn, &new_call, now)?);
                 }
+                store_work(conn, rest, now, &mut out)?;
+            } else {
+                store_work(conn, &work, now, &mut out)?;
             }
-            store_work(conn, &work, now, &mut out)?;
             Ok(out)
         })
         .await
@@ -157,7 +174,8 @@ impl Store {
     /// Whether call `sid`'s path has the entry `key` (a screened leg's refusal, say).
     pub async fn call_path_has(&self, sid: &str, key: &str) -> Result<bool> {
         sqlx::query_scalar::<_, bool>(
-            "SELECT EXISTS (SELECT 1 FROM call_path WHERE call_sid = $1 AND key = $2)",
+            "SELECT EXISTS (SELECT 1 FROM calls c, json_each(COALESCE(c.path, '[]')) \
+             WHERE c.sid = $1 AND json_extract(value, '$[0]') = $2)",
         )
         .bind(sid)
         .bind(key)
@@ -173,9 +191,9 @@ impl Store {
 }
 
 /// Stores `work` in the writer thread's transaction; a queued text appears in its thread.
-pub(super) fn store_work(
+pub(super) fn store_work<'w>(
     conn: &rusqlite::Connection,
-    work: &[Work],
+    work: impl IntoIterator<Item = &'w Work>,
     now: i64,
     out: &mut Changes,
 ) -> Result<()> {
@@ -184,14 +202,12 @@ pub(super) fn store_work(
             Work::Relay { device, number } => {
                 relay_write::set_relay_target(conn, device, number, now)?;
             }
-            Work::Path { call, key, what } => {
-                conn.prepare_cached(
-                    "INSERT INTO call_path (call_sid, key, at, what) VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (call_sid, key) DO NOTHING",
-                )
-                .op("call path")?
-                .execute(rusqlite::params![call, key, now, what])
-                .op("call path")?;
+            Work::Path {
+                call: sid,
+                key,
+                what,
+            } => {
+                call::add_to_path(conn, sid, key, what)?;
             }
             Work::Later {
                 kind,

@@ -110,7 +110,7 @@ pub struct CallItem {
     pub answered_to: Option<String>,
     /// Seconds of talk, for an answered call.
     pub talk: Option<i64>,
-    /// What the call went through in the flows, in order (`call_path`).
+    /// What the call went through in the flows, in order (`calls.path`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub path: Vec<String>,
     /// The recording of the call itself (`<Dial record>`), once Twilio finished it.
@@ -380,7 +380,7 @@ pub(super) struct CallJoin {
     pub(super) outcome: String,
     pub(super) answered_to: Option<String>,
     pub(super) talk_s: Option<i64>,
-    /// A JSON array of strings, or NULL without a path.
+    /// A JSON array of `[key, what]` pairs, or NULL without a path.
     pub(super) path: Option<String>,
     pub(super) call_recording_sid: Option<String>,
     pub(super) call_recording_duration: Option<i64>,
@@ -398,12 +398,7 @@ impl CallJoin {
             outcome: self.outcome.clone(),
             answered_to: self.answered_to.clone(),
             talk: self.talk_s,
-            // Written by vbx's own query: anything else would be a bug, shown as no path.
-            path: self
-                .path
-                .as_deref()
-                .and_then(|json| serde_json::from_str(json).ok())
-                .unwrap_or_default(),
+            path: path_of(self.path.as_deref()),
             call_recording: self
                 .call_recording_sid
                 .clone()
@@ -425,6 +420,15 @@ macro_rules! call_recording {
     };
 }
 
+/// What a call went through, from its stored path (written by vbx alone: anything else would
+/// be a bug, shown as no path).
+fn path_of(json: Option<&str>) -> Vec<String> {
+    let pairs: Vec<(String, String)> = json
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    pairs.into_iter().map(|(_, what)| what).collect()
+}
+
 pub(super) const CALL_COLUMNS: &str = concat!(
     "c.sid, c.from_number, c.to_number, c.status, c.duration_s, c.started_at, ",
     call_party!("c."),
@@ -436,8 +440,7 @@ pub(super) const CALL_COLUMNS: &str = concat!(
     call_answered_to!(),
     " AS answered_to, ",
     call_talk!(),
-    " AS talk_s, (SELECT json_group_array(what) FROM \
-       (SELECT what FROM call_path p WHERE p.call_sid = c.sid ORDER BY p.rowid)) AS path, ",
+    " AS talk_s, c.path, ",
     call_recording!("sid"),
     " AS call_recording_sid, ",
     call_recording!("duration_s"),
