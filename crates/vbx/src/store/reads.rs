@@ -12,7 +12,7 @@ use super::outbox::{self, OutboxItem, OutboxStatus};
 use super::recording::{self, RecordingRow};
 use super::session::{self, SessionRow};
 use super::sync_state::{self, SyncState};
-use super::{outbox_sms, Result, Store};
+use super::{outbox_sms, Context, Result, Store};
 
 impl Store {
     /// Every contact, by name.
@@ -71,6 +71,17 @@ impl Store {
     /// poll takes no write lock.
     pub async fn work_due(&self, kinds: &[&str], now: i64) -> Result<bool> {
         outbox::any_due(self.pool(), kinds, now).await
+    }
+
+    /// When the next pending row of `kind` is due (unix ms), if one is waiting.
+    pub async fn next_due(&self, kind: &str) -> Result<Option<i64>> {
+        sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE kind = $1 AND status = 'pending'",
+        )
+        .bind(kind)
+        .fetch_one(self.pool())
+        .await
+        .op("next_due")
     }
 
     /// Whether an outbox row other than `except_id` already produced message `sid`.

@@ -27,8 +27,9 @@ use crate::worker::recordings::recording_path;
 const WAIT_FOR_DOWNLOAD_MS: i64 = 10 * 60 * 1000;
 /// How soon an email notice looks again for the download.
 const DOWNLOAD_POLL_MS: i64 = 2_000;
-/// How often the worker looks for due notices when nothing wakes it.
-const IDLE_WAIT: Duration = Duration::from_secs(5);
+/// The longest the worker sleeps when no notice waits (a notice queued while it sleeps wakes
+/// it; this only bounds a missed wake-up).
+const IDLE_WAIT: Duration = Duration::from_secs(60);
 /// Twilio's longest message body; a long transcript is cut to fit.
 const MAX_SMS: usize = 1600;
 
@@ -243,8 +244,8 @@ impl Notices {
         })
     }
 
-    /// Runs until `shutdown` turns true: when a transcript or a new notice arrives, and every
-    /// few seconds for notices whose wait is over.
+    /// Runs until `shutdown` turns true: when a transcript or a new notice arrives, and when
+    /// the next notice's wait is over.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut events = self.events.subscribe_work();
         loop {
@@ -254,11 +255,23 @@ impl Notices {
             if let Err(e) = self.step().await {
                 tracing::error!(error = %e, "voicemail notices cannot read the store");
             }
+            // Asleep until the next notice is due (its wait for a transcript over), not polling.
+            let wait = match self.store.next_due(VOICEMAIL_NOTICE).await {
+                Ok(Some(due)) => {
+                    let ms = u64::try_from(due.saturating_sub(now_ms())).unwrap_or(0);
+                    Duration::from_millis(ms.max(50)).min(IDLE_WAIT)
+                }
+                Ok(None) => IDLE_WAIT,
+                Err(e) => {
+                    tracing::error!(error = %e, "voicemail notices cannot read the store");
+                    IDLE_WAIT
+                }
+            };
             tokio::select! {
                 changed = shutdown.changed() => {
                     if changed.is_err() { return; }
                 }
-                () = tokio::time::sleep(IDLE_WAIT) => {}
+                () = tokio::time::sleep(wait) => {}
                 () = crate::event::wait_for(&mut events, |event| matches!(
                     event,
                     Event::Queued { kind, .. } if kind == VOICEMAIL_NOTICE
