@@ -126,6 +126,18 @@ async fn paths(app: &TestApp) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Runs the `vbx` binary with `args`, as a person at a terminal would.
+async fn vbx<const N: usize>(args: [String; N]) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vbx"))
+            .args(args)
+            .output()
+            .expect("vbx runs")
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn vbx_sim_call_digits_are_the_callers_keys_at_each_menu() {
     let sim = TestSim::start().await;
@@ -146,14 +158,7 @@ async fn vbx_sim_call_digits_are_the_callers_keys_at_each_menu() {
         "1",
     ]
     .map(str::to_owned);
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_vbx"))
-            .args(args)
-            .output()
-            .expect("vbx runs")
-    })
-    .await
-    .unwrap();
+    let out = vbx(args).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let placed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -275,14 +280,7 @@ async fn vbx_sim_call_wait_prints_what_the_caller_heard() {
         "--wait",
     ]
     .map(str::to_owned);
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_vbx"))
-            .args(args)
-            .output()
-            .expect("vbx runs")
-    })
-    .await
-    .unwrap();
+    let out = vbx(args).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

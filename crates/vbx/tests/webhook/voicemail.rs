@@ -71,6 +71,24 @@ async fn leave_voicemail(app: &TestApp) -> String {
     recording
 }
 
+/// Twilio's transcription callback for `recording`, saying `text`.
+async fn transcribed(app: &TestApp, recording: &str, text: &str) {
+    let reply = app
+        .post_signed(
+            "/flow/status/transcription",
+            &[
+                ("AccountSid", ACCOUNT),
+                ("CallSid", &sid("CA")),
+                ("RecordingSid", recording),
+                ("TranscriptionSid", &sid("TR")),
+                ("TranscriptionStatus", "completed"),
+                ("TranscriptionText", text),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, 204, "{}", reply.body);
+}
+
 fn body(row: &OutboxItem) -> String {
     row.payload_as::<Value>().unwrap()["body"]
         .as_str()
@@ -103,18 +121,7 @@ async fn a_notice_waits_for_the_transcript_and_goes_without_one_that_never_comes
     );
     assert_eq!(texts[0].payload_as::<Value>().unwrap()["to"], CELL);
     // A transcript that comes after all changes nothing that was sent.
-    app.post_signed(
-        "/flow/status/transcription",
-        &[
-            ("AccountSid", ACCOUNT),
-            ("CallSid", &sid("CA")),
-            ("RecordingSid", &recording),
-            ("TranscriptionSid", &sid("TR")),
-            ("TranscriptionStatus", "completed"),
-            ("TranscriptionText", "Late words."),
-        ],
-    )
-    .await;
+    transcribed(&app, &recording, "Late words.").await;
     assert_eq!(worker.step_at(now_ms() + LATER).await.unwrap(), 0);
     assert_eq!(rows(&app, SMS).await.len(), 1);
     app.stop().await;
@@ -124,20 +131,7 @@ async fn a_notice_waits_for_the_transcript_and_goes_without_one_that_never_comes
 async fn a_transcript_sends_the_notice_at_once_and_a_dead_worker_does_not_send_it_twice() {
     let app = TestApp::builder(VOICEMAIL).without_workers().start().await;
     let recording = leave_voicemail(&app).await;
-    let transcribed = app
-        .post_signed(
-            "/flow/status/transcription",
-            &[
-                ("AccountSid", ACCOUNT),
-                ("CallSid", &sid("CA")),
-                ("RecordingSid", &recording),
-                ("TranscriptionSid", &sid("TR")),
-                ("TranscriptionStatus", "completed"),
-                ("TranscriptionText", "Call me <back> & soon."),
-            ],
-        )
-        .await;
-    assert_eq!(transcribed.status, 204);
+    transcribed(&app, &recording, "Call me <back> & soon.").await;
 
     // A worker claims the notice and dies before settling it.
     let now = now_ms();
