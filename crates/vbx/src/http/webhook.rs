@@ -104,11 +104,7 @@ async fn voice(
         Ok(outcome) => record::incoming_call(&state, &alias, &call, outcome, blocked).await,
         Err(_) => Ok(()),
     };
-    Ok(voice_answer(
-        outcome
-            .map_err(anyhow::Error::from)
-            .and_then(|o| stored.map(|()| o)),
-    ))
+    Ok(stored_answer(outcome, stored))
 }
 
 async fn dial_action(
@@ -158,11 +154,7 @@ async fn dial_action(
         }
         Err(_) => Ok(()),
     };
-    Ok(voice_answer(
-        answer
-            .map_err(anyhow::Error::from)
-            .and_then(|o| stored.map(|()| o)),
-    ))
+    Ok(stored_answer(answer, stored))
 }
 
 /// What the caller pressed at a menu step's `<Gather>` (Twilio sends `Digits`, empty when
@@ -192,11 +184,7 @@ async fn menu_action(
         }
         _ => Ok(()),
     };
-    Ok(voice_answer(
-        answer
-            .map_err(anyhow::Error::from)
-            .and_then(|o| stored.map(|()| o)),
-    ))
+    Ok(stored_answer(answer, stored))
 }
 
 /// A screened phone leg answered (`CallSid` is the leg, `ParentCallSid` the caller's call):
@@ -313,11 +301,7 @@ async fn record_action(
         Ok(o) => record::record_action(&state, &alias, step, &action, o).await,
         Err(_) => Ok(()),
     };
-    Ok(voice_answer(
-        answer
-            .map_err(anyhow::Error::from)
-            .and_then(|o| stored.map(|()| o)),
-    ))
+    Ok(stored_answer(answer, stored))
 }
 
 async fn message(
@@ -421,6 +405,18 @@ async fn transcription_status(
 
 fn xml(body: String) -> Response {
     ([(CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
+}
+
+/// The flow's answer once its event is stored; the apology when either failed.
+fn stored_answer(
+    answer: Result<VoiceOutcome, flow::FlowError>,
+    stored: anyhow::Result<()>,
+) -> Response {
+    voice_answer(
+        answer
+            .map_err(anyhow::Error::from)
+            .and_then(|o| stored.map(|()| o)),
+    )
 }
 
 /// The one place a voice answer is rendered: the flow's TwiML, or an apology and a hang-up.
