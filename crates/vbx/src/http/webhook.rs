@@ -221,13 +221,9 @@ async fn screen_answer(
     let digits = params.get("Digits").unwrap_or_default().trim();
     let answer = flow::screen_answer(digits, params.get("To").unwrap_or_default());
     let accepted = digits == flow::SCREEN_ACCEPT;
-    let stored = record::screened(
-        &state,
-        parent,
-        &record::screen_key(&alias, step, leg, accepted),
-        &answer.path,
-    )
-    .await;
+    let key = record::screen_key(&alias, step, leg, accepted);
+    let what = answer.path.first().map_or("", String::as_str);
+    let stored = record::screened(&state, parent, &key, what).await;
     Ok(voice_answer(stored.map(|()| answer)))
 }
 

@@ -287,13 +287,7 @@ pub async fn menu_action(
     key: &str,
     went: &[String],
 ) -> anyhow::Result<()> {
-    let out = state
-        .store
-        .record_call_path(call_sid, path(call_sid, key, went), now_ms())
-        .await
-        .context("storing a menu's answer")?;
-    state.events.publish_changes(out);
-    Ok(())
+    store_path(state, call_sid, path(call_sid, key, went)).await
 }
 
 /// The path key of a screened leg's answer: `screen:<alias>:<step>:<leg>:accepted|refused`.
@@ -302,26 +296,25 @@ pub fn screen_key(alias: &Alias, step: usize, leg: &str, accepted: bool) -> Stri
     format!("screen:{alias}:{step}:{leg}:{answer}")
 }
 
-/// Stores a screened leg's answer on the caller's call `parent` (one entry, keyed by `key`).
-pub async fn screened(
-    state: &AppState,
-    parent: &str,
-    key: &str,
-    went: &[String],
-) -> anyhow::Result<()> {
-    let work = went
-        .iter()
-        .map(|what| Work::Path {
-            call: parent.to_owned(),
-            key: key.to_owned(),
-            what: what.clone(),
-        })
-        .collect();
+/// Stores a screened leg's answer (`what`) on the caller's call `parent`, under exactly `key`:
+/// the dial's action looks a refusal up by it.
+pub async fn screened(state: &AppState, parent: &str, key: &str, what: &str) -> anyhow::Result<()> {
+    let entry = Work::Path {
+        call: parent.to_owned(),
+        key: key.to_owned(),
+        what: what.to_owned(),
+    };
+    store_path(state, parent, vec![entry]).await
+}
+
+/// Path entries of `call` from a webhook that stores nothing else; the call's row changes in
+/// the tabs.
+async fn store_path(state: &AppState, call: &str, work: Vec<Work>) -> anyhow::Result<()> {
     let out = state
         .store
-        .record_call_path(parent, work, now_ms())
+        .record_call_path(call, work, now_ms())
         .await
-        .context("storing a screened leg's answer")?;
+        .context("storing a call's path")?;
     state.events.publish_changes(out);
     Ok(())
 }
